@@ -1,0 +1,29 @@
+"""A rich progress bar over runs × epochs, fed by the library's ``on_epoch`` hook."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from gcnlab.cli.app import console
+
+
+@contextlib.contextmanager
+def epoch_progress(runs: int, epochs: int, describe: Callable[[Any], str]
+                   ) -> Iterator[Callable[[Any], None]]:
+    """Yield an ``on_epoch`` callback that advances a bar of ``runs * epochs`` steps.
+
+    Each stats object needs ``run`` (0-based) and ``epoch`` (1-based); a run that stops early
+    jumps the bar to the start of the next run. ``describe(stats)`` gives the bar's label.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("training", total=runs * epochs)
+
+        def on_epoch(stats: Any) -> None:
+            bar.update(task, completed=stats.run * epochs + stats.epoch, description=describe(stats))
+
+        yield on_epoch
