@@ -1,40 +1,64 @@
 """gcnlab: graph convolutional networks on PyTorch Geometric.
 
 Correct to the paper (tested against PyG and the dense formula), fast (sparse kernels where the
-paper's data is sparse), and clear enough to learn from. Importing ``gcnlab`` does not import the
-command line (typer) or plotting (matplotlib).
+paper's data is sparse), and clear enough to learn from.
+
+The names below load on first use (PEP 562), so ``import gcnlab`` is cheap and the command line
+answers ``--help`` without importing torch. Importing ``gcnlab`` never imports typer or matplotlib.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from gcnlab.conv import GCNConv, normalized_adjacency
-from gcnlab.data import DATASETS, load_dataset, resolve_root
-from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
-from gcnlab.models import GCN
-from gcnlab.node_classification import EpochStats, NodeConfig, NodeResult, train_node
-from gcnlab.norm import gcn_norm
-from gcnlab.runtime import resolve_device, seed_everything
-from gcnlab.sparse import SparseMatrix, spmm
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "GCNConv": "gcnlab.conv",
+    "normalized_adjacency": "gcnlab.conv",
+    "gcn_norm": "gcnlab.norm",
+    "SparseMatrix": "gcnlab.sparse",
+    "spmm": "gcnlab.sparse",
+    "GCN": "gcnlab.models",
+    "DATASETS": "gcnlab.data.datasets",
+    "load_dataset": "gcnlab.data.datasets",
+    "resolve_root": "gcnlab.data.datasets",
+    "NodeConfig": "gcnlab.node_classification",
+    "NodeResult": "gcnlab.node_classification",
+    "EpochStats": "gcnlab.node_classification",
+    "train_node": "gcnlab.node_classification",
+    "resolve_device": "gcnlab.runtime",
+    "seed_everything": "gcnlab.runtime",
+    "GcnlabError": "gcnlab.errors",
+    "UsageError": "gcnlab.errors",
+    "DataError": "gcnlab.errors",
+    "TrainingDiverged": "gcnlab.errors",
+}
 
-__all__ = [
-    "DATASETS",
-    "DataError",
-    "EpochStats",
-    "GCN",
-    "GCNConv",
-    "GcnlabError",
-    "NodeConfig",
-    "NodeResult",
-    "SparseMatrix",
-    "TrainingDiverged",
-    "UsageError",
-    "__version__",
-    "gcn_norm",
-    "load_dataset",
-    "normalized_adjacency",
-    "resolve_device",
-    "resolve_root",
-    "seed_everything",
-    "spmm",
-    "train_node",
-]
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gcnlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from gcnlab.conv import GCNConv, normalized_adjacency
+    from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
+    from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
+    from gcnlab.models import GCN
+    from gcnlab.node_classification import EpochStats, NodeConfig, NodeResult, train_node
+    from gcnlab.norm import gcn_norm
+    from gcnlab.runtime import resolve_device, seed_everything
+    from gcnlab.sparse import SparseMatrix, spmm

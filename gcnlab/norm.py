@@ -11,6 +11,10 @@ over incoming edges (``flow="source_to_target"``); a node with degree 0 gets coe
 
 - ``edge_index`` input: only *missing* self-loops are added; a self-loop already in the graph keeps
   its own weight.
+- One deliberate difference: with ``improved=True`` and no ``edge_weight``, PyG (2.8) adds the
+  missing self-loops with weight 1, not 2 (``add_remaining_self_loops`` ignores its fill value when
+  there are no weights), so ``improved`` silently does nothing. gcnlab follows the formula,
+  :math:`\hat{A} = A + 2I`, which is what PyG computes when given unit weights explicitly.
 - ``torch.sparse`` input (a transposed adjacency, rows are targets): :math:`\lambda I` is added to
   every node, on top of any existing diagonal.
 """
@@ -62,13 +66,14 @@ def gcn_norm(
     if num_nodes is None:
         num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
 
-    # Step 1: add the missing self-loops (weight 1, or 2 if improved).
+    # Step 1: add the missing self-loops (weight 1, or 2 if improved). Unit weights are made
+    # explicit first: without them PyG's helper would give every new self-loop weight 1.
+    if edge_weight is None:
+        edge_weight = torch.ones(edge_index.size(1), dtype=dtype, device=edge_index.device)
     if add_self_loops:
         edge_index, edge_weight = add_remaining_self_loops(
             edge_index, edge_weight, fill_value, num_nodes
         )
-    if edge_weight is None:
-        edge_weight = torch.ones(edge_index.size(1), dtype=dtype, device=edge_index.device)
 
     # Step 2: D^-1/2 from the degrees of the receiving side.
     row, col = edge_index[0], edge_index[1]

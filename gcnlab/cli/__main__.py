@@ -1,0 +1,3 @@
+from gcnlab.cli.app import main
+
+main()

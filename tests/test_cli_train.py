@@ -1,0 +1,100 @@
+"""The command line: `gcnlab train`, `gcnlab datasets`, exit codes and JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gcnlab.cli import app
+
+runner = CliRunner()
+
+
+def test_train_karate_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "result.json"
+    result = runner.invoke(app, ["train", "karate", "--runs", "2", "--epochs", "50",
+                                 "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "karate: test accuracy" in result.output and "over 2 runs" in result.output
+    payload = json.loads(out.read_text())
+    for key in ("dataset", "task", "model", "runs", "seeds", "test_acc", "test_acc_mean",
+                "test_acc_std", "epochs", "seconds", "device", "config", "versions"):
+        assert key in payload, key
+    assert payload["task"] == "node" and payload["model"] == "gcn" and payload["runs"] == 2
+    assert payload["seeds"] == [0, 1] and len(payload["test_acc"]) == 2
+    assert all(0 <= a <= 1 for a in payload["test_acc"])
+    assert payload["config"]["epochs"] == 50 and payload["device"] == "cpu"
+    assert "torch" in payload["versions"] and "history" not in payload
+
+
+def test_train_cora_options_reach_the_library(planetoid_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cora.json"
+    result = runner.invoke(app, ["train", "cora", "--root", str(planetoid_root), "--runs", "1",
+                                 "--epochs", "15", "--hidden", "8", "--lr", "0.02",
+                                 "--dropout", "0.3", "--weight-decay", "0.001", "--patience", "0",
+                                 "--seed", "7", "--device", "cpu", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    config = payload["config"]
+    assert (config["hidden"], config["lr"], config["dropout"], config["weight_decay"],
+            config["patience"]) == (8, 0.02, 0.3, 0.001, 0)
+    assert payload["seeds"] == [7] and payload["epochs"] == [15]
+
+
+@pytest.mark.parametrize("args,code,match", [
+    (["train", "nosuch"], 2, "unknown dataset 'nosuch'; choose one of: cora"),
+    (["train", "karate", "--lr", "-1"], 2, "lr must be a positive number"),
+    (["train", "karate", "--dropout", "1.5"], 2, "dropout must be in [0, 1)"),
+    (["train", "karate", "--runs", "0"], 2, "runs must be at least 1"),
+    (["train", "karate", "--device", "tpu"], 2, "unknown device"),
+])
+def test_usage_errors_are_one_line(args: list[str], code: int, match: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code
+    assert match in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_files_fail_with_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gcnlab.data import planetoid
+    from gcnlab.errors import DataError
+
+    def offline(root, name, timeout=30.0):  # noqa: ANN001
+        raise DataError(planetoid._missing_message(root, name, "offline"))
+
+    monkeypatch.setattr(planetoid, "download", offline)
+    result = runner.invoke(app, ["train", "cora", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Cora files missing" in result.output and "Traceback" not in result.output
+
+
+def test_datasets_lists_status(planetoid_root: Path) -> None:
+    result = runner.invoke(app, ["datasets", "--root", str(planetoid_root)])
+    assert result.exit_code == 0
+    for text in ("cora", "citeseer", "pubmed", "karate", "ready", "built in", "missing"):
+        assert text in result.output
+
+
+def test_help_is_fast_and_imports_no_torch() -> None:
+    code = "import sys; import gcnlab.cli.app; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "gcnlab.cli", "--help"], capture_output=True, check=True)
+    assert time.perf_counter() - start < 5  # generous bound for a loaded CI box; ~0.25 s here
+
+
+def test_public_api_is_complete() -> None:
+    import gcnlab
+
+    for name in gcnlab.__all__:
+        assert getattr(gcnlab, name) is not None, name
+    code = "import sys, gcnlab; gcnlab.GCNConv; print('typer' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

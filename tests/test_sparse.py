@@ -1,0 +1,85 @@
+"""SparseMatrix and spmm against dense torch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gcnlab import SparseMatrix, spmm
+from gcnlab.sparse import dropout
+
+
+def _random_sparse(m: int = 6, n: int = 5, density: float = 0.4) -> torch.Tensor:
+    torch.manual_seed(1)
+    return torch.randn(m, n) * (torch.rand(m, n) < density)
+
+
+def test_from_coo_sums_duplicates_and_keeps_transpose() -> None:
+    row = torch.tensor([0, 2, 0, 1])
+    col = torch.tensor([1, 0, 1, 2])
+    value = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    a = SparseMatrix.from_coo(row, col, value, (3, 3))
+    expected = torch.tensor([[0.0, 4.0, 0.0], [0.0, 0.0, 4.0], [2.0, 0.0, 0.0]])
+    assert torch.equal(a.to_dense(), expected)
+    assert torch.equal(a.t.to_dense(), expected.t())
+    assert torch.equal(a.t.values(), a.values[a.perm])
+
+
+@pytest.mark.parametrize("layout", ["dense", "coo", "csr"])
+def test_from_tensor_round_trip(layout: str) -> None:
+    x = _random_sparse()
+    src = {"dense": x, "coo": x.to_sparse(), "csr": x.to_sparse_csr()}[layout]
+    a = SparseMatrix.from_tensor(src)
+    assert torch.equal(a.to_dense(), x) and torch.equal(a.t.to_dense(), x.t())
+
+
+def test_spmm_forward_and_gradient_equal_dense() -> None:
+    x = _random_sparse()
+    a = SparseMatrix.from_tensor(x)
+    b = torch.randn(5, 3, requires_grad=True)
+    out = spmm(a, b)
+    torch.testing.assert_close(out, x @ b)
+    (out ** 2).sum().backward()
+    b2 = b.detach().clone().requires_grad_()
+    ((x @ b2) ** 2).sum().backward()
+    torch.testing.assert_close(b.grad, b2.grad)
+
+
+def test_spmm_accepts_non_contiguous_operand() -> None:
+    x = _random_sparse()
+    w = torch.randn(3, 5)
+    torch.testing.assert_close(spmm(SparseMatrix.from_tensor(x), w.t()), x @ w.t())
+
+
+def test_spmm_refuses_dtype_mismatch() -> None:
+    with pytest.raises(TypeError, match="dtype"):
+        spmm(SparseMatrix.from_tensor(_random_sparse()), torch.randn(5, 2, dtype=torch.float64))
+
+
+def test_with_values_updates_both_orders() -> None:
+    a = SparseMatrix.from_tensor(_random_sparse())
+    b = a.with_values(a.values * 2)
+    assert torch.equal(b.to_dense(), a.to_dense() * 2)
+    assert torch.equal(b.t.to_dense(), b.to_dense().t())
+
+
+def test_sparse_dropout_touches_only_non_zeros() -> None:
+    torch.manual_seed(0)
+    x = _random_sparse(60, 50)
+    a = SparseMatrix.from_tensor(x)
+    d = a.dropout(0.5).to_dense()
+    assert torch.equal(d[x == 0], torch.zeros_like(d[x == 0]))  # zeros stay zero
+    kept = d[x != 0] != 0
+    torch.testing.assert_close(d[x != 0][kept], 2 * x[x != 0][kept])  # scaled by 1 / (1 - p)
+    assert 0.35 < kept.float().mean() < 0.65
+    assert a.dropout(0.5, training=False) is a
+
+
+def test_dense_dropout_statistics() -> None:
+    torch.manual_seed(0)
+    x = torch.ones(200, 100)
+    y = dropout(x, 0.3)
+    values = torch.unique(y)
+    assert len(values) == 2 and values[0] == 0 and float(values[1]) == pytest.approx(1 / 0.7)
+    assert abs(float((y == 0).float().mean()) - 0.3) < 0.01
+    assert dropout(x, 0.3, training=False) is x
