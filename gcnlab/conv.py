@@ -167,8 +167,10 @@ class GCNConv(MessagePassing):
         if isinstance(edge_index, SparseMatrix):
             # Already an operator: the caller normalized it (e.g. with gcnlab.normalized_adjacency)
             return edge_index
-        if self.cached and self.normalize and self._cached_adj is not None:
-            return self._cached_adj
+        cache = self._cached_adj
+        if (self.cached and self.normalize and cache is not None
+                and cache.values.device == edge_index.device and cache.values.dtype == dtype):
+            return cache  # rebuilt if the module moved to another device or dtype
         if is_torch_sparse(edge_index):
             adj_t = edge_index
             if self.normalize:

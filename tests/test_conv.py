@@ -219,3 +219,13 @@ def test_drops_into_a_pyg_model() -> None:
     edge_index, _, n = _graph(weighted=False)
     out = model(torch.randn(n, 5), edge_index)
     assert out.shape == (n, 2) and torch.isfinite(out).all()
+
+
+def test_cache_follows_a_change_of_dtype() -> None:
+    edge_index, _, n = _graph(weighted=False)
+    conv = GCNConv(5, 3, cached=True)
+    x = torch.randn(n, 5)
+    conv(x, edge_index)
+    conv = conv.double()
+    out = conv(x.double(), edge_index)
+    assert out.dtype == torch.float64 and conv._cached_adj.values.dtype == torch.float64
