@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "UsageError": "gcnlab.errors",
     "DataError": "gcnlab.errors",
     "TrainingDiverged": "gcnlab.errors",
+    "validate_graph": "gcnlab.validate",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -62,3 +63,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.norm import gcn_norm
     from gcnlab.runtime import resolve_device, seed_everything
     from gcnlab.sparse import SparseMatrix, spmm
+    from gcnlab.validate import validate_graph

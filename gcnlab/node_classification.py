@@ -27,9 +27,11 @@ from gcnlab.results import versions
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.sparse import SparseMatrix
 from gcnlab.stats import mean_std
+from gcnlab.validate import validate_graph
 
 log = logging.getLogger(__name__)
 
+MAX_RUNS = 10_000  # a typo like --runs 1000000000000 must not allocate a list of 10^12 seeds
 Select = Literal["val_acc", "val_loss", "last"]
 SELECTS: tuple[str, ...] = ("val_acc", "val_loss", "last")
 
@@ -60,7 +62,7 @@ class NodeConfig:
         check_name(self.dataset)
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
-            (self.runs >= 1, f"runs must be at least 1, got {self.runs}"),
+            (1 <= self.runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {self.runs}"),
             (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
             (math.isfinite(self.lr) and self.lr > 0, f"lr must be a positive number, got {self.lr}"),
             (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
@@ -124,6 +126,7 @@ class _Graph:
 
 
 def _prepare(data, config: NodeConfig, device: torch.device) -> _Graph:
+    validate_graph(data)  # once per graph, before anything is built from it
     adj = normalized_adjacency(data.edge_index, num_nodes=data.num_nodes).to(device)
     x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
     x = x.to(device)
@@ -188,9 +191,12 @@ def _train_run(g: _Graph, config: NodeConfig, run: int, seed: int,
         # Step 2: evaluate with dropout off
         val_loss, train_acc, val_acc, test_acc = _evaluate(model, g).tolist()
         stats = EpochStats(run, epoch, loss.item(), train_acc, val_loss, val_acc, test_acc)
-        if not (math.isfinite(stats.loss) and math.isfinite(val_loss)):
+        bad = [f"{name} is {value}" for name, value in (("training loss", stats.loss),
+                                                          ("validation loss", val_loss))
+               if not math.isfinite(value)]
+        if bad:
             raise TrainingDiverged(
-                f"training diverged at epoch {epoch} of run {run + 1} (loss is {stats.loss}); "
+                f"training diverged at epoch {epoch} of run {run + 1} ({', '.join(bad)}); "
                 f"lower the learning rate (now {config.lr})"
             )
         history.append(stats)
@@ -223,26 +229,26 @@ def train_node(config: NodeConfig | None = None, *,
     g = _prepare(data, config, device)
 
     seeds = [config.seed + r for r in range(config.runs)]
-    picked: list[EpochStats] = []
-    histories: list[list[EpochStats]] = []
+    finished: list[tuple[EpochStats, list[EpochStats]]] = []  # appended in one step
     seconds = 0.0
     partial = False
-    for run, seed in enumerate(seeds):
-        start = time.perf_counter()
-        try:
-            best, history = _train_run(g, config, run, seed, on_epoch)
-        except KeyboardInterrupt:
-            if not picked:
-                raise
-            partial = True
-            log.warning("interrupted: keeping %d finished run(s)", len(picked))
-            break
-        finally:
-            seconds += time.perf_counter() - start
-        picked.append(best)
-        histories.append(history)
-        log.info("run %d (seed %d): test accuracy %.4f at epoch %d", run + 1, seed,
-                 best.test_acc, best.epoch)
+    try:
+        for run, seed in enumerate(seeds):
+            start = time.perf_counter()
+            try:
+                finished.append(_train_run(g, config, run, seed, on_epoch))
+            finally:
+                seconds += time.perf_counter() - start
+            log.info("run %d (seed %d): test accuracy %.4f at epoch %d", run + 1, seed,
+                     finished[-1][0].test_acc, finished[-1][0].epoch)
+    except KeyboardInterrupt:
+        # Anywhere in the loop, bookkeeping included: keep what finished.
+        if not finished:
+            raise
+        partial = True
+        log.warning("interrupted: keeping %d finished run(s)", len(finished))
+    picked = [best for best, _ in finished]
+    histories = [history for _, history in finished]
 
     accs = [s.test_acc for s in picked]
     mean, std = mean_std(accs)

@@ -59,7 +59,7 @@ def test_reported_accuracy_is_at_the_selected_epoch(planetoid_root: Path) -> Non
 
 
 @pytest.mark.parametrize("field,value,match", [
-    ("lr", -0.01, "lr"), ("dropout", 1.0, "dropout"), ("runs", 0, "runs"),
+    ("lr", -0.01, "lr"), ("dropout", 1.0, "dropout"), ("runs", 0, "runs"), ("runs", 10**12, "runs must be between"),
     ("epochs", 0, "epochs"), ("dataset", "mnist", "unknown dataset"), ("select", "test", "select"),
     ("device", "tpu", "unknown device"),
 ])

@@ -9,17 +9,62 @@ import functools
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Recent Typer releases carry their own copy of Click (typer._click); reach the exception base
+# through a public class so this works with either.
+ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+class OneLineErrors(TyperGroup):
+    """Click's own errors (a bad option value, an unknown command) as one line on stderr.
+
+    Click and Typer print a usage block and a framed panel; we print ``error: <what>`` and exit 2
+    like every other usage error. Running in Click's non-standalone mode hands us the exception;
+    exit codes are then ours to give, so ``CliRunner`` and the installed script see the same ones.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `gcnlab`: the help, as before
+                typer.echo(ctx.get_help(), err=True)
+            else:
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                typer.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(EXIT_FAILED)
+        # Non-standalone Click returns the exit code of a typer.Exit, or the command's return
+        # value (None from our commands: success).
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
 
 app = typer.Typer(
     name="gcnlab",
     help="Graph convolutional networks on PyTorch Geometric: train, reproduce, see.",
+    cls=OneLineErrors,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -31,10 +76,6 @@ class _State:
 
 
 state = _State()
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
 
 
 def _version(value: bool) -> None:
@@ -57,8 +98,13 @@ def root(
                         format="%(levelname)s %(name)s: %(message)s")
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks and runs of spaces collapsed."""
+    return " ".join(text.split())
+
+
 def fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {one_line(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -86,6 +132,11 @@ def handle_errors(command: F) -> F:
             if state.debug:
                 raise
             raise fail(str(exc), EXIT_FAILED) from None
+        except OSError as exc:  # a full disk, a folder that vanished, a permission taken away
+            if state.debug:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise fail(f"{where}{exc.strerror or exc}", EXIT_FAILED) from None
         except Exception as exc:  # an unexpected failure: still one line, traceback on --debug
             if state.debug:
                 raise
@@ -96,7 +147,12 @@ def handle_errors(command: F) -> F:
 
 
 def check_writable(path: Path | None) -> None:
-    """Refuse an output path that cannot be written before any work is done."""
+    """Refuse an output path that cannot be written, before any work is done.
+
+    Creates and deletes a probe file in the nearest existing folder: unlike ``os.access`` this
+    also catches read-only file systems and is right for root, for whom permission bits do not
+    apply.
+    """
     if path is None:
         return
     from gcnlab.errors import UsageError
@@ -104,12 +160,17 @@ def check_writable(path: Path | None) -> None:
     path = Path(path)
     if path.is_dir():
         raise UsageError(f"{path} is a folder; give a file path")
-    folder = path.parent if str(path.parent) else Path(".")
-    existing = folder
-    while not existing.exists():
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise UsageError(f"cannot write {path}: {existing} is not a writable folder")
+    if not existing.is_dir():
+        raise UsageError(f"cannot write {path}: {existing} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing, prefix=".gcnlab-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {existing} is not writable "
+                         f"({exc.strerror or exc})") from None
     if path.exists() and not os.access(path, os.W_OK):
         raise UsageError(f"cannot write {path}: permission denied")
 

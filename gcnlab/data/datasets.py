@@ -11,7 +11,7 @@ import torch
 from torch_geometric.data import Data
 
 from gcnlab.data import karate, planetoid
-from gcnlab.errors import DataError, UsageError
+from gcnlab.errors import UsageError
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,15 @@ file before it is read, and read with an allow-list unpickler (:mod:`gcnlab.data
 The assembly follows PyG's ``read_planetoid_data`` (and reuses its ``edge_index_from_dict``), so the
 graph, labels and public split are PyG's exactly; the tests compare the two.
 
-PubMed goes through the same code path; its official digests are not recorded here, so its files
-are read with the allow-list unpickler only (no digest check).
+PyG's processed cache (``<root>/<Name>/processed/*.pt``) is never read: those files are pickles
+too, and ``torch.load`` on them could run code. The verified raw files are read every time instead
+(about 0.3 s for Cora); see docs/reliability.md.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import urllib.request
 from pathlib import Path
@@ -34,8 +36,16 @@ URL = "https://github.com/kimiyoung/planetoid/raw/master/data"
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
 PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 
-# SHA-256 of the official files (planetoid repository, as distributed with the GCN code).
-SHA256: dict[str, dict[str, str] | None] = {
+# Several times the largest official file (PubMed's allx, a 18217 x 500 sparse matrix, is of the
+# order of 10 MB): a server that sends more is not sending the official file, and is stopped
+# before it fills memory.
+MAX_DOWNLOAD_BYTES = 64 * 2**20
+
+# SHA-256 of the official files (kimiyoung/planetoid, data/ at commit af6abf46). Cora and CiteSeer
+# were computed from the files here. PubMed's files are not on our machines: its digests are the
+# ones three independent public projects pin for the same commit (e.g. skygazer42/sky-vgl,
+# vgl/data/public.py), each of which also lists Cora and CiteSeer digests identical to ours.
+SHA256: dict[str, dict[str, str]] = {
     "cora": {
         "allx": "9419ba2f26f5c35243db64aba110e0f35a04851609e0dc5433450676ca6b8543",
         "ally": "2b998f5cc7fedc86e7f97ca2498f47a1ffc1462c29e2d578b23bf3f62b6e7d71",
@@ -56,7 +66,16 @@ SHA256: dict[str, dict[str, str] | None] = {
         "x": "d20de19150741e555de0ed037195630fc194114ebc7fd72ced62810148aa22f6",
         "y": "8ba87e515d8e3ee3cf52f6d2c5b86aa73f11ecad825a808455209ec26cd54924",
     },
-    "pubmed": None,
+    "pubmed": {
+        "allx": "508e538e2abdccdd54c4d3e9f49d638b4af7107d85845f66ddea5a5152658b7e",
+        "ally": "0c37bbe3b5014ec365e9d393cf4791925e5ed94fb194305d74f064a8d7b50f0e",
+        "graph": "5b89f0036ca22909471f1e6558eb42fa06e0c730a577bde5b058b40638f81dc9",
+        "test.index": "b101d421688bbaecbd82e8a18f1e282378d6830f3a37666f28ebc47f844341b5",
+        "tx": "4eb5f5d0f30f26497eb0ac6ac9719d09c67e284f1ed0385c93f3ef27a671da3d",
+        "ty": "ee2e0d4819d9fbcc403689c3bf2e49face401b605932f093bc58ab6461130fdd",
+        "x": "fbe9cb5c47200d1b7769a26e579be3b7130b556831f9d850e77c4c74f2599b33",
+        "y": "e6c807633307a07ed659249006536a147c7999c797f11a2560752990181b41b3",
+    },
 }
 
 
@@ -74,22 +93,41 @@ def missing_files(root: Path, name: str) -> list[str]:
 
 
 def download(root: Path, name: str, timeout: float = 30.0) -> None:
-    """Fetch the missing raw files. Each is written atomically and checked before it is kept,
-    so an interrupted or truncated download never leaves a file that looks whole."""
+    """Fetch the missing raw files.
+
+    Each file is held in memory until its SHA-256 matches the official one, then written
+    atomically, so an interrupted, truncated or tampered download never leaves a file under its
+    real name.
+    """
     folder = raw_dir(root, name)
     for fname in missing_files(root, name):
         url = f"{URL}/{fname}"
         log.info("downloading %s", url)
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
-                data = response.read()
-                expected = response.headers.get("Content-Length")
-        except OSError as exc:
-            raise DataError(_missing_message(root, name, f"download from {URL} failed ({exc})")) from exc
-        if expected is not None and int(expected) != len(data):
-            raise DataError(f"download of {url} was cut short ({len(data)} of {expected} bytes); run again")
+        data = _fetch(url, timeout, root, name)
         _verify(data, name, fname.removeprefix(f"ind.{name}."), url)
         atomic_write_bytes(folder / fname, data)
+
+
+def _fetch(url: str, timeout: float, root: Path, name: str) -> bytes:
+    chunks: list[bytes] = []
+    received = 0
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
+            expected = response.headers.get("Content-Length")
+            while chunk := response.read(2**20):
+                received += len(chunk)
+                if received > MAX_DOWNLOAD_BYTES:
+                    raise DataError(f"download of {url} exceeds {MAX_DOWNLOAD_BYTES} bytes; "
+                                    "that is not the official file")
+                chunks.append(chunk)
+    # A connection that dies mid-stream raises OSError (reset, timeout) or IncompleteRead.
+    except (OSError, http.client.HTTPException) as exc:
+        reason = f"download of {url} failed ({exc})"
+        raise DataError(_missing_message(root, name, reason)) from exc
+    if expected is not None and expected.strip().isdigit() and int(expected) != received:
+        raise DataError(f"download of {url} was cut short ({received} of {expected} bytes); "
+                        "run again")
+    return b"".join(chunks)
 
 
 def _missing_message(root: Path, name: str, reason: str) -> str:
@@ -103,36 +141,52 @@ def _missing_message(root: Path, name: str, reason: str) -> str:
 
 
 def _verify(data: bytes, name: str, part: str, source: str) -> None:
-    digests = SHA256[name]
-    if digests is None:
-        return
+    expected = SHA256[name][part]
     digest = hashlib.sha256(data).hexdigest()
-    if digest != digests[part]:
+    if digest != expected:
         raise DataError(
             f"{source}: SHA-256 {digest[:12]}… does not match the official file "
-            f"({digests[part][:12]}…); it is truncated, corrupted or not the official data. "
+            f"({expected[:12]}…); it is truncated, corrupted or not the official data. "
             "Delete it and run again to re-download it"
         )
 
 
 def _read(root: Path, name: str, part: str) -> bytes:
+    """The bytes of one raw file, refused unless they are the official file's."""
     path = raw_dir(root, name) / f"ind.{name}.{part}"
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     _verify(data, name, part, str(path))
     return data
 
 
-def _matrix(root: Path, name: str, part: str) -> torch.Tensor:
-    obj = load_pickle(_read(root, name, part), f"ind.{name}.{part}")
+def _matrix(blob: bytes, source: str) -> torch.Tensor:
+    obj = load_pickle(blob, source)
     if scipy.sparse.issparse(obj):
+        try:
+            # Inconsistent CSR index arrays would make toarray() read out of bounds.
+            obj.check_format(full_check=True)
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{source}: malformed sparse matrix ({exc})") from exc
         obj = obj.toarray()
-    if not isinstance(obj, np.ndarray) or obj.ndim != 2:
-        raise DataError(f"ind.{name}.{part}: expected a 2-D matrix, found {type(obj).__name__}")
+    if not isinstance(obj, np.ndarray) or obj.ndim != 2 or obj.dtype.kind not in "biuf":
+        raise DataError(f"{source}: expected a 2-D numeric matrix, found {type(obj).__name__}")
     return torch.from_numpy(np.asarray(obj, dtype=np.float32))
+
+
+def _test_index(blob: bytes, source: str) -> torch.Tensor:
+    try:
+        return torch.tensor([int(v) for v in blob.split()])
+    except ValueError as exc:
+        raise DataError(f"{source}: expected one node id per line ({exc})") from exc
 
 
 def read_planetoid(root: Path, name: str) -> Data:
     """Read one Planetoid dataset (public split) from ``root``; features are not normalized.
+
+    All eight files are checked against their official SHA-256 before any of them is unpickled.
 
     Raises:
         DataError: files missing, failing their digest, or not of the expected form.
@@ -140,11 +194,15 @@ def read_planetoid(root: Path, name: str) -> Data:
     name = name.lower()
     if missing_files(root, name):
         raise DataError(_missing_message(root, name, "not downloaded"))
-    x, tx, allx, y, ty, ally = (_matrix(root, name, p) for p in ("x", "tx", "allx", "y", "ty", "ally"))
-    graph = load_pickle(_read(root, name, "graph"), f"ind.{name}.graph")
+    blobs = {part: _read(root, name, part) for part in PARTS}
+    source = {part: f"ind.{name}.{part}" for part in PARTS}
+
+    x, tx, allx, y, ty, ally = (_matrix(blobs[p], source[p])
+                                for p in ("x", "tx", "allx", "y", "ty", "ally"))
+    graph = load_pickle(blobs["graph"], source["graph"])
     if not isinstance(graph, dict):
-        raise DataError(f"ind.{name}.graph: expected a dict of adjacency lists")
-    test_index = torch.tensor([int(v) for v in _read(root, name, "test.index").split()])
+        raise DataError(f"{source['graph']}: expected a dict of adjacency lists")
+    test_index = _test_index(blobs["test.index"], source["test.index"])
 
     sorted_test = test_index.sort().values
     if name == "citeseer":

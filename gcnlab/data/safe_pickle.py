@@ -3,7 +3,8 @@
 Planetoid's raw files are Python 2 pickles; ``pickle.load`` on a crafted file runs arbitrary code.
 :func:`load_pickle` resolves only the globals these files really reference (NumPy arrays and dtypes,
 SciPy CSR matrices, ``list``, ``collections.defaultdict``) and refuses anything else *before* it is
-imported or called.
+imported or called. It is the second wall: :mod:`gcnlab.data.planetoid` checks each file's SHA-256
+first. What the allowed classes are built into (shapes, CSR index arrays) is checked by the caller.
 """
 
 from __future__ import annotations
@@ -50,4 +51,5 @@ def load_pickle(data: bytes, source: str = "<bytes>") -> Any:
     try:
         return _AllowListUnpickler(io.BytesIO(data), encoding="latin1").load()
     except Exception as exc:  # any malformed or hostile file ends here, nothing was executed
-        raise DataError(f"{source}: cannot be read safely ({exc}); delete it and download it again") from exc
+        raise DataError(f"{source}: cannot be read safely ({exc}); "
+                        "delete it and download it again") from exc

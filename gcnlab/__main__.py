@@ -1,0 +1,6 @@
+"""``python -m gcnlab``: the same command line as the ``gcnlab`` script."""
+
+from gcnlab.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Ctrl-C during ``gcnlab train --runs N``: the finished runs are kept, written, marked partial,
+and the exit code is 130."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import gcnlab.node_classification as nc
+from gcnlab import NodeConfig, train_node
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+WAIT_S = 180  # importing torch on a busy 2-core machine can take a while
+
+
+def _default_sigint() -> None:
+    # A child started from a shell's background job inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler; give it the default a terminal user has.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, queue.Queue]:
+    proc = subprocess.Popen([sys.executable, "-m", "gcnlab", "-v", "train", "karate", *args],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc, lines
+
+
+def _wait_for(proc: subprocess.Popen, lines: queue.Queue, text: str) -> list[str]:
+    """Stderr lines up to the first that contains ``text``."""
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=WAIT_S)
+        except queue.Empty:
+            proc.kill()
+            pytest.fail(f"no {text!r} on stderr within {WAIT_S} s; saw {seen[-5:]}")
+        if line is None:
+            pytest.fail(f"exited ({proc.wait()}) before {text!r}; stderr: {''.join(seen)}")
+        seen.append(line)
+        if text in line:
+            return seen
+
+
+def _rest(proc: subprocess.Popen, lines: queue.Queue) -> tuple[int, str, str]:
+    code = proc.wait(timeout=WAIT_S)
+    stdout = proc.stdout.read()
+    stderr = []
+    while (line := lines.get(timeout=WAIT_S)) is not None:
+        stderr.append(line)
+    return code, stdout, "".join(stderr)
+
+
+def test_ctrl_c_after_a_finished_run_writes_a_partial_result(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc, lines = _start(tmp_path, "--runs", "10000", "--epochs", "200", "--patience", "0",
+                         "--json", str(out), "--device", "cpu")
+    try:
+        _wait_for(proc, lines, "INFO gcnlab.node_classification: run 1 (seed 0)")
+        # The line is logged between runs; let run 2 start (it lasts 200 epochs) so the signal
+        # lands inside a run. The gap between runs is test_ctrl_c_between_runs below.
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        code, stdout, stderr = _rest(proc, lines)
+    finally:
+        proc.kill()
+    assert code == 130, stderr
+    assert "interrupted: finished runs only" in stdout and f"wrote {out}" in stdout
+    assert "Traceback" not in stderr
+    result = json.loads(out.read_text())
+    assert result["partial"] is True
+    assert 1 <= result["runs"] < 100000
+    assert len(result["test_acc"]) == len(result["seeds"]) == result["runs"]
+    assert all(0.0 <= acc <= 1.0 for acc in result["test_acc"])
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left
+
+
+def test_ctrl_c_before_any_run_finished_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    # One run of a million epochs with early stopping off: interrupted long before it ends.
+    proc, lines = _start(tmp_path, "--runs", "3", "--epochs", "1000000", "--patience", "0",
+                         "--json", str(out), "--device", "cpu")
+    try:
+        _wait_for(proc, lines, "INFO gcnlab.data.datasets: loaded karate")
+        proc.send_signal(signal.SIGINT)
+        code, _, stderr = _rest(proc, lines)
+    finally:
+        proc.kill()
+    assert code == 130
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_ctrl_c_inside_a_run_keeps_the_finished_runs() -> None:
+    def on_epoch(stats: nc.EpochStats) -> None:
+        if (stats.run, stats.epoch) == (2, 3):
+            raise KeyboardInterrupt
+
+    result = train_node(NodeConfig(dataset="karate", runs=5, epochs=10, device="cpu"),
+                        on_epoch=on_epoch)
+    assert result.partial and result.runs == 2
+    assert result.seeds == [0, 1] and len(result.test_acc) == len(result.epochs) == 2
+
+
+def test_ctrl_c_between_runs_keeps_the_finished_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = nc.log
+
+    class InterruptedAfterRun1:
+        def info(self, msg: str, *args: object) -> None:
+            if msg.startswith("run %d") and args[0] == 1:
+                raise KeyboardInterrupt
+            real.info(msg, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    monkeypatch.setattr(nc, "log", InterruptedAfterRun1())
+    try:
+        result = train_node(NodeConfig(dataset="karate", runs=3, epochs=5, device="cpu"))
+    except KeyboardInterrupt:  # never let it out: pytest would end the whole session
+        raise AssertionError("the interrupt escaped train_node; run 1 was lost") from None
+    assert result.partial and result.runs == 1
