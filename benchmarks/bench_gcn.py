@@ -46,10 +46,13 @@ def pyg_epoch_times(root: Path, name: str, epochs: int, device: torch.device) ->
             return self.conv2(x, edge_index, edge_weight)
 
     model = GCN(dataset.num_features, 16, dataset.num_classes).to(device)
-    optimizer = torch.optim.Adam([
-        dict(params=model.conv1.parameters(), weight_decay=5e-4),
-        dict(params=model.conv2.parameters(), weight_decay=0),
-    ], lr=0.01)
+    optimizer = torch.optim.Adam(
+        [
+            dict(params=model.conv1.parameters(), weight_decay=5e-4),
+            dict(params=model.conv2.parameters(), weight_decay=0),
+        ],
+        lr=0.01,
+    )
 
     def train() -> float:
         model.train()
@@ -82,8 +85,9 @@ def gcnlab_epoch_times(root: Path, name: str, epochs: int, device: str) -> list[
     from gcnlab import NodeConfig, train_node
 
     stamps: list[float] = []
-    config = NodeConfig(dataset=name, root=str(root), epochs=epochs, runs=1, patience=0,
-                        device=device)
+    config = NodeConfig(
+        dataset=name, root=str(root), epochs=epochs, runs=1, patience=0, device=device
+    )
     start = time.perf_counter()
     train_node(config, on_epoch=lambda _: stamps.append(time.perf_counter()))
     # the first interval includes model set-up, as PyG's first epoch includes its lazy caching
@@ -110,16 +114,28 @@ def main() -> None:
             ours += gcnlab_epoch_times(args.root, args.dataset, args.epochs, args.device)[10:]
 
     pyg_ms, ours_ms = 1e3 * statistics.median(pyg), 1e3 * statistics.median(ours)
-    print(f"{args.dataset}, {args.device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(
+        f"{args.dataset}, {args.device}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}"
+    )
     print(f"{'':22}{'median ms/epoch':>16}{'p90':>10}")
     for label, times in (("PyG examples/gcn.py", pyg), ("gcnlab train_node", ours)):
         p90 = 1e3 * statistics.quantiles(times, n=10)[-1]
         print(f"{label:22}{1e3 * statistics.median(times):16.3f}{p90:10.3f}")
     print(f"speed-up (PyG / gcnlab): {pyg_ms / ours_ms:.1f}x per epoch (train step + evaluation)")
     if args.json:
-        args.json.write_text(json.dumps({"dataset": args.dataset, "device": args.device,
-                                         "pyg_ms": pyg_ms, "gcnlab_ms": ours_ms,
-                                         "speedup": pyg_ms / ours_ms}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "dataset": args.dataset,
+                    "device": args.device,
+                    "pyg_ms": pyg_ms,
+                    "gcnlab_ms": ours_ms,
+                    "speedup": pyg_ms / ours_ms,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -31,16 +31,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--datasets", default="cora,citeseer")
     args = parser.parse_args()
-    print(f"| variant | dataset | test accuracy % (mean ± std, {args.runs} seeds) | epochs | time s |")
+    print(
+        f"| variant | dataset | test accuracy % (mean ± std, {args.runs} seeds) | epochs | time s |"
+    )
     print("|---|---|---|---|---|")
     for label, change in VARIANTS.items():
         for name in args.datasets.split(","):
             start = time.perf_counter()
-            r = train_node(NodeConfig(dataset=name, root=str(args.root), runs=args.runs,
-                                      device="cpu", **change))
-            print(f"| {label} | {name} | {100 * r.test_acc_mean:.2f} ± {100 * r.test_acc_std:.2f} "
-                  f"| {sum(r.epochs) / len(r.epochs):.0f} | {time.perf_counter() - start:.0f} |",
-                  flush=True)
+            r = train_node(
+                NodeConfig(
+                    dataset=name, root=str(args.root), runs=args.runs, device="cpu", **change
+                )
+            )
+            print(
+                f"| {label} | {name} | {100 * r.test_acc_mean:.2f} ± {100 * r.test_acc_std:.2f} "
+                f"| {sum(r.epochs) / len(r.epochs):.0f} | {time.perf_counter() - start:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ class Net(torch.nn.Module):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--root", default=None, help="data root (default: $GCNLAB_DATA or ./datasets)")
+    parser.add_argument(
+        "--root", default=None, help="data root (default: $GCNLAB_DATA or ./datasets)"
+    )
     parser.add_argument("--epochs", type=int, default=200)
     args = parser.parse_args()
 

@@ -78,8 +78,10 @@ class GCNConv(MessagePassing):
         if add_self_loops is None:
             add_self_loops = normalize
         if add_self_loops and not normalize:
-            raise ValueError("GCNConv adds self-loops only as part of normalization: "
-                             "pass add_self_loops=False with normalize=False")
+            raise ValueError(
+                "GCNConv adds self-loops only as part of normalization: "
+                "pass add_self_loops=False with normalize=False"
+            )
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.improved = improved
@@ -104,16 +106,24 @@ class GCNConv(MessagePassing):
         self._cached_adj = None
         self._cached_edges = None
 
-    def forward(self, x: Features, edge_index: Tensor | SparseMatrix,
-                edge_weight: Tensor | None = None) -> Tensor:
+    def forward(
+        self, x: Features, edge_index: Tensor | SparseMatrix, edge_weight: Tensor | None = None
+    ) -> Tensor:
         # x: [N, in_channels], edge_index: [2, E] or [N, N], edge_weight: [E]
         if isinstance(x, (tuple, list)):
-            raise ValueError("GCNConv does not do bipartite message passing; pass one feature matrix")
+            raise ValueError(
+                "GCNConv does not do bipartite message passing; pass one feature matrix"
+            )
         num_nodes = x.shape[0]
         dtype = x.values.dtype if isinstance(x, SparseMatrix) else x.dtype
-        fused = isinstance(edge_index, SparseMatrix) or is_torch_sparse(edge_index) or (
-            self.cached and self.normalize
-            and not (edge_weight is not None and edge_weight.requires_grad)
+        fused = (
+            isinstance(edge_index, SparseMatrix)
+            or is_torch_sparse(edge_index)
+            or (
+                self.cached
+                and self.normalize
+                and not (edge_weight is not None and edge_weight.requires_grad)
+            )
         )
 
         if fused:
@@ -125,8 +135,9 @@ class GCNConv(MessagePassing):
             out = spmm(adj, h)  # [N, out_channels]
         else:
             # Step 1: add self-loops and compute the normalization coefficient of each edge
-            edge_index, edge_weight = self._normalized_edges(edge_index, edge_weight, num_nodes,
-                                                             dtype)
+            edge_index, edge_weight = self._normalized_edges(
+                edge_index, edge_weight, num_nodes, dtype
+            )
             # Step 2: transform
             h = self._linear(x)  # [N, out_channels]
             # Step 3: propagate: message() scales each source row, aggr="add" sums per target
@@ -150,26 +161,38 @@ class GCNConv(MessagePassing):
             return spmm(SparseMatrix.from_tensor(x), self.lin.weight.t())
         return self.lin(x)
 
-    def _normalized_edges(self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int,
-                          dtype: torch.dtype) -> tuple[Tensor, Tensor | None]:
+    def _normalized_edges(
+        self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int, dtype: torch.dtype
+    ) -> tuple[Tensor, Tensor | None]:
         if not self.normalize:
             return edge_index, edge_weight
         if self.cached and self._cached_edges is not None:
             return self._cached_edges
-        edges = gcn_norm(edge_index, edge_weight, num_nodes, self.improved, self.add_self_loops,
-                         self.flow, dtype)
+        edges = gcn_norm(
+            edge_index, edge_weight, num_nodes, self.improved, self.add_self_loops, self.flow, dtype
+        )
         if self.cached:
             self._cached_edges = edges
         return edges
 
-    def _adjacency(self, edge_index: Tensor | SparseMatrix, edge_weight: Tensor | None,
-                   num_nodes: int, dtype: torch.dtype) -> SparseMatrix:
+    def _adjacency(
+        self,
+        edge_index: Tensor | SparseMatrix,
+        edge_weight: Tensor | None,
+        num_nodes: int,
+        dtype: torch.dtype,
+    ) -> SparseMatrix:
         if isinstance(edge_index, SparseMatrix):
             # Already an operator: the caller normalized it (e.g. with gcnlab.normalized_adjacency)
             return edge_index
         cache = self._cached_adj
-        if (self.cached and self.normalize and cache is not None
-                and cache.values.device == edge_index.device and cache.values.dtype == dtype):
+        if (
+            self.cached
+            and self.normalize
+            and cache is not None
+            and cache.values.device == edge_index.device
+            and cache.values.dtype == dtype
+        ):
             return cache  # rebuilt if the module moved to another device or dtype
         if is_torch_sparse(edge_index):
             adj_t = edge_index
@@ -177,9 +200,15 @@ class GCNConv(MessagePassing):
                 adj_t, _ = gcn_norm(adj_t, None, num_nodes, self.improved, self.add_self_loops)
             adj = SparseMatrix.from_tensor(adj_t.to(dtype))
         else:
-            adj = normalized_adjacency(edge_index, edge_weight, num_nodes, improved=self.improved,
-                                       add_self_loops=self.add_self_loops, flow=self.flow,
-                                       dtype=dtype)
+            adj = normalized_adjacency(
+                edge_index,
+                edge_weight,
+                num_nodes,
+                improved=self.improved,
+                add_self_loops=self.add_self_loops,
+                flow=self.flow,
+                dtype=dtype,
+            )
         if self.cached and self.normalize:
             self._cached_adj = adj
         return adj
@@ -203,8 +232,9 @@ def normalized_adjacency(
     once and share it between layers."""
     if num_nodes is None:
         num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
-    edge_index, weight = gcn_norm(edge_index, edge_weight, num_nodes, improved, add_self_loops,
-                                  flow, dtype)
+    edge_index, weight = gcn_norm(
+        edge_index, edge_weight, num_nodes, improved, add_self_loops, flow, dtype
+    )
     assert weight is not None
     source, target = edge_index if flow == "source_to_target" else edge_index.flip(0)
     return SparseMatrix.from_coo(target, source, weight, (num_nodes, num_nodes))

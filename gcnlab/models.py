@@ -30,8 +30,16 @@ class GCN(torch.nn.Module):
         - **output:** logits :math:`(|\mathcal{V}|, C)`
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 16, *,
-                 dropout: float = 0.5, bias: bool = False, cached: bool = True) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        hidden_channels: int = 16,
+        *,
+        dropout: float = 0.5,
+        bias: bool = False,
+        cached: bool = True,
+    ) -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
@@ -43,8 +51,9 @@ class GCN(torch.nn.Module):
         self.conv1.reset_parameters()
         self.conv2.reset_parameters()
 
-    def forward(self, x: Tensor | SparseMatrix, edge_index: Tensor,
-                edge_weight: Tensor | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> Tensor:
         # x: [N, F_in]
         if is_torch_sparse(x):
             x = SparseMatrix.from_tensor(x)
@@ -57,5 +66,7 @@ class GCN(torch.nn.Module):
         return self.conv2(h, edge_index, edge_weight)  # [N, C]
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.conv1.in_channels}, "
-                f"{self.conv1.out_channels}, {self.conv2.out_channels}, dropout={self.dropout})")
+        return (
+            f"{self.__class__.__name__}({self.conv1.in_channels}, "
+            f"{self.conv1.out_channels}, {self.conv2.out_channels}, dropout={self.dropout})"
+        )

@@ -64,13 +64,21 @@ class NodeConfig:
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
             (1 <= self.runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {self.runs}"),
             (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
-            (math.isfinite(self.lr) and self.lr > 0, f"lr must be a positive number, got {self.lr}"),
+            (
+                math.isfinite(self.lr) and self.lr > 0,
+                f"lr must be a positive number, got {self.lr}",
+            ),
             (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
-            (math.isfinite(self.weight_decay) and self.weight_decay >= 0,
-             f"weight decay must be >= 0, got {self.weight_decay}"),
+            (
+                math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+                f"weight decay must be >= 0, got {self.weight_decay}",
+            ),
             (self.patience >= 0, f"patience must be >= 0, got {self.patience}"),
             (self.seed >= 0, f"seed must be >= 0, got {self.seed}"),
-            (self.select in SELECTS, f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
+            (
+                self.select in SELECTS,
+                f"select must be one of {', '.join(SELECTS)}, got {self.select!r}",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -137,10 +145,13 @@ def _prepare(data, config: NodeConfig, device: torch.device) -> _Graph:
 def _optimizer(model: GCN, config: NodeConfig) -> torch.optim.Optimizer:
     # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the same
     # gradient as adding weight_decay/2 * ||W||^2 to the loss, as the original code does.
-    return torch.optim.Adam([
-        {"params": model.conv1.parameters(), "weight_decay": config.weight_decay},
-        {"params": model.conv2.parameters(), "weight_decay": 0.0},
-    ], lr=config.lr)
+    return torch.optim.Adam(
+        [
+            {"params": model.conv1.parameters(), "weight_decay": config.weight_decay},
+            {"params": model.conv2.parameters(), "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+    )
 
 
 @torch.no_grad()
@@ -159,7 +170,7 @@ def _should_stop(val_losses: list[float], patience: int) -> bool:
     the ``patience`` before it (checked once more than ``patience`` + 1 epochs have run)."""
     if patience == 0 or len(val_losses) <= patience + 1:
         return False
-    window = val_losses[-patience - 1:-1]
+    window = val_losses[-patience - 1 : -1]
     return val_losses[-1] > sum(window) / patience
 
 
@@ -171,11 +182,17 @@ def _better(stats: EpochStats, best: EpochStats | None, select: str) -> bool:
     return (stats.val_acc, -stats.val_loss) > (best.val_acc, -best.val_loss)
 
 
-def _train_run(g: _Graph, config: NodeConfig, run: int, seed: int,
-               on_epoch: Callable[[EpochStats], None] | None) -> tuple[EpochStats, list[EpochStats]]:
+def _train_run(
+    g: _Graph,
+    config: NodeConfig,
+    run: int,
+    seed: int,
+    on_epoch: Callable[[EpochStats], None] | None,
+) -> tuple[EpochStats, list[EpochStats]]:
     seed_everything(seed)
-    model = GCN(g.num_features, g.num_classes, config.hidden, dropout=config.dropout,
-                bias=config.bias).to(g.y.device)
+    model = GCN(
+        g.num_features, g.num_classes, config.hidden, dropout=config.dropout, bias=config.bias
+    ).to(g.y.device)
     optimizer = _optimizer(model, config)
     train = g.index["train"]
     best: EpochStats | None = None
@@ -191,9 +208,11 @@ def _train_run(g: _Graph, config: NodeConfig, run: int, seed: int,
         # Step 2: evaluate with dropout off
         val_loss, train_acc, val_acc, test_acc = _evaluate(model, g).tolist()
         stats = EpochStats(run, epoch, loss.item(), train_acc, val_loss, val_acc, test_acc)
-        bad = [f"{name} is {value}" for name, value in (("training loss", stats.loss),
-                                                          ("validation loss", val_loss))
-               if not math.isfinite(value)]
+        bad = [
+            f"{name} is {value}"
+            for name, value in (("training loss", stats.loss), ("validation loss", val_loss))
+            if not math.isfinite(value)
+        ]
         if bad:
             raise TrainingDiverged(
                 f"training diverged at epoch {epoch} of run {run + 1} ({', '.join(bad)}); "
@@ -211,8 +230,9 @@ def _train_run(g: _Graph, config: NodeConfig, run: int, seed: int,
     return best, history
 
 
-def train_node(config: NodeConfig | None = None, *,
-               on_epoch: Callable[[EpochStats], None] | None = None) -> NodeResult:
+def train_node(
+    config: NodeConfig | None = None, *, on_epoch: Callable[[EpochStats], None] | None = None
+) -> NodeResult:
     """Run ``config.runs`` seeded trainings and return their result.
 
     Args:
@@ -239,8 +259,13 @@ def train_node(config: NodeConfig | None = None, *,
                 finished.append(_train_run(g, config, run, seed, on_epoch))
             finally:
                 seconds += time.perf_counter() - start
-            log.info("run %d (seed %d): test accuracy %.4f at epoch %d", run + 1, seed,
-                     finished[-1][0].test_acc, finished[-1][0].epoch)
+            log.info(
+                "run %d (seed %d): test accuracy %.4f at epoch %d",
+                run + 1,
+                seed,
+                finished[-1][0].test_acc,
+                finished[-1][0].epoch,
+            )
     except KeyboardInterrupt:
         # Anywhere in the loop, bookkeeping included: keep what finished.
         if not finished:
@@ -253,10 +278,19 @@ def train_node(config: NodeConfig | None = None, *,
     accs = [s.test_acc for s in picked]
     mean, std = mean_std(accs)
     return NodeResult(
-        dataset=config.dataset.lower(), runs=len(picked), seeds=seeds[: len(picked)],
-        test_acc=accs, test_acc_mean=mean, test_acc_std=std,
-        val_acc=[s.val_acc for s in picked], best_epoch=[s.epoch for s in picked],
-        epochs=[len(h) for h in histories], seconds=seconds, device=str(device),
-        config=dataclasses.asdict(config), versions=versions(), partial=partial,
+        dataset=config.dataset.lower(),
+        runs=len(picked),
+        seeds=seeds[: len(picked)],
+        test_acc=accs,
+        test_acc_mean=mean,
+        test_acc_std=std,
+        val_acc=[s.val_acc for s in picked],
+        best_epoch=[s.epoch for s in picked],
+        epochs=[len(h) for h in histories],
+        seconds=seconds,
+        device=str(device),
+        config=dataclasses.asdict(config),
+        versions=versions(),
+        partial=partial,
         history=histories,
     )

@@ -77,14 +77,17 @@ def gcn_norm(
 
     # Step 2: D^-1/2 from the degrees of the receiving side.
     row, col = edge_index[0], edge_index[1]
-    deg_inv_sqrt = _inv_sqrt_degree(edge_weight, col if flow == "source_to_target" else row, num_nodes)
+    deg_inv_sqrt = _inv_sqrt_degree(
+        edge_weight, col if flow == "source_to_target" else row, num_nodes
+    )
 
     # Step 3: scale each edge by both ends.
     return edge_index, deg_inv_sqrt[row] * edge_weight * deg_inv_sqrt[col]
 
 
-def _gcn_norm_sparse(adj_t: Tensor, num_nodes: int | None, fill_value: float,
-                     add_self_loops: bool) -> Tensor:
+def _gcn_norm_sparse(
+    adj_t: Tensor, num_nodes: int | None, fill_value: float, add_self_loops: bool
+) -> Tensor:
     if adj_t.size(0) != adj_t.size(1):
         raise ValueError(f"a sparse adjacency must be square, got {tuple(adj_t.shape)}")
     layout = adj_t.layout

@@ -34,6 +34,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         return torch.device("cpu")
     if name == "cuda" or name.startswith("cuda:"):
         if not torch.cuda.is_available():
-            raise UsageError(f"device {device!r} asked for, but no CUDA GPU is available; use --device cpu")
+            raise UsageError(
+                f"device {device!r} asked for, but no CUDA GPU is available; use --device cpu"
+            )
         return torch.device(name)
     raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)} (or cuda:N)")

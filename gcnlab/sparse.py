@@ -19,7 +19,11 @@ from torch import Tensor
 
 def is_torch_sparse(t: object) -> bool:
     """Whether ``t`` is a ``torch.sparse`` COO, CSR or CSC tensor."""
-    return isinstance(t, Tensor) and t.layout in (torch.sparse_coo, torch.sparse_csr, torch.sparse_csc)
+    return isinstance(t, Tensor) and t.layout in (
+        torch.sparse_coo,
+        torch.sparse_csr,
+        torch.sparse_csc,
+    )
 
 
 def _crow(row: Tensor, num_rows: int) -> Tensor:
@@ -99,10 +103,18 @@ class SparseMatrix:
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> SparseMatrix:
         values = self.values.to(device=device, dtype=dtype or self.values.dtype)
         moved = SparseMatrix(
-            mat=_csr(self.mat.crow_indices().to(device), self.mat.col_indices().to(device),
-                     values, self.mat.shape),
-            t=_csr(self.t.crow_indices().to(device), self.t.col_indices().to(device),
-                   values[self.perm.to(device)], self.t.shape),
+            mat=_csr(
+                self.mat.crow_indices().to(device),
+                self.mat.col_indices().to(device),
+                values,
+                self.mat.shape,
+            ),
+            t=_csr(
+                self.t.crow_indices().to(device),
+                self.t.col_indices().to(device),
+                values[self.perm.to(device)],
+                self.t.shape,
+            ),
             perm=self.perm.to(device),
         )
         return moved
@@ -141,7 +153,9 @@ def spmm(a: SparseMatrix, dense: Tensor) -> Tensor:
     stored transpose.
     """
     if dense.dtype != a.values.dtype:
-        raise TypeError(f"dtype mismatch: sparse matrix is {a.values.dtype}, dense is {dense.dtype}")
+        raise TypeError(
+            f"dtype mismatch: sparse matrix is {a.values.dtype}, dense is {dense.dtype}"
+        )
     # CSR kernels copy a strided operand on every call; one contiguous copy here is cheaper.
     return _SpMM.apply(a.mat, a.t, dense.contiguous())
 

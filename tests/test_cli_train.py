@@ -18,13 +18,27 @@ runner = CliRunner()
 
 def test_train_karate_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "sub" / "result.json"
-    result = runner.invoke(app, ["train", "karate", "--runs", "2", "--epochs", "50",
-                                 "--json", str(out)])
+    result = runner.invoke(
+        app, ["train", "karate", "--runs", "2", "--epochs", "50", "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "karate: test accuracy" in result.output and "over 2 runs" in result.output
     payload = json.loads(out.read_text())
-    for key in ("dataset", "task", "model", "runs", "seeds", "test_acc", "test_acc_mean",
-                "test_acc_std", "epochs", "seconds", "device", "config", "versions"):
+    for key in (
+        "dataset",
+        "task",
+        "model",
+        "runs",
+        "seeds",
+        "test_acc",
+        "test_acc_mean",
+        "test_acc_std",
+        "epochs",
+        "seconds",
+        "device",
+        "config",
+        "versions",
+    ):
         assert key in payload, key
     assert payload["task"] == "node" and payload["model"] == "gcn" and payload["runs"] == 2
     assert payload["seeds"] == [0, 1] and len(payload["test_acc"]) == 2
@@ -35,25 +49,58 @@ def test_train_karate_writes_json(tmp_path: Path) -> None:
 
 def test_train_cora_options_reach_the_library(planetoid_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "cora.json"
-    result = runner.invoke(app, ["train", "cora", "--root", str(planetoid_root), "--runs", "1",
-                                 "--epochs", "15", "--hidden", "8", "--lr", "0.02",
-                                 "--dropout", "0.3", "--weight-decay", "0.001", "--patience", "0",
-                                 "--seed", "7", "--device", "cpu", "--json", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "cora",
+            "--root",
+            str(planetoid_root),
+            "--runs",
+            "1",
+            "--epochs",
+            "15",
+            "--hidden",
+            "8",
+            "--lr",
+            "0.02",
+            "--dropout",
+            "0.3",
+            "--weight-decay",
+            "0.001",
+            "--patience",
+            "0",
+            "--seed",
+            "7",
+            "--device",
+            "cpu",
+            "--json",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(out.read_text())
     config = payload["config"]
-    assert (config["hidden"], config["lr"], config["dropout"], config["weight_decay"],
-            config["patience"]) == (8, 0.02, 0.3, 0.001, 0)
+    assert (
+        config["hidden"],
+        config["lr"],
+        config["dropout"],
+        config["weight_decay"],
+        config["patience"],
+    ) == (8, 0.02, 0.3, 0.001, 0)
     assert payload["seeds"] == [7] and payload["epochs"] == [15]
 
 
-@pytest.mark.parametrize("args,code,match", [
-    (["train", "nosuch"], 2, "unknown dataset 'nosuch'; choose one of: cora"),
-    (["train", "karate", "--lr", "-1"], 2, "lr must be a positive number"),
-    (["train", "karate", "--dropout", "1.5"], 2, "dropout must be in [0, 1)"),
-    (["train", "karate", "--runs", "0"], 2, "runs must be at least 1"),
-    (["train", "karate", "--device", "tpu"], 2, "unknown device"),
-])
+@pytest.mark.parametrize(
+    "args,code,match",
+    [
+        (["train", "nosuch"], 2, "unknown dataset 'nosuch'; choose one of: cora"),
+        (["train", "karate", "--lr", "-1"], 2, "lr must be a positive number"),
+        (["train", "karate", "--dropout", "1.5"], 2, "dropout must be in [0, 1)"),
+        (["train", "karate", "--runs", "0"], 2, "runs must be at least 1"),
+        (["train", "karate", "--device", "tpu"], 2, "unknown device"),
+    ],
+)
 def test_usage_errors_are_one_line(args: list[str], code: int, match: str) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == code
@@ -95,6 +142,9 @@ def test_public_api_is_complete() -> None:
 
     for name in gcnlab.__all__:
         assert getattr(gcnlab, name) is not None, name
-    code = "import sys, gcnlab; gcnlab.GCNConv; print('typer' in sys.modules, 'matplotlib' in sys.modules)"
+    code = (
+        "import sys, gcnlab; gcnlab.GCNConv; "
+        "print('typer' in sys.modules, 'matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -14,14 +14,15 @@ from gcnlab import GCNConv, SparseMatrix, normalized_adjacency
 NORMALIZATION = [(True, True), (True, False), (False, False)]
 OPTIONS = [
     dict(normalize=n, add_self_loops=s, improved=i, cached=c, bias=b)
-    for (n, s), i, c, b in itertools.product(NORMALIZATION, [False, True], [False, True], [False, True])
+    for (n, s), i, c, b in itertools.product(
+        NORMALIZATION, [False, True], [False, True], [False, True]
+    )
 ]
 
 
 def _graph(weighted: bool) -> tuple[torch.Tensor, torch.Tensor | None, int]:
     """Directed edges, an existing self-loop (node 3), a duplicate edge, isolated node 6."""
-    edge_index = torch.tensor([[0, 1, 1, 2, 3, 3, 0, 4, 5, 0],
-                               [1, 0, 2, 1, 3, 0, 3, 2, 4, 1]])
+    edge_index = torch.tensor([[0, 1, 1, 2, 3, 3, 0, 4, 5, 0], [1, 0, 2, 1, 3, 0, 3, 2, 4, 1]])
     weight = torch.linspace(0.2, 2.0, edge_index.size(1)) if weighted else None
     return edge_index, weight, 7
 
@@ -57,7 +58,9 @@ def _dense_reference(x, edge_index, weight, n, conv: GCNConv) -> torch.Tensor:
     return out if conv.bias is None else out + conv.bias
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(k for k, v in o.items() if v) or "plain")
+@pytest.mark.parametrize(
+    "options", OPTIONS, ids=lambda o: "-".join(k for k, v in o.items() if v) or "plain"
+)
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_matches_pyg_and_dense_formula(options: dict, weighted: bool) -> None:
     edge_index, weight, n = _graph(weighted)
@@ -71,8 +74,9 @@ def test_matches_pyg_and_dense_formula(options: dict, weighted: bool) -> None:
         expected = theirs(x, edge_index, weight)
     for _ in range(2):  # the second call uses the cache when cached=True
         torch.testing.assert_close(ours(x, edge_index, weight), expected, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(_dense_reference(x, edge_index, weight, n, ours), expected,
-                               atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        _dense_reference(x, edge_index, weight, n, ours), expected, atol=1e-5, rtol=1e-5
+    )
 
 
 def test_improved_without_weights_is_a_plus_2i_unlike_pyg() -> None:
@@ -87,7 +91,9 @@ def test_improved_without_weights_is_a_plus_2i_unlike_pyg() -> None:
     assert not torch.allclose(ours(x, edge_index), plain(x, edge_index), atol=1e-3)
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(k for k, v in o.items() if v) or "plain")
+@pytest.mark.parametrize(
+    "options", OPTIONS, ids=lambda o: "-".join(k for k, v in o.items() if v) or "plain"
+)
 def test_gradients_match_pyg(options: dict) -> None:
     edge_index, weight, n = _graph(weighted=True)
     x = torch.randn(n, 5)
@@ -116,8 +122,16 @@ def test_edge_weight_gradient_matches_pyg() -> None:
 
 
 @pytest.mark.parametrize("layout", [torch.sparse_coo, torch.sparse_csr])
-@pytest.mark.parametrize("options", [dict(), dict(improved=True), dict(add_self_loops=False),
-                                     dict(normalize=False, add_self_loops=False), dict(cached=True)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(improved=True),
+        dict(add_self_loops=False),
+        dict(normalize=False, add_self_loops=False),
+        dict(cached=True),
+    ],
+)
 def test_sparse_adjacency_input_matches_pyg(layout: torch.layout, options: dict) -> None:
     """A transposed adjacency as torch.sparse: PyG adds λI on top of an existing diagonal."""
     edge_index, weight, n = _graph(weighted=True)
@@ -132,8 +146,11 @@ def test_sparse_adjacency_input_matches_pyg(layout: torch.layout, options: dict)
 def test_sparse_features_match_dense(kind: str) -> None:
     edge_index, weight, n = _graph(weighted=False)
     x = torch.randn(n, 5) * (torch.rand(n, 5) < 0.3)  # mostly zeros, like bag-of-words
-    sparse = {"coo": x.to_sparse(), "csr": x.to_sparse_csr(),
-              "sparse_matrix": SparseMatrix.from_tensor(x)}[kind]
+    sparse = {
+        "coo": x.to_sparse(),
+        "csr": x.to_sparse_csr(),
+        "sparse_matrix": SparseMatrix.from_tensor(x),
+    }[kind]
     ours, theirs = _pair(dict(cached=True))
     expected = theirs(x, edge_index)
     torch.testing.assert_close(ours(sparse, edge_index), expected, atol=1e-5, rtol=1e-5)
@@ -170,8 +187,9 @@ def test_target_to_source_flow_matches_pyg() -> None:
         theirs = PyGGCNConv(5, 3, cached=cached, flow="target_to_source")
         ours = GCNConv(5, 3, cached=cached, flow="target_to_source")
         ours.load_state_dict(theirs.state_dict())
-        torch.testing.assert_close(ours(x, edge_index, weight), theirs(x, edge_index, weight),
-                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            ours(x, edge_index, weight), theirs(x, edge_index, weight), atol=1e-5, rtol=1e-5
+        )
 
 
 def test_double_precision_is_kept() -> None:
@@ -211,11 +229,14 @@ def test_drops_into_a_pyg_model() -> None:
     """Used inside torch_geometric.nn.Sequential like any PyG layer."""
     from torch_geometric.nn import Sequential
 
-    model = Sequential("x, edge_index", [
-        (GCNConv(5, 8), "x, edge_index -> x"),
-        torch.nn.ReLU(),
-        (GCNConv(8, 2), "x, edge_index -> x"),
-    ])
+    model = Sequential(
+        "x, edge_index",
+        [
+            (GCNConv(5, 8), "x, edge_index -> x"),
+            torch.nn.ReLU(),
+            (GCNConv(8, 2), "x, edge_index -> x"),
+        ],
+    )
     edge_index, _, n = _graph(weighted=False)
     out = model(torch.randn(n, 5), edge_index)
     assert out.shape == (n, 2) and torch.isfinite(out).all()

@@ -24,7 +24,9 @@ def test_counts_and_public_split(planetoid_root: Path, name: str) -> None:
     assert data.x.shape == (nodes, features) and data.edge_index.shape == (2, edges)
     assert data.num_classes == classes and data.name == name
     assert [int(data[f"{k}_mask"].sum()) for k in ("train", "val", "test")] == [train, val, test]
-    assert not (data.train_mask & data.val_mask).any() and not (data.val_mask & data.test_mask).any()
+    assert (
+        not (data.train_mask & data.val_mask).any() and not (data.val_mask & data.test_mask).any()
+    )
     # 20 labelled nodes per class
     assert torch.bincount(data.y[data.train_mask]).tolist() == [20] * classes
     # undirected: every edge appears in both directions, no self-loops
@@ -53,7 +55,9 @@ def test_citeseer_featureless_test_range_ids(planetoid_root: Path) -> None:
 
 
 @pytest.mark.parametrize("name,pyg_name", [("cora", "Cora"), ("citeseer", "CiteSeer")])
-def test_equals_pyg_planetoid(planetoid_root: Path, tmp_path: Path, name: str, pyg_name: str) -> None:
+def test_equals_pyg_planetoid(
+    planetoid_root: Path, tmp_path: Path, name: str, pyg_name: str
+) -> None:
     """Our verified, allow-listed reader builds exactly what PyG's Planetoid builds."""
     import shutil
 

@@ -18,8 +18,10 @@ def test_karate_learns() -> None:
 
 def test_cora_short_run_learns(planetoid_root: Path) -> None:
     epochs = []
-    result = train_node(NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=30),
-                        on_epoch=epochs.append)
+    result = train_node(
+        NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=30),
+        on_epoch=epochs.append,
+    )
     assert result.test_acc_mean > 0.6  # chance is ~0.18 (7 classes)
     assert [s.epoch for s in epochs] == list(range(1, result.epochs[0] + 1))
     assert 0 <= result.test_acc[0] <= 1 and result.seconds > 0
@@ -52,17 +54,27 @@ def test_selection_uses_validation_never_test() -> None:
 
 def test_reported_accuracy_is_at_the_selected_epoch(planetoid_root: Path) -> None:
     history: list[EpochStats] = []
-    result = train_node(NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=40),
-                        on_epoch=history.append)
+    result = train_node(
+        NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=40),
+        on_epoch=history.append,
+    )
     best = max(history, key=lambda s: (s.val_acc, -s.val_loss))
     assert result.best_epoch == [best.epoch] and result.test_acc == [best.test_acc]
 
 
-@pytest.mark.parametrize("field,value,match", [
-    ("lr", -0.01, "lr"), ("dropout", 1.0, "dropout"), ("runs", 0, "runs"), ("runs", 10**12, "runs must be between"),
-    ("epochs", 0, "epochs"), ("dataset", "mnist", "unknown dataset"), ("select", "test", "select"),
-    ("device", "tpu", "unknown device"),
-])
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("lr", -0.01, "lr"),
+        ("dropout", 1.0, "dropout"),
+        ("runs", 0, "runs"),
+        ("runs", 10**12, "runs must be between"),
+        ("epochs", 0, "epochs"),
+        ("dataset", "mnist", "unknown dataset"),
+        ("select", "test", "select"),
+        ("device", "tpu", "unknown device"),
+    ],
+)
 def test_bad_config_is_refused(field: str, value: object, match: str) -> None:
     config = NodeConfig(**{"dataset": "karate", field: value})
     with pytest.raises(UsageError, match=match):
@@ -79,14 +91,16 @@ def test_interrupt_keeps_finished_runs() -> None:
         if stats.run == 1 and stats.epoch == 3:
             raise KeyboardInterrupt
 
-    result = train_node(NodeConfig(dataset="karate", runs=5, epochs=20),
-                        on_epoch=interrupt_in_second_run)
+    result = train_node(
+        NodeConfig(dataset="karate", runs=5, epochs=20), on_epoch=interrupt_in_second_run
+    )
     assert result.partial and result.runs == 1 and len(result.test_acc) == 1
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,floor,paper", [("cora", 0.810, 0.815), ("citeseer", 0.698, 0.703)])
-def test_paper_accuracy_over_10_seeds(planetoid_root: Path, name: str, floor: float,
-                                      paper: float) -> None:
+def test_paper_accuracy_over_10_seeds(
+    planetoid_root: Path, name: str, floor: float, paper: float
+) -> None:
     result = train_node(NodeConfig(dataset=name, root=str(planetoid_root), runs=10))
     assert result.test_acc_mean >= floor, f"{name}: {result.test_acc_mean:.4f} (paper {paper})"

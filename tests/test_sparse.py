@@ -39,7 +39,7 @@ def test_spmm_forward_and_gradient_equal_dense() -> None:
     b = torch.randn(5, 3, requires_grad=True)
     out = spmm(a, b)
     torch.testing.assert_close(out, x @ b)
-    (out ** 2).sum().backward()
+    (out**2).sum().backward()
     b2 = b.detach().clone().requires_grad_()
     ((x @ b2) ** 2).sum().backward()
     torch.testing.assert_close(b.grad, b2.grad)

@@ -13,7 +13,9 @@ from gcnlab.cli.app import app, console, handle_errors
 @app.command("datasets")
 @handle_errors
 def datasets_command(
-    root: Annotated[Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
+    ] = None,
 ) -> None:
     """List the datasets, whether their files are present, and the data root."""
     from rich.table import Table

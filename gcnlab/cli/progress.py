@@ -10,8 +10,9 @@ from gcnlab.cli.app import console
 
 
 @contextlib.contextmanager
-def epoch_progress(runs: int, epochs: int, describe: Callable[[Any], str]
-                   ) -> Iterator[Callable[[Any], None]]:
+def epoch_progress(
+    runs: int, epochs: int, describe: Callable[[Any], str]
+) -> Iterator[Callable[[Any], None]]:
     """Yield an ``on_epoch`` callback that advances a bar of ``runs * epochs`` steps.
 
     Each stats object needs ``run`` (0-based) and ``epoch`` (1-based); a run that stops early
@@ -19,11 +20,19 @@ def epoch_progress(runs: int, epochs: int, describe: Callable[[Any], str]
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("training", total=runs * epochs)
 
         def on_epoch(stats: Any) -> None:
-            bar.update(task, completed=stats.run * epochs + stats.epoch, description=describe(stats))
+            bar.update(
+                task, completed=stats.run * epochs + stats.epoch, description=describe(stats)
+            )
 
         yield on_epoch

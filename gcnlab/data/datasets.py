@@ -30,8 +30,9 @@ DATASETS: dict[str, DatasetInfo] = {
     "cora": DatasetInfo("cora", "Planetoid citation graph: 2708 papers, 7 classes", True),
     "citeseer": DatasetInfo("citeseer", "Planetoid citation graph: 3327 papers, 6 classes", True),
     "pubmed": DatasetInfo("pubmed", "Planetoid citation graph: 19717 papers, 3 classes", True),
-    "karate": DatasetInfo("karate", "Zachary's karate club (networkx): 34 members, 2 factions",
-                          False),
+    "karate": DatasetInfo(
+        "karate", "Zachary's karate club (networkx): 34 members, 2 factions", False
+    ),
 }
 
 
@@ -64,8 +65,9 @@ def row_normalize(x: torch.Tensor) -> torch.Tensor:
     return x / x.sum(dim=1, keepdim=True).clamp(min=1e-12)
 
 
-def load_dataset(name: str, root: str | os.PathLike[str] | None = None, *,
-                 download: bool = True) -> Data:
+def load_dataset(
+    name: str, root: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> Data:
     """Load a graph for semi-supervised node classification.
 
     Args:

@@ -28,8 +28,11 @@ def read_karate() -> Data:
     others = np.array([i for i in range(num_nodes) if i not in LEADERS])
     order = np.random.default_rng(0).permutation(others)
     masks = {}
-    for key, index in (("train_mask", list(LEADERS)), ("val_mask", order[:NUM_VAL]),
-                       ("test_mask", order[NUM_VAL:])):
+    for key, index in (
+        ("train_mask", list(LEADERS)),
+        ("val_mask", order[:NUM_VAL]),
+        ("test_mask", order[NUM_VAL:]),
+    ):
         mask = torch.zeros(num_nodes, dtype=torch.bool)
         mask[torch.as_tensor(index)] = True
         masks[key] = mask
