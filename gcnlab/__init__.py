@@ -36,6 +36,17 @@ _EXPORTS: dict[str, str] = {
     "DataError": "gcnlab.errors",
     "TrainingDiverged": "gcnlab.errors",
     "validate_graph": "gcnlab.validate",
+    "GAE": "gcnlab.autoencoders",
+    "VGAE": "gcnlab.autoencoders",
+    "GCNEncoder": "gcnlab.autoencoders",
+    "VariationalGCNEncoder": "gcnlab.autoencoders",
+    "InnerProductDecoder": "gcnlab.autoencoders",
+    "LinkConfig": "gcnlab.link_prediction",
+    "LinkEpochStats": "gcnlab.link_prediction",
+    "LinkResult": "gcnlab.link_prediction",
+    "train_link": "gcnlab.link_prediction",
+    "LinkSplit": "gcnlab.link_split",
+    "split_edges": "gcnlab.link_split",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -55,6 +66,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from gcnlab.autoencoders import GAE, VGAE, GCNEncoder, InnerProductDecoder, VariationalGCNEncoder
+    from gcnlab.link_prediction import LinkConfig, LinkEpochStats, LinkResult, train_link
+    from gcnlab.link_split import LinkSplit, split_edges
     from gcnlab.conv import GCNConv, normalized_adjacency
     from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
     from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
