@@ -47,6 +47,16 @@ _EXPORTS: dict[str, str] = {
     "train_link": "gcnlab.link_prediction",
     "LinkSplit": "gcnlab.link_split",
     "split_edges": "gcnlab.link_split",
+    "GridGraph": "gcnlab.grid",
+    "grid_graph": "gcnlab.grid",
+    "GridConv": "gcnlab.grid_conv",
+    "neighbour_table_conv": "gcnlab.grid_conv",
+    "GridPool": "gcnlab.grid_pool",
+    "gcn_as_grid_conv": "gcnlab.gcn_on_grid",
+    "DigitsCNN": "gcnlab.digits",
+    "DigitsConfig": "gcnlab.digits",
+    "DigitsResult": "gcnlab.digits",
+    "train_digits": "gcnlab.digits",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -66,12 +76,23 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from gcnlab.autoencoders import GAE, VGAE, GCNEncoder, InnerProductDecoder, VariationalGCNEncoder
-    from gcnlab.link_prediction import LinkConfig, LinkEpochStats, LinkResult, train_link
-    from gcnlab.link_split import LinkSplit, split_edges
+    from gcnlab.autoencoders import (
+        GAE,
+        VGAE,
+        GCNEncoder,
+        InnerProductDecoder,
+        VariationalGCNEncoder,
+    )
     from gcnlab.conv import GCNConv, normalized_adjacency
     from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
+    from gcnlab.digits import DigitsCNN, DigitsConfig, DigitsResult, train_digits
     from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
+    from gcnlab.gcn_on_grid import gcn_as_grid_conv
+    from gcnlab.grid import GridGraph, grid_graph
+    from gcnlab.grid_conv import GridConv, neighbour_table_conv
+    from gcnlab.grid_pool import GridPool
+    from gcnlab.link_prediction import LinkConfig, LinkEpochStats, LinkResult, train_link
+    from gcnlab.link_split import LinkSplit, split_edges
     from gcnlab.models import GCN
     from gcnlab.node_classification import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.norm import gcn_norm

@@ -14,29 +14,77 @@ from gcnlab.cli.progress import epoch_progress
 @app.command("train")
 @handle_errors
 def train_command(
-    dataset: Annotated[str, typer.Argument(help="cora, citeseer, pubmed or karate.")] = "cora",
+    dataset: Annotated[str, typer.Argument(help="cora, citeseer, pubmed, karate (graphs) or digits (images, GridConv CNN).")] = "cora",
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
     hidden: Annotated[int, typer.Option(help="Hidden units.")] = 16,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
     dropout: Annotated[float, typer.Option(help="Dropout probability, in [0, 1).")] = 0.5,
     weight_decay: Annotated[float, typer.Option(help="L2 on the first layer.")] = 5e-4,
-    patience: Annotated[int, typer.Option(help="Early-stopping window on validation loss (0: off).")] = 10,
+    patience: Annotated[
+        int, typer.Option(help="Early-stopping window on validation loss (0: off).")
+    ] = 10,
     runs: Annotated[int, typer.Option(help="Number of seeded runs.")] = 10,
     seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    root: Annotated[Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")] = None,
-    bias: Annotated[bool, typer.Option(help="Add a bias to each layer (the paper has none).")] = False,
-    select: Annotated[str, typer.Option(help="Reported epoch: val_acc, val_loss or last.")] = "val_acc",
+    root: Annotated[
+        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the result as JSON here.")
+    ] = None,
+    bias: Annotated[
+        bool, typer.Option(help="Add a bias to each layer (the paper has none).")
+    ] = False,
+    select: Annotated[
+        str, typer.Option(help="Reported epoch: val_acc, val_loss or last.")
+    ] = "val_acc",
+    layer: Annotated[
+        str,
+        typer.Option(help="digits only: gridconv (message passing) or conv2d (torch's layers)."),
+    ] = "gridconv",
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
+    if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
+        from gcnlab.cli.digits import run_digits
+
+        return run_digits(
+            json_path=json_path,
+            epochs=epochs,
+            hidden=hidden,
+            lr=lr,
+            dropout=dropout,
+            weight_decay=weight_decay,
+            patience=patience,
+            runs=runs,
+            seed=seed,
+            device=device,
+            root=root,
+            bias=bias,
+            select=select,
+            layer=layer,
+        )
+    if layer != "gridconv":
+        from gcnlab.errors import UsageError
+
+        raise UsageError("--layer applies only to digits")
     from gcnlab.node_classification import NodeConfig, train_node
     from gcnlab.results import write_json
 
-    config = NodeConfig(dataset=dataset, epochs=epochs, hidden=hidden, lr=lr, dropout=dropout,
-                        weight_decay=weight_decay, patience=patience, runs=runs, seed=seed,
-                        device=device, root=None if root is None else str(root), bias=bias,
-                        select=select)
+    config = NodeConfig(
+        dataset=dataset,
+        epochs=epochs,
+        hidden=hidden,
+        lr=lr,
+        dropout=dropout,
+        weight_decay=weight_decay,
+        patience=patience,
+        runs=runs,
+        seed=seed,
+        device=device,
+        root=None if root is None else str(root),
+        bias=bias,
+        select=select,
+    )
     config.validate()
     check_writable(json_path)
 
@@ -47,9 +95,11 @@ def train_command(
         result = train_node(config, on_epoch=on_epoch)
 
     note = " (interrupted: finished runs only)" if result.partial else ""
-    typer.echo(f"{result.dataset}: test accuracy {100 * result.test_acc_mean:.1f} ± "
-               f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
-               f"({result.seconds:.1f} s, {result.device}){note}")
+    typer.echo(
+        f"{result.dataset}: test accuracy {100 * result.test_acc_mean:.1f} ± "
+        f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
+        f"({result.seconds:.1f} s, {result.device}){note}"
+    )
     if json_path is not None:
         write_json(json_path, result_payload(result))
         typer.echo(f"wrote {json_path}")

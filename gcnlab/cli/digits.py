@@ -1,0 +1,135 @@
+"""``gcnlab train digits``: the message-passing CNN on scikit-learn's digits.
+
+``gcnlab/cli/train.py`` hands ``train digits`` to :func:`run_digits`. The train command's defaults
+are the GCN paper's, so only the options given on the command line are used here; the others keep
+:class:`~gcnlab.digits.DigitsConfig`'s defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from gcnlab.cli.app import check_writable
+from gcnlab.cli.progress import epoch_progress
+
+# train-command option -> DigitsConfig field
+OPTION_FIELDS = {
+    "epochs": "epochs",
+    "lr": "lr",
+    "dropout": "dropout",
+    "weight_decay": "weight_decay",
+    "patience": "patience",
+    "runs": "runs",
+    "seed": "seed",
+    "device": "device",
+    "hidden": "channels",
+    "layer": "layer",
+}
+# train-command options that mean nothing for images, with the reason
+NOT_FOR_DIGITS = {
+    "root": "the digits ship with scikit-learn",
+    "bias": "the CNN's convolutions always have a bias",
+    "select": "digits always reports the epoch with the best validation accuracy",
+}
+
+
+def _current_context():  # noqa: ANN202 (Click's Context, whichever copy Typer uses)
+    try:  # Typer >= 0.22 carries its own copy of Click
+        from typer._click.globals import get_current_context
+    except ImportError:
+        from click import get_current_context
+    return get_current_context(silent=True)
+
+
+def _given(options: dict[str, Any]) -> set[str]:
+    """The options set on the command line (all of them when called outside a command)."""
+    ctx = _current_context()
+    if ctx is None:
+        return set(options)
+    sources = {name: ctx.get_parameter_source(name) for name in options}
+    return {
+        name for name, source in sources.items() if source is not None and source.name != "DEFAULT"
+    }
+
+
+def run_digits(*, json_path: Path | None = None, plots: Path | None = None, **options: Any) -> None:
+    """Train and report :func:`gcnlab.digits.train_digits` from the train command's options.
+
+    ``options`` are the train command's (``epochs``, ``lr``, ..., ``layer``); ``plots`` is a
+    folder for the first run's first-layer filters and feature maps (PNG).
+    """
+    from gcnlab.digits import DigitsConfig, train_digits
+    from gcnlab.errors import UsageError
+    from gcnlab.results import write_json
+
+    given = _given(options)
+    unused = sorted(given & NOT_FOR_DIGITS.keys())
+    if unused:
+        raise UsageError(f"--{unused[0]} does not apply to digits: {NOT_FOR_DIGITS[unused[0]]}")
+    config = DigitsConfig(**{OPTION_FIELDS[k]: options[k] for k in given if k in OPTION_FIELDS})
+    config.validate()
+    check_writable(json_path)
+    if plots is not None and plots.exists() and not plots.is_dir():
+        raise UsageError(f"--plots {plots} is a file; give a folder")
+
+    def describe(s) -> str:  # noqa: ANN001
+        return f"run {s.run + 1}/{config.runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
+
+    with epoch_progress(config.runs, config.epochs, describe) as on_epoch:
+        result = train_digits(config, on_epoch=on_epoch)
+
+    note = " (interrupted: finished runs only)" if result.partial else ""
+    typer.echo(
+        f"digits ({config.layer}): test accuracy {100 * result.test_acc_mean:.1f} ± "
+        f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
+        f"({result.seconds:.1f} s, {result.device}){note}"
+    )
+    if json_path is not None:
+        write_json(json_path, result_payload(result))
+        typer.echo(f"wrote {json_path}")
+    if plots is not None:
+        for path in draw_digits_plots(result, plots):
+            typer.echo(f"wrote {path}")
+    if result.partial:
+        raise typer.Exit(130)
+
+
+def result_payload(result) -> dict:  # noqa: ANN001
+    """The JSON form of a digits result: every field but the history and the network."""
+    import dataclasses
+
+    from gcnlab.results import to_jsonable
+
+    return {
+        f.name: to_jsonable(getattr(result, f.name))
+        for f in dataclasses.fields(result)
+        if f.name not in ("history", "trained")
+    }
+
+
+def draw_digits_plots(result, folder: Path) -> list[Path]:  # noqa: ANN001
+    """The first run's first-layer kernels and their feature maps on the first test digit."""
+    from gcnlab.digits import DigitsConfig, first_layer, load_digits_split
+    from gcnlab.filters import draw_grid
+
+    config = DigitsConfig(**result.config)
+    data = load_digits_split(config)
+    index = int(data.index["test"][0])
+    image, label = data.x[index], int(data.y[index])
+    kernels, maps = first_layer(result.trained, image)
+    kind = "GridConv (message passing)" if config.layer == "gridconv" else "Conv2d"
+    title = f"digits CNN, first layer: the {len(kernels)} 3x3 kernels ({kind})"
+    filters_png = draw_grid(
+        [(f"filter {i}", k) for i, k in enumerate(kernels)],
+        folder / "digits_filters.png",
+        title=title,
+    )
+    maps_png = draw_grid(
+        [(f"input (label {label})", image[0])] + [(f"map {i}", m) for i, m in enumerate(maps)],
+        folder / "digits_feature_maps.png",
+        title="first-layer feature maps (after ReLU) of one test digit",
+    )
+    return [filters_png, maps_png]

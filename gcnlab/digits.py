@@ -1,0 +1,363 @@
+"""A small CNN written with message passing (GridConv, GridPool), trained on scikit-learn's digits.
+
+``train_digits(DigitsConfig(...))`` splits the 1797 8×8 images 80/20 (stratified, seeded), carves a
+validation set out of the training part, trains the same network with ``layer="gridconv"`` (graph
+message passing) or ``layer="conv2d"`` (torch's layers) for each seed, and reports the test
+accuracy at the epoch chosen by validation, never the best test epoch. Both layers start from the
+same weights for the same seed (GridConv initializes as Conv2d does), so the two differ only in how
+the convolution is computed.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from gcnlab.errors import TrainingDiverged, UsageError
+from gcnlab.grid_conv import GridConv
+from gcnlab.grid_pool import GridPool
+from gcnlab.node_classification import EpochStats
+from gcnlab.results import versions
+from gcnlab.runtime import resolve_device, seed_everything
+from gcnlab.stats import mean_std
+
+log = logging.getLogger(__name__)
+
+LAYERS = ("gridconv", "conv2d")
+NUM_CLASSES = 10
+
+
+@dataclass
+class DigitsConfig:
+    """Hyper-parameters of a digits run."""
+
+    epochs: int = 100  # maximum passes over the training images per run
+    batch_size: int = 64  # images per gradient step
+    lr: float = 0.003  # Adam learning rate
+    weight_decay: float = 0.0  # Adam's L2 on all weights
+    dropout: float = 0.25  # before the classifier
+    channels: int = 32  # width of the first convolution; the second has twice as many
+    layer: str = "gridconv"  # gridconv (message passing) | conv2d (torch's layers)
+    patience: int = 20  # stop after this many epochs without a better validation score; 0: off
+    runs: int = 5  # seeded runs: seed, seed + 1, ...
+    seed: int = 0  # first seed (initialization and batch order)
+    split_seed: int = 0  # the test and validation splits; the same for every run
+    test_fraction: float = 0.2  # of all 1797 images, stratified
+    val_fraction: float = 0.1  # of the training part, stratified
+    device: str = "auto"  # auto | cpu | cuda
+
+    def validate(self) -> None:
+        """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
+        checks = [
+            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"batch size must be at least 1, got {self.batch_size}"),
+            (
+                math.isfinite(self.lr) and self.lr > 0,
+                f"lr must be a positive number, got {self.lr}",
+            ),
+            (
+                math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+                f"weight decay must be >= 0, got {self.weight_decay}",
+            ),
+            (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
+            (self.channels >= 1, f"channels must be at least 1, got {self.channels}"),
+            (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
+            (self.patience >= 0, f"patience must be >= 0, got {self.patience}"),
+            (self.runs >= 1, f"runs must be at least 1, got {self.runs}"),
+            (self.seed >= 0 and self.split_seed >= 0, "seeds must be >= 0"),
+            (
+                0.05 <= self.test_fraction <= 0.5,
+                f"test fraction must be in [0.05, 0.5], got {self.test_fraction}",
+            ),
+            (
+                0.05 <= self.val_fraction <= 0.5,
+                f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)
+
+
+@dataclass
+class DigitsResult:
+    """The outcome of :func:`train_digits`; accuracies are fractions in [0, 1]."""
+
+    dataset: str  # "digits"
+    task: str  # "image"
+    model: str  # "cnn-gridconv" or "cnn-conv2d"
+    runs: int
+    seeds: list[int]
+    test_acc: list[float]  # per run, at the epoch chosen by validation
+    test_acc_mean: float
+    test_acc_std: float  # sample standard deviation over runs (0 for one run)
+    val_acc: list[float]  # per run, at the chosen epoch
+    best_epoch: list[int]  # per run, the chosen epoch
+    epochs: list[int]  # per run, epochs trained
+    seconds: float  # time in the training loops, all runs
+    device: str
+    config: dict
+    num_parameters: int
+    split_sizes: dict[str, int]  # images in train / val / test
+    versions: dict = field(default_factory=dict)
+    partial: bool = False  # True if interrupted: only the finished runs are included
+    history: list[list[EpochStats]] = field(default_factory=list, repr=False)
+    # the first run's network at its chosen epoch, on the CPU (for plots; not written to JSON)
+    trained: torch.nn.Module | None = field(default=None, repr=False, compare=False)
+
+
+class DigitsCNN(torch.nn.Module):
+    r"""conv 3×3 → ReLU → pool 2 → conv 3×3 → ReLU → pool 2 → dropout → conv 2×2 (classifier).
+
+    On an 8×8 digit: :math:`[1, 8, 8] \to [c, 4, 4] \to [2c, 2, 2] \to [10, 1, 1]`; the last
+    convolution covers the whole 2×2 map, so it is the dense layer, written as a convolution.
+
+    Args:
+        channels (int, optional): Width of the first convolution. (default: :obj:`32`)
+        dropout (float, optional): Dropout before the classifier. (default: :obj:`0.25`)
+        layer (str, optional): ``"gridconv"`` builds it from :class:`~gcnlab.GridConv` and
+            :class:`~gcnlab.GridPool` (message passing), ``"conv2d"`` from ``torch.nn.Conv2d`` and
+            ``MaxPool2d``. (default: ``"gridconv"``)
+
+    Shapes:
+        - **input:** images :math:`(B, 1, 8, 8)`
+        - **output:** logits :math:`(B, 10)`
+    """
+
+    def __init__(self, channels: int = 32, dropout: float = 0.25, layer: str = "gridconv") -> None:
+        super().__init__()
+        if layer not in LAYERS:
+            raise ValueError(f"layer must be one of {', '.join(LAYERS)}, got {layer!r}")
+        conv, pool = (
+            (GridConv, GridPool) if layer == "gridconv" else (torch.nn.Conv2d, torch.nn.MaxPool2d)
+        )
+        self.layer = layer
+        self.dropout = dropout
+        self.conv1 = conv(1, channels, 3, padding=1)
+        self.pool1 = pool(2)
+        self.conv2 = conv(channels, 2 * channels, 3, padding=1)
+        self.pool2 = pool(2)
+        self.classifier = conv(2 * channels, NUM_CLASSES, 2)
+
+    def reset_parameters(self) -> None:
+        for conv in (self.conv1, self.conv2, self.classifier):
+            conv.reset_parameters()
+
+    def forward(self, x: Tensor) -> Tensor:
+        # x: [B, 1, 8, 8]
+        h = self.pool1(self.conv1(x).relu())  # [B, c, 4, 4]
+        h = self.pool2(self.conv2(h).relu())  # [B, 2c, 2, 2]
+        h = F.dropout(h, self.dropout, self.training)
+        return self.classifier(h).flatten(1)  # [B, 10]
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}({self.conv1.out_channels}, {self.conv2.out_channels}, "
+            f"layer={self.layer!r}, dropout={self.dropout})"
+        )
+
+
+@dataclass
+class _Split:
+    """The digits on one device: images [N, 1, 8, 8] in [0, 1], labels, and split indices."""
+
+    x: Tensor
+    y: Tensor
+    index: dict[str, Tensor]  # train / val / test
+
+
+def load_digits_split(config: DigitsConfig, device: torch.device | str = "cpu") -> _Split:
+    """scikit-learn's digits, scaled to [0, 1], split train / val / test (stratified, seeded)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)  # [1797, 1, 8, 8]
+    y = torch.tensor(digits.target, dtype=torch.long)
+    every = np.arange(len(y))
+    rest, test = train_test_split(
+        every,
+        test_size=config.test_fraction,
+        stratify=digits.target,
+        random_state=config.split_seed,
+    )
+    train, val = train_test_split(
+        rest,
+        test_size=config.val_fraction,
+        stratify=digits.target[rest],
+        random_state=config.split_seed,
+    )
+    index = {
+        k: torch.as_tensor(np.sort(v), device=device)
+        for k, v in (("train", train), ("val", val), ("test", test))
+    }
+    return _Split(x.to(device), y.to(device), index)
+
+
+@torch.no_grad()
+def _evaluate(model: DigitsCNN, data: _Split) -> Tensor:
+    """[val_loss, train_acc, val_acc, test_acc] as one tensor (one host read per epoch)."""
+    model.eval()
+    logits = model(data.x)  # all 1797 images in one batch: [N, 10]
+    pred = logits.argmax(dim=1)
+    val = data.index["val"]
+    accs = [
+        (pred[i] == data.y[i]).float().mean()
+        for i in (data.index["train"], val, data.index["test"])
+    ]
+    return torch.stack([F.cross_entropy(logits[val], data.y[val]), *accs])
+
+
+def _train_epoch(
+    model: DigitsCNN,
+    data: _Split,
+    optimizer: torch.optim.Optimizer,
+    batch_size: int,
+    generator: torch.Generator,
+) -> float:
+    """One pass over the training images in a seeded random order; the mean batch loss."""
+    model.train()
+    train = data.index["train"]
+    order = train[torch.randperm(len(train), generator=generator).to(train.device)]
+    total = 0.0
+    for batch in order.split(batch_size):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(data.x[batch]), data.y[batch])
+        loss.backward()
+        optimizer.step()
+        total += loss.detach() * len(batch)
+    return float(total) / len(train)
+
+
+def _train_run(
+    data: _Split,
+    config: DigitsConfig,
+    run: int,
+    seed: int,
+    on_epoch: Callable[[EpochStats], None] | None,
+) -> tuple[EpochStats, list[EpochStats], dict[str, Tensor]]:
+    seed_everything(seed)
+    model = DigitsCNN(config.channels, config.dropout, config.layer).to(data.x.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    generator = torch.Generator().manual_seed(seed)
+    best: EpochStats | None = None
+    best_state: dict[str, Tensor] = {}
+    history: list[EpochStats] = []
+    for epoch in range(1, config.epochs + 1):
+        # Step 1: one pass of mini-batch Adam over the training images
+        loss = _train_epoch(model, data, optimizer, config.batch_size, generator)
+        # Step 2: evaluate with dropout off
+        val_loss, train_acc, val_acc, test_acc = _evaluate(model, data).tolist()
+        stats = EpochStats(run, epoch, loss, train_acc, val_loss, val_acc, test_acc)
+        if not (math.isfinite(loss) and math.isfinite(val_loss)):
+            raise TrainingDiverged(
+                f"training diverged at epoch {epoch} of run {run + 1} (loss "
+                f"is {loss}); lower the learning rate (now {config.lr})"
+            )
+        history.append(stats)
+        if on_epoch is not None:
+            on_epoch(stats)
+        # Step 3: keep the epoch validation prefers (ties: lower validation loss)
+        if best is None or (val_acc, -val_loss) > (best.val_acc, -best.val_loss):
+            best = stats
+            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        if config.patience and epoch - best.epoch >= config.patience:
+            break
+    assert best is not None
+    return best, history, best_state
+
+
+def train_digits(
+    config: DigitsConfig | None = None, *, on_epoch: Callable[[EpochStats], None] | None = None
+) -> DigitsResult:
+    """Run ``config.runs`` seeded trainings of :class:`DigitsCNN` and return their result.
+
+    Args:
+        config: hyper-parameters (default: :class:`DigitsConfig`'s).
+        on_epoch: called after every epoch of every run with its
+            :class:`~gcnlab.node_classification.EpochStats` (``loss`` is the epoch's mean
+            training loss, the accuracies are measured with dropout off).
+
+    A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with
+    ``partial=True``; before that it propagates.
+    """
+    config = config or DigitsConfig()
+    config.validate()
+    device = resolve_device(config.device)
+    data = load_digits_split(config, device)
+
+    seeds = [config.seed + r for r in range(config.runs)]
+    picked: list[EpochStats] = []
+    histories: list[list[EpochStats]] = []
+    trained: DigitsCNN | None = None
+    seconds = 0.0
+    partial = False
+    for run, seed in enumerate(seeds):
+        start = time.perf_counter()
+        try:
+            best, history, state = _train_run(data, config, run, seed, on_epoch)
+        except KeyboardInterrupt:
+            if not picked:
+                raise
+            partial = True
+            log.warning("interrupted: keeping %d finished run(s)", len(picked))
+            break
+        finally:
+            seconds += time.perf_counter() - start
+        picked.append(best)
+        histories.append(history)
+        if trained is None:
+            trained = DigitsCNN(config.channels, config.dropout, config.layer)
+            trained.load_state_dict(state)
+            trained.eval()
+        log.info(
+            "run %d (seed %d): test accuracy %.4f at epoch %d",
+            run + 1,
+            seed,
+            best.test_acc,
+            best.epoch,
+        )
+
+    accs = [s.test_acc for s in picked]
+    mean, std = mean_std(accs)
+    return DigitsResult(
+        dataset="digits",
+        task="image",
+        model=f"cnn-{config.layer}",
+        runs=len(picked),
+        seeds=seeds[: len(picked)],
+        test_acc=accs,
+        test_acc_mean=mean,
+        test_acc_std=std,
+        val_acc=[s.val_acc for s in picked],
+        best_epoch=[s.epoch for s in picked],
+        epochs=[len(h) for h in histories],
+        seconds=seconds,
+        device=str(device),
+        config=dataclasses.asdict(config),
+        num_parameters=sum(p.numel() for p in trained.parameters()),
+        split_sizes={k: len(v) for k, v in data.index.items()},
+        versions=versions(),
+        partial=partial,
+        history=histories,
+        trained=trained,
+    )
+
+
+def first_layer(model: DigitsCNN, image: Tensor) -> tuple[Tensor, Tensor]:
+    """The first convolution's kernels ``[c, 3, 3]`` and its feature maps (after ReLU) on one
+    image ``[1, 8, 8]`` → ``[c, 8, 8]``, on the CPU, for drawing."""
+    model = copy.deepcopy(model).cpu().eval()
+    with torch.no_grad():
+        maps = model.conv1(image.cpu().unsqueeze(0)).relu()[0]  # [c, 8, 8]
+    return model.conv1.weight.detach()[:, 0], maps

@@ -1,0 +1,191 @@
+"""The digits CNN: the split, GridConv = Conv2d networks, a short run learns, the command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import gcnlab.cli.digits as cli_digits
+import gcnlab.digits as digits
+from gcnlab.cli.app import app
+from gcnlab.digits import DigitsCNN, DigitsConfig, first_layer, load_digits_split, train_digits
+from gcnlab.errors import UsageError
+
+# a few epochs are enough to be far above chance (10 %)
+SHORT = dict(epochs=3, runs=1, device="cpu", channels=8)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny batches: one thread is faster, and immune to other processes' load."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def short_result():
+    torch.set_num_threads(1)
+    return train_digits(DigitsConfig(**SHORT), on_epoch=None)
+
+
+def test_split_is_stratified_disjoint_and_seeded():
+    split = load_digits_split(DigitsConfig())
+    sizes = {k: len(v) for k, v in split.index.items()}
+    assert sizes == {"train": 1293, "val": 144, "test": 360} and sum(sizes.values()) == 1797
+    every = torch.cat(list(split.index.values()))
+    assert len(every.unique()) == 1797
+    assert split.x.shape == (1797, 1, 8, 8) and 0.0 <= split.x.min() < split.x.max() <= 1.0
+    counts = torch.bincount(split.y[split.index["test"]], minlength=10)
+    assert counts.min() >= 35 and counts.max() <= 37  # 20 % of each class of ~180
+    again = load_digits_split(DigitsConfig())
+    assert all(torch.equal(split.index[k], again.index[k]) for k in split.index)
+    other = load_digits_split(DigitsConfig(split_seed=1))
+    assert not torch.equal(split.index["test"], other.index["test"])
+
+
+def test_gridconv_and_conv2d_networks_are_the_same_function():
+    torch.manual_seed(0)
+    ours = DigitsCNN(8, layer="gridconv").eval()
+    torch.manual_seed(0)
+    torch_net = DigitsCNN(8, layer="conv2d").eval()
+    for name, tensor in torch_net.state_dict().items():  # same seed, same initial weights
+        assert torch.equal(ours.state_dict()[name], tensor)
+    x = torch.rand(5, 1, 8, 8)
+    torch.testing.assert_close(ours(x), torch_net(x), atol=1e-5, rtol=1e-5)
+    assert ours(x).shape == (5, 10)
+
+
+def test_config_errors():
+    with pytest.raises(UsageError, match="layer must be one of gridconv, conv2d"):
+        DigitsConfig(layer="dense").validate()
+    with pytest.raises(UsageError, match="test fraction"):
+        DigitsConfig(test_fraction=0.9).validate()
+    with pytest.raises(UsageError, match="dropout"):
+        train_digits(DigitsConfig(dropout=1.0))
+
+
+def test_a_short_run_learns(short_result):
+    r = short_result
+    assert (r.dataset, r.task, r.model, r.runs, r.seeds) == (
+        "digits",
+        "image",
+        "cnn-gridconv",
+        1,
+        [0],
+    )
+    assert r.test_acc_mean > 0.5  # chance is 0.1
+    assert r.test_acc == [r.history[0][r.best_epoch[0] - 1].test_acc]
+    best = max(r.history[0], key=lambda s: (s.val_acc, -s.val_loss))
+    assert r.best_epoch == [best.epoch]  # chosen by validation, not by test
+    assert r.split_sizes == {"train": 1293, "val": 144, "test": 360}
+    assert r.config["layer"] == "gridconv" and r.versions["torch"] == torch.__version__
+    kernels, maps = first_layer(r.trained, torch.rand(1, 8, 8))
+    assert kernels.shape == (8, 3, 3) and maps.shape == (8, 8, 8) and bool((maps >= 0).all())
+
+
+def test_on_epoch_and_conv2d_layer():
+    seen = []
+    r = train_digits(
+        DigitsConfig(**{**SHORT, "epochs": 2, "layer": "conv2d"}), on_epoch=seen.append
+    )
+    assert [(s.run, s.epoch) for s in seen] == [(0, 1), (0, 2)]
+    assert r.model == "cnn-conv2d" and r.epochs == [2]
+
+
+def test_train_digits_command_passes_only_given_options(monkeypatch, tmp_path, short_result):
+    received = []
+
+    def fake(config, on_epoch=None):
+        received.append(config)
+        return short_result
+
+    monkeypatch.setattr(digits, "train_digits", fake)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        app, ["train", "digits", "--epochs", "7", "--layer", "conv2d", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    (config,) = received
+    defaults = DigitsConfig()
+    assert (config.epochs, config.layer) == (7, "conv2d")
+    assert (config.runs, config.lr, config.dropout) == (
+        defaults.runs,
+        defaults.lr,
+        defaults.dropout,
+    )
+    assert "digits (conv2d): test accuracy" in result.output
+    payload = json.loads(out.read_text())
+    assert payload["dataset"] == "digits" and payload["task"] == "image"
+    assert payload["test_acc_mean"] == pytest.approx(short_result.test_acc_mean)
+    assert "history" not in payload and "trained" not in payload
+
+
+def test_train_digits_command_runs(tmp_path):
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "digits",
+            "--epochs",
+            "2",
+            "--runs",
+            "1",
+            "--hidden",
+            "4",
+            "--device",
+            "cpu",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert payload["config"]["channels"] == 4 and payload["epochs"] == [2]
+    assert payload["test_acc_mean"] > 0.2
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "digits", "--layer", "dense"], "layer must be one of"),
+        (["train", "digits", "--root", "x"], "--root does not apply to digits"),
+        (["train", "cora", "--layer", "conv2d"], "--layer applies only to digits"),
+    ],
+)
+def test_train_digits_command_errors(args, message):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_digits_plots(short_result, tmp_path):
+    paths = cli_digits.draw_digits_plots(short_result, tmp_path / "plots")
+    assert [p.name for p in paths] == ["digits_filters.png", "digits_feature_maps.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layer", ["gridconv", "conv2d"])
+def test_reaches_97_percent(layer):
+    r = train_digits(DigitsConfig(layer=layer, device="cpu"))
+    assert r.test_acc_mean >= 0.97
+
+
+def test_run_digits_with_plots(tmp_path, capsys):
+    # outside a command every option passed counts as given; plots go to a new folder
+    cli_digits.run_digits(plots=tmp_path / "plots", epochs=1, runs=1, hidden=4, device="cpu")
+    out = capsys.readouterr().out
+    assert "digits (gridconv): test accuracy" in out and "digits_feature_maps.png" in out
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "digits_feature_maps.png",
+        "digits_filters.png",
+    ]
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match="is a file; give a folder"):
+        cli_digits.run_digits(plots=tmp_path / "file", epochs=1, runs=1)

@@ -1,0 +1,112 @@
+"""The classic filters through GridConv: hand values on a 3x3 image, Conv2d, images, the command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+import gcnlab.cli.filters  # noqa: F401 (registers the command)
+from gcnlab.cli.app import app
+from gcnlab.errors import DataError, UsageError
+from gcnlab.filters import (
+    CLASSIC_KERNELS,
+    apply_filters,
+    draw_filters,
+    filter_bank,
+    gcn_blur,
+    kernel_tensor,
+    load_image,
+)
+
+IMAGE = torch.arange(1.0, 10.0).view(3, 3)  # [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+# out[r, c] = sum_ab k[a, b] img[r + a - 1, c + b - 1] with zeros outside, worked by hand; e.g.
+# vertical-edges at the centre: (1 - 3) + 2 (4 - 6) + (7 - 9) = -8; at (0, 0): -2*2 - 5 = -9
+BY_HAND = {
+    "vertical-edges": [[-9, -6, 9], [-20, -8, 20], [-21, -6, 21]],
+    "horizontal-edges": [[-13, -20, -17], [-18, -24, -18], [13, 20, 17]],
+    "all-edges": [[-3, -3, 11], [9, 0, 21], [39, 33, 53]],
+    "identity": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+    "blur": [[21 / 16, 36 / 16, 33 / 16], [52 / 16, 80 / 16, 68 / 16], [57 / 16, 84 / 16, 69 / 16]],
+    "sharpen": [[-1, 1, 7], [7, 5, 13], [23, 19, 31]],
+}
+
+
+def test_filters_on_a_tiny_image_by_hand():
+    outputs = apply_filters(IMAGE)
+    assert [o.name for o in outputs] == list(BY_HAND) == list(CLASSIC_KERNELS)
+    for o in outputs:
+        torch.testing.assert_close(o.image, torch.tensor(BY_HAND[o.name], dtype=torch.float32))
+        assert o.matches and o.max_diff <= 1e-5
+
+
+def test_the_bank_is_one_gridconv_equal_to_conv2d():
+    bank = filter_bank(["sharpen", "blur"])
+    assert (bank.in_channels, bank.out_channels, bank.bias) == (1, 2, None)
+    x = torch.rand(2, 1, 9, 13)
+    expected = torch.nn.functional.conv2d(
+        x, kernel_tensor(["sharpen", "blur"]).unsqueeze(1), padding=1
+    )
+    torch.testing.assert_close(bank(x), expected)
+    with pytest.raises(UsageError, match="unknown filter 'emboss'"):
+        kernel_tensor(["emboss"])
+
+
+def test_gcn_blur_is_the_box_filter_inside_only():
+    image = torch.rand(9, 12)
+    out = gcn_blur(image)
+    assert out.compared == "interior pixels" and out.max_diff < 1e-6
+    assert out.border_diff > 0.01
+    # at a corner the GCN averages the 4 pixels there with weights 1/sqrt(d_i d_j), d in {4, 6, 9}
+    corner = image[0, 0] / 4 + (image[0, 1] + image[1, 0]) / 24**0.5 + image[1, 1] / 36**0.5
+    assert float(out.image[0, 0]) == pytest.approx(float(corner), rel=1e-5)
+
+
+def test_load_image_default_and_files(tmp_path):
+    image, name = load_image(None, size=64)
+    assert name == "china.jpg" and image.shape == (43, 64)  # 427x640 shrunk, aspect kept
+    assert 0.0 <= float(image.min()) < float(image.max()) <= 1.0
+    pixels = np.array([[0, 255], [128, 64]], dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "tiny.png")
+    image, name = load_image(tmp_path / "tiny.png", size=0)
+    assert name == "tiny.png"
+    torch.testing.assert_close(image, torch.tensor(pixels / 255.0, dtype=torch.float32))
+    with pytest.raises(UsageError, match="no image file at"):
+        load_image(tmp_path / "missing.png")
+    (tmp_path / "bad.png").write_text("not an image")
+    with pytest.raises(DataError, match="cannot read .*bad.png as an image"):
+        load_image(tmp_path / "bad.png")
+
+
+def test_draw_filters_writes_a_png(tmp_path):
+    image = torch.rand(12, 16)
+    path = draw_filters(
+        image, [*apply_filters(image), gcn_blur(image)], tmp_path / "p.png", title="test"
+    )
+    with Image.open(path) as png:
+        assert png.format == "PNG" and png.width > png.height > 100
+
+
+def test_filters_command(tmp_path):
+    pixels = (np.arange(20 * 30).reshape(20, 30) % 256).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "in.png")
+    out = tmp_path / "panel.png"
+    result = CliRunner().invoke(app, ["filters", str(tmp_path / "in.png"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "in.png: 30x20 grayscale" in result.output
+    assert result.output.count("GridConv equals Conv2d") == len(CLASSIC_KERNELS)
+    assert "box blur (1/9) on interior pixels" in result.output
+    assert out.is_file() and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_filters_command_errors(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["filters", str(tmp_path / "none.png"), "--out", str(tmp_path / "o.png")]
+    )
+    assert result.exit_code == 2 and "no image file at" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["filters", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "is a folder" in result.output
