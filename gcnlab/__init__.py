@@ -57,6 +57,16 @@ _EXPORTS: dict[str, str] = {
     "DigitsConfig": "gcnlab.digits",
     "DigitsResult": "gcnlab.digits",
     "train_digits": "gcnlab.digits",
+    "Checkpoint": "gcnlab.checkpoint",
+    "save_checkpoint": "gcnlab.checkpoint",
+    "load_checkpoint": "gcnlab.checkpoint",
+    "evaluate_checkpoint": "gcnlab.checkpoint",
+    "dataset_fingerprint": "gcnlab.checkpoint",
+    "PAPER_NUMBERS": "gcnlab.paper",
+    "paper_number": "gcnlab.paper",
+    "ReproduceConfig": "gcnlab.reproduce",
+    "ReproduceResult": "gcnlab.reproduce",
+    "ReproduceRow": "gcnlab.reproduce",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -83,6 +93,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         InnerProductDecoder,
         VariationalGCNEncoder,
     )
+    from gcnlab.checkpoint import (
+        Checkpoint,
+        dataset_fingerprint,
+        evaluate_checkpoint,
+        load_checkpoint,
+        save_checkpoint,
+    )
     from gcnlab.conv import GCNConv, normalized_adjacency
     from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
     from gcnlab.digits import DigitsCNN, DigitsConfig, DigitsResult, train_digits
@@ -96,6 +113,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.models import GCN
     from gcnlab.node_classification import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.norm import gcn_norm
+    from gcnlab.paper import PAPER_NUMBERS, paper_number
+    from gcnlab.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
     from gcnlab.runtime import resolve_device, seed_everything
     from gcnlab.sparse import SparseMatrix, spmm
     from gcnlab.validate import validate_graph

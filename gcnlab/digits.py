@@ -23,6 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gcnlab.checkpoint import (
+    Checkpoint,
+    check_fingerprint,
+    config_from,
+    dataset_fingerprint,
+    load_states,
+)
 from gcnlab.errors import TrainingDiverged, UsageError
 from gcnlab.grid_conv import GridConv
 from gcnlab.grid_pool import GridPool
@@ -111,9 +118,12 @@ class DigitsResult:
     split_sizes: dict[str, int]  # images in train / val / test
     versions: dict = field(default_factory=dict)
     partial: bool = False  # True if interrupted: only the finished runs are included
+    fingerprint: str = ""  # SHA-256 of the images, labels and split (gcnlab.checkpoint)
     history: list[list[EpochStats]] = field(default_factory=list, repr=False)
     # the first run's network at its chosen epoch, on the CPU (for plots; not written to JSON)
     trained: torch.nn.Module | None = field(default=None, repr=False, compare=False)
+    # per run, the network's weights (on the CPU) at the chosen epoch; not written to JSON
+    states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
 
 
 class DigitsCNN(torch.nn.Module):
@@ -299,6 +309,7 @@ def train_digits(
     seeds = [config.seed + r for r in range(config.runs)]
     picked: list[EpochStats] = []
     histories: list[list[EpochStats]] = []
+    states: list[dict[str, Tensor]] = []
     trained: DigitsCNN | None = None
     seconds = 0.0
     partial = False
@@ -316,6 +327,7 @@ def train_digits(
             seconds += time.perf_counter() - start
         picked.append(best)
         histories.append(history)
+        states.append(state)
         if trained is None:
             trained = DigitsCNN(config.channels, config.dropout, config.layer)
             trained.load_state_dict(state)
@@ -349,9 +361,38 @@ def train_digits(
         split_sizes={k: len(v) for k, v in data.index.items()},
         versions=versions(),
         partial=partial,
+        fingerprint=dataset_fingerprint(_split_tensors(data)),
         history=histories,
         trained=trained,
+        states=states,
     )
+
+
+def _split_tensors(data: _Split) -> dict[str, Tensor]:
+    """What the fingerprint covers: the images, the labels and the split."""
+    return {"x": data.x, "y": data.y, **{f"{k}_index": v for k, v in data.index.items()}}
+
+
+def evaluate_saved(
+    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+) -> dict[str, list[float]]:
+    """Test accuracy of every run saved in ``checkpoint`` (see :mod:`gcnlab.checkpoint`),
+    recomputed as training measured it. ``root`` is ignored: the digits ship with
+    scikit-learn."""
+    config = config_from(DigitsConfig, checkpoint)
+    data = load_digits_split(config, device)
+    check_fingerprint(
+        checkpoint,
+        _split_tensors(data),
+        "this installation's split",
+        "the images or the split differ (another scikit-learn version?)",
+    )
+    accs = []
+    for run in range(len(checkpoint.states)):
+        model = DigitsCNN(config.channels, config.dropout, config.layer)
+        model = load_states(checkpoint, model, run).to(data.x.device)
+        accs.append(_evaluate(model, data)[3].item())
+    return {"test_acc": accs}
 
 
 def first_layer(model: DigitsCNN, image: Tensor) -> tuple[Tensor, Tensor]:

@@ -16,7 +16,7 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +30,13 @@ from gcnlab.autoencoders import (
     dense_recon_loss,
     reconstruction_weights,
     sampled_recon_loss,
+)
+from gcnlab.checkpoint import (
+    Checkpoint,
+    check_fingerprint,
+    config_from,
+    dataset_fingerprint,
+    load_states,
 )
 from gcnlab.conv import normalized_adjacency
 from gcnlab.data import planetoid
@@ -135,7 +142,10 @@ class LinkResult:
     versions: dict = field(default_factory=dict)
     task: str = "link"
     partial: bool = False  # True if interrupted: only the finished runs are included
+    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.checkpoint)
     history: list[list[LinkEpochStats]] = field(default_factory=list, repr=False)
+    # per run, the model's weights (on the CPU) at the chosen epoch; not written to JSON
+    states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -225,9 +235,29 @@ def _check_finite(stats: LinkEpochStats, config: LinkConfig) -> None:
         )
 
 
+class _BestWeights:
+    """The weights at the epoch with the highest validation AUC + AP so far (the first, on
+    ties, as ``argmax``), kept on the device without a host read: each epoch blends the new
+    weights in with ``torch.where`` on a 0-d comparison."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.score = torch.tensor(-math.inf, dtype=torch.double,
+                                  device=next(iter(self.state.values())).device)
+
+    def update(self, model: torch.nn.Module, score: Tensor) -> None:
+        better = score > self.score  # 0-d bool on the device
+        self.score = torch.where(better, score, self.score)
+        for key, value in model.state_dict().items():
+            self.state[key] = torch.where(better, value.detach(), self.state[key])
+
+    def cpu(self) -> dict[str, Tensor]:
+        return {k: v.cpu() for k, v in self.state.items()}
+
+
 def _train_run(x: SparseMatrix, task: _Task, config: LinkConfig, run: int, seed: int,
                on_epoch: Callable[[LinkEpochStats], None] | None
-               ) -> tuple[LinkEpochStats, list[LinkEpochStats]]:
+               ) -> tuple[LinkEpochStats, list[LinkEpochStats], dict[str, Tensor]]:
     seed_everything(seed)
     device = task.adj.values.device
     num_nodes = x.shape[0]
@@ -236,6 +266,7 @@ def _train_run(x: SparseMatrix, task: _Task, config: LinkConfig, run: int, seed:
     # [epochs, 5]: loss, val AUC, val AP, test AUC, test AP, filled on the device
     table = torch.empty(config.epochs, 5, dtype=torch.double, device=device)
     history: list[LinkEpochStats] = []
+    best_weights = _BestWeights(model)
     for epoch in range(1, config.epochs + 1):
         # Step 1: one full-batch gradient step on the training graph
         model.train()
@@ -249,6 +280,7 @@ def _train_run(x: SparseMatrix, task: _Task, config: LinkConfig, run: int, seed:
         # Step 2: score validation and test pairs with the updated model
         table[epoch - 1, 0] = loss.detach()
         table[epoch - 1, 1:] = _evaluate(model, x, task)
+        best_weights.update(model, table[epoch - 1, 1] + table[epoch - 1, 2])
         if on_epoch is not None:  # the one host read of the epoch
             stats = _stats(run, epoch, table[epoch - 1].tolist())
             _check_finite(stats, config)
@@ -260,7 +292,7 @@ def _train_run(x: SparseMatrix, task: _Task, config: LinkConfig, run: int, seed:
             _check_finite(stats, config)
     # Step 3: the epoch validation prefers (the first, on ties)
     best = int(torch.argmax(table[:, 1] + table[:, 2]))
-    return history[best], history
+    return history[best], history, best_weights.cpu()
 
 
 def train_link(config: LinkConfig | None = None, *,
@@ -287,20 +319,19 @@ def train_link(config: LinkConfig | None = None, *,
     fixed: _Task | None = None
     picked: list[LinkEpochStats] = []
     histories: list[list[LinkEpochStats]] = []
+    states: list[dict[str, Tensor]] = []
     seconds = 0.0
     partial = False
     for run, seed in enumerate(seeds):
         try:
             if config.split_seed is None or fixed is None:
-                split = split_edges(data.edge_index, data.num_nodes,
-                                    seed=seed if config.split_seed is None else config.split_seed)
-                task = _prepare(split, reconstruction, device)
+                task = _prepare(_run_split(data, config, run), reconstruction, device)
                 fixed = task if config.split_seed is not None else None
             else:
                 task = fixed
             start = time.perf_counter()
             try:
-                best, history = _train_run(x, task, config, run, seed, on_epoch)
+                best, history, state = _train_run(x, task, config, run, seed, on_epoch)
             finally:
                 seconds += time.perf_counter() - start
         except KeyboardInterrupt:
@@ -311,6 +342,7 @@ def train_link(config: LinkConfig | None = None, *,
             break
         picked.append(best)
         histories.append(history)
+        states.append(state)
         log.info("run %d (seed %d): test AUC %.4f, AP %.4f at epoch %d", run + 1, seed,
                  best.test_auc, best.test_ap, best.epoch)
 
@@ -324,5 +356,53 @@ def train_link(config: LinkConfig | None = None, *,
         best_epoch=[s.epoch for s in picked], epochs=[len(h) for h in histories],
         reconstruction=reconstruction, seconds=seconds, device=str(device),
         config=dataclasses.asdict(config), versions=versions(), partial=partial,
-        history=histories,
+        fingerprint=dataset_fingerprint(data), history=histories, states=states,
     )
+
+
+def _run_split(data, config: LinkConfig, run: int) -> LinkSplit:  # noqa: ANN001 (a PyG Data)
+    """The split run ``run`` of ``config`` trained and was scored on."""
+    seed = config.seed + run if config.split_seed is None else config.split_seed
+    return split_edges(data.edge_index, data.num_nodes, seed=seed)
+
+
+def _saved_runs(checkpoint: Checkpoint, root: str | None, device: torch.device | str
+                ) -> Iterator[tuple[GAE, SparseMatrix, _Task]]:
+    """Each saved run's model, features and split, rebuilt on ``device`` after checking the
+    data against the checkpoint's fingerprint."""
+    config = config_from(LinkConfig, checkpoint, root=root)
+    device = torch.device(device)
+    data = load_dataset(config.dataset, config.root)
+    check_fingerprint(checkpoint, data, f"the data root {resolve_root(config.root)}")
+    x = SparseMatrix.from_tensor(_features(data, config)).to(device)
+    reconstruction = resolve_loss(config.loss, data.num_nodes)
+    for run in range(len(checkpoint.states)):
+        task = _prepare(_run_split(data, config, run), reconstruction, device)
+        model = load_states(checkpoint, _build_model(config, x.shape[1]), run).to(device)
+        yield model, x, task
+
+
+def evaluate_saved(checkpoint: Checkpoint, *, root: str | None = None,
+                   device: torch.device | str = "cpu") -> dict[str, list[float]]:
+    """Test ROC AUC and average precision of every run saved in ``checkpoint`` (see
+    :mod:`gcnlab.checkpoint`), recomputed exactly as training scored them, on the data under
+    ``root`` (default: the run's data root)."""
+    auc, ap = [], []
+    for model, x, task in _saved_runs(checkpoint, root, device):
+        _, _, test_auc, test_ap = _evaluate(model, x, task).tolist()
+        auc.append(test_auc)
+        ap.append(test_ap)
+    return {"auc": auc, "ap": ap}
+
+
+@torch.no_grad()
+def saved_test_scores(checkpoint: Checkpoint, *, root: str | None = None,
+                      device: torch.device | str = "cpu") -> list[tuple[Tensor, Tensor]]:
+    """Per saved run, the decoder's scores (logits, on the CPU) of the test edges ``[P]`` and
+    of the test non-edges ``[Q]``: what ROC and precision-recall curves are drawn from."""
+    out = []
+    for model, x, task in _saved_runs(checkpoint, root, device):
+        z = model.encode(x, task.adj)  # [N, latent]
+        pos, neg = task.test
+        out.append((model.decoder(z, pos).cpu(), model.decoder(z, neg).cpu()))
+    return out

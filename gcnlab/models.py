@@ -54,6 +54,16 @@ class GCN(torch.nn.Module):
     def forward(
         self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None
     ) -> Tensor:
+        h = self.embed(x, edge_index, edge_weight)  # [N, hidden]
+        h = dropout(h, self.dropout, self.training)
+        return self.conv2(h, edge_index, edge_weight)  # [N, C]
+
+    def embed(
+        self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> Tensor:
+        r"""The hidden layer :math:`H = \mathrm{ReLU}(\hat{A} X W^{(0)})` ``[N, hidden]``,
+        after input dropout when training: the node representation the paper's t-SNE figure
+        shows."""
         # x: [N, F_in]
         if is_torch_sparse(x):
             x = SparseMatrix.from_tensor(x)
@@ -61,9 +71,7 @@ class GCN(torch.nn.Module):
             x = x.dropout(self.dropout, self.training)  # non-zeros only
         else:
             x = dropout(x, self.dropout, self.training)
-        h = self.conv1(x, edge_index, edge_weight).relu()  # [N, hidden]
-        h = dropout(h, self.dropout, self.training)
-        return self.conv2(h, edge_index, edge_weight)  # [N, C]
+        return self.conv1(x, edge_index, edge_weight).relu()  # [N, hidden]
 
     def __repr__(self) -> str:
         return (

@@ -18,9 +18,17 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch_geometric.data import Data
 
+from gcnlab.checkpoint import (
+    Checkpoint,
+    check_fingerprint,
+    config_from,
+    dataset_fingerprint,
+    load_states,
+)
 from gcnlab.conv import normalized_adjacency
-from gcnlab.data.datasets import check_name, load_dataset
+from gcnlab.data.datasets import check_name, load_dataset, resolve_root
 from gcnlab.errors import TrainingDiverged, UsageError
 from gcnlab.models import GCN
 from gcnlab.results import versions
@@ -62,7 +70,8 @@ class NodeConfig:
         check_name(self.dataset)
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
-            (1 <= self.runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {self.runs}"),
+            (self.runs >= 1, f"runs must be at least 1, got {self.runs}"),
+            (self.runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {self.runs}"),
             (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
             (
                 math.isfinite(self.lr) and self.lr > 0,
@@ -118,7 +127,10 @@ class NodeResult:
     task: str = "node"
     model: str = "gcn"
     partial: bool = False  # True if interrupted: only the finished runs are included
+    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.checkpoint)
     history: list[list[EpochStats]] = field(default_factory=list, repr=False)
+    # per run, the model's weights (on the CPU) at the chosen epoch; not written to JSON
+    states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -140,6 +152,12 @@ def _prepare(data, config: NodeConfig, device: torch.device) -> _Graph:
     x = x.to(device)
     index = {k: data[f"{k}_mask"].nonzero().view(-1).to(device) for k in ("train", "val", "test")}
     return _Graph(x, adj, data.y.to(device), index, data.x.size(1), data.num_classes)
+
+
+def _model(g: _Graph, config: NodeConfig) -> GCN:
+    return GCN(
+        g.num_features, g.num_classes, config.hidden, dropout=config.dropout, bias=config.bias
+    ).to(g.y.device)
 
 
 def _optimizer(model: GCN, config: NodeConfig) -> torch.optim.Optimizer:
@@ -188,14 +206,13 @@ def _train_run(
     run: int,
     seed: int,
     on_epoch: Callable[[EpochStats], None] | None,
-) -> tuple[EpochStats, list[EpochStats]]:
+) -> tuple[EpochStats, list[EpochStats], dict[str, Tensor]]:
     seed_everything(seed)
-    model = GCN(
-        g.num_features, g.num_classes, config.hidden, dropout=config.dropout, bias=config.bias
-    ).to(g.y.device)
+    model = _model(g, config)
     optimizer = _optimizer(model, config)
     train = g.index["train"]
     best: EpochStats | None = None
+    best_state: dict[str, Tensor] = {}
     history: list[EpochStats] = []
     for epoch in range(1, config.epochs + 1):
         # Step 1: one full-batch gradient step on the labelled nodes
@@ -224,10 +241,12 @@ def _train_run(
         # Step 3: keep the epoch validation prefers; stop early as the original code does
         if _better(stats, best, config.select):
             best = stats
+            # the weights behind the reported numbers, for checkpoints (a few small tensors)
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if _should_stop([s.val_loss for s in history], config.patience):
             break
     assert best is not None
-    return best, history
+    return best, history, {k: v.cpu() for k, v in best_state.items()}
 
 
 def train_node(
@@ -249,7 +268,7 @@ def train_node(
     g = _prepare(data, config, device)
 
     seeds = [config.seed + r for r in range(config.runs)]
-    finished: list[tuple[EpochStats, list[EpochStats]]] = []  # appended in one step
+    finished: list[tuple[EpochStats, list[EpochStats], dict[str, Tensor]]] = []  # one step
     seconds = 0.0
     partial = False
     try:
@@ -272,8 +291,8 @@ def train_node(
             raise
         partial = True
         log.warning("interrupted: keeping %d finished run(s)", len(finished))
-    picked = [best for best, _ in finished]
-    histories = [history for _, history in finished]
+    picked = [best for best, _, _ in finished]
+    histories = [history for _, history, _ in finished]
 
     accs = [s.test_acc for s in picked]
     mean, std = mean_std(accs)
@@ -292,5 +311,42 @@ def train_node(
         config=dataclasses.asdict(config),
         versions=versions(),
         partial=partial,
+        fingerprint=dataset_fingerprint(data),
         history=histories,
+        states=[state for _, _, state in finished],
     )
+
+
+def _saved_graph(
+    checkpoint: Checkpoint, root: str | None, device: torch.device
+) -> tuple[NodeConfig, _Graph]:
+    config = config_from(NodeConfig, checkpoint, root=root)
+    data = load_dataset(config.dataset, config.root)
+    check_fingerprint(checkpoint, data, f"the data root {resolve_root(config.root)}")
+    return config, _prepare(data, config, device)
+
+
+def evaluate_saved(
+    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+) -> dict[str, list[float]]:
+    """Test accuracy of every run saved in ``checkpoint`` (see :mod:`gcnlab.checkpoint`),
+    recomputed on the dataset under ``root`` (default: the run's data root)."""
+    config, g = _saved_graph(checkpoint, root, torch.device(device))
+    accs = []
+    for run in range(len(checkpoint.states)):
+        model = load_states(checkpoint, _model(g, config), run)
+        accs.append(_evaluate(model, g)[3].item())
+    return {"test_acc": accs}
+
+
+@torch.no_grad()
+def embed_nodes(
+    config: NodeConfig, data: Data, state: dict[str, Tensor], device: torch.device | str = "cpu"
+) -> Tensor:
+    """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) of the GCN with weights
+    ``state``, on every node of ``data``: what the GCN paper draws with t-SNE."""
+    g = _prepare(data, config, torch.device(device))
+    model = _model(g, config)
+    model.load_state_dict(state)
+    model.eval()
+    return model.embed(g.x, g.adj).cpu()

@@ -55,11 +55,18 @@ def _given(options: dict[str, Any]) -> set[str]:
     }
 
 
-def run_digits(*, json_path: Path | None = None, plots: Path | None = None, **options: Any) -> None:
+def run_digits(
+    *,
+    json_path: Path | None = None,
+    plots: Path | None = None,
+    save: Path | None = None,
+    **options: Any,
+) -> None:
     """Train and report :func:`gcnlab.digits.train_digits` from the train command's options.
 
     ``options`` are the train command's (``epochs``, ``lr``, ..., ``layer``); ``plots`` is a
-    folder for the first run's first-layer filters and feature maps (PNG).
+    folder for the first run's first-layer filters and feature maps (PNG); ``save`` a checkpoint
+    file (see :mod:`gcnlab.checkpoint`).
     """
     from gcnlab.digits import DigitsConfig, train_digits
     from gcnlab.errors import UsageError
@@ -72,6 +79,7 @@ def run_digits(*, json_path: Path | None = None, plots: Path | None = None, **op
     config = DigitsConfig(**{OPTION_FIELDS[k]: options[k] for k in given if k in OPTION_FIELDS})
     config.validate()
     check_writable(json_path)
+    check_writable(save)
     if plots is not None and plots.exists() and not plots.is_dir():
         raise UsageError(f"--plots {plots} is a file; give a folder")
 
@@ -90,6 +98,10 @@ def run_digits(*, json_path: Path | None = None, plots: Path | None = None, **op
     if json_path is not None:
         write_json(json_path, result_payload(result))
         typer.echo(f"wrote {json_path}")
+    if save is not None:
+        from gcnlab.checkpoint import save_result
+
+        typer.echo(f"wrote {save_result(save, result)}")
     if plots is not None:
         for path in draw_digits_plots(result, plots):
             typer.echo(f"wrote {path}")
@@ -98,38 +110,16 @@ def run_digits(*, json_path: Path | None = None, plots: Path | None = None, **op
 
 
 def result_payload(result) -> dict:  # noqa: ANN001
-    """The JSON form of a digits result: every field but the history and the network."""
-    import dataclasses
+    """The JSON form of a digits result: every field but the history, the network and the
+    weights."""
+    from gcnlab.checkpoint import result_metrics
 
-    from gcnlab.results import to_jsonable
-
-    return {
-        f.name: to_jsonable(getattr(result, f.name))
-        for f in dataclasses.fields(result)
-        if f.name not in ("history", "trained")
-    }
+    return result_metrics(result)
 
 
 def draw_digits_plots(result, folder: Path) -> list[Path]:  # noqa: ANN001
-    """The first run's first-layer kernels and their feature maps on the first test digit."""
-    from gcnlab.digits import DigitsConfig, first_layer, load_digits_split
-    from gcnlab.filters import draw_grid
+    """The first run's first-layer kernels and their feature maps on the first test digit
+    (:func:`gcnlab.plots.digits.digits_figures`)."""
+    from gcnlab.plots.digits import digits_figures
 
-    config = DigitsConfig(**result.config)
-    data = load_digits_split(config)
-    index = int(data.index["test"][0])
-    image, label = data.x[index], int(data.y[index])
-    kernels, maps = first_layer(result.trained, image)
-    kind = "GridConv (message passing)" if config.layer == "gridconv" else "Conv2d"
-    title = f"digits CNN, first layer: the {len(kernels)} 3x3 kernels ({kind})"
-    filters_png = draw_grid(
-        [(f"filter {i}", k) for i, k in enumerate(kernels)],
-        folder / "digits_filters.png",
-        title=title,
-    )
-    maps_png = draw_grid(
-        [(f"input (label {label})", image[0])] + [(f"map {i}", m) for i, m in enumerate(maps)],
-        folder / "digits_feature_maps.png",
-        title="first-layer feature maps (after ReLU) of one test digit",
-    )
-    return [filters_png, maps_png]
+    return digits_figures(result, folder)

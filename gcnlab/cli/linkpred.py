@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gcnlab.cli.app import app, check_writable, handle_errors
+from gcnlab.cli.app import app, handle_errors
 from gcnlab.cli.progress import epoch_progress
 
 
@@ -36,10 +36,16 @@ def linkpred_command(
         help="Data root (default: $GCNLAB_DATA or ./datasets).")] = None,
     json_path: Annotated[Path | None, typer.Option(
         "--json", help="Write the result as JSON here.")] = None,
+    save: Annotated[Path | None, typer.Option(
+        help="Save a checkpoint here (weights at each run's chosen epoch, config, dataset "
+             "fingerprint); check it with 'gcnlab evaluate'.")] = None,
+    plots: Annotated[Path | None, typer.Option(
+        help="Write figures (PNG) into this folder: training curves, and ROC and "
+             "precision-recall curves on the test edges.")] = None,
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
-    from gcnlab.cli.train import result_payload
+    from gcnlab.cli.train import check_outputs, result_payload, write_extras
     from gcnlab.link_prediction import LinkConfig, train_link
     from gcnlab.results import write_json
 
@@ -48,7 +54,7 @@ def linkpred_command(
                         runs=runs, seed=seed, split_seed=split_seed, device=device,
                         root=None if root is None else str(root))
     config.validate()
-    check_writable(json_path)
+    check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001
         return (f"run {s.run + 1}/{runs}  epoch {s.epoch}  val AUC {100 * s.val_auc:.1f}  "
@@ -65,5 +71,6 @@ def linkpred_command(
     if json_path is not None:
         write_json(json_path, result_payload(result))
         typer.echo(f"wrote {json_path}")
+    write_extras(result, save, plots)
     if result.partial:
         raise typer.Exit(130)

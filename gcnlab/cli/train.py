@@ -14,7 +14,9 @@ from gcnlab.cli.progress import epoch_progress
 @app.command("train")
 @handle_errors
 def train_command(
-    dataset: Annotated[str, typer.Argument(help="cora, citeseer, pubmed, karate (graphs) or digits (images, GridConv CNN).")] = "cora",
+    dataset: Annotated[
+        str, typer.Argument(help="cora, citeseer, pubmed, karate, or digits (GridConv CNN).")
+    ] = "cora",
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
     hidden: Annotated[int, typer.Option(help="Hidden units.")] = 16,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
@@ -42,6 +44,20 @@ def train_command(
         str,
         typer.Option(help="digits only: gridconv (message passing) or conv2d (torch's layers)."),
     ] = "gridconv",
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            help="Save a checkpoint here (weights at each run's chosen epoch, config, "
+            "dataset fingerprint); check it with 'gcnlab evaluate'."
+        ),
+    ] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write figures (PNG) into this folder: training curves and a t-SNE "
+            "of the hidden layer (digits: the first layer's filters and maps)."
+        ),
+    ] = None,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
     if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
@@ -49,6 +65,8 @@ def train_command(
 
         return run_digits(
             json_path=json_path,
+            plots=plots,
+            save=save,
             epochs=epochs,
             hidden=hidden,
             lr=lr,
@@ -86,7 +104,7 @@ def train_command(
         select=select,
     )
     config.validate()
-    check_writable(json_path)
+    check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
@@ -103,14 +121,39 @@ def train_command(
     if json_path is not None:
         write_json(json_path, result_payload(result))
         typer.echo(f"wrote {json_path}")
+    write_extras(result, save, plots)
     if result.partial:
         raise typer.Exit(130)
 
 
 def result_payload(result) -> dict:  # noqa: ANN001
-    """The JSON form of a result: every field but the per-epoch history."""
-    from gcnlab.results import to_jsonable
+    """The JSON form of a result: every field but the per-epoch history and the weights."""
+    from gcnlab.checkpoint import result_metrics
 
-    payload = to_jsonable(result)
-    payload.pop("history", None)
-    return payload
+    return result_metrics(result)
+
+
+def check_outputs(json_path: Path | None, save: Path | None, plots: Path | None) -> None:
+    """Refuse unwritable ``--json``/``--save`` files and a ``--plots`` that is a file, before
+    training."""
+    from gcnlab.errors import UsageError
+
+    check_writable(json_path)
+    check_writable(save)
+    if plots is not None:
+        if plots.exists() and not plots.is_dir():
+            raise UsageError(f"--plots {plots} is a file; give a folder")
+        check_writable(plots / ".probe")
+
+
+def write_extras(result, save: Path | None, plots: Path | None) -> None:  # noqa: ANN001
+    """Write the checkpoint and the figures a node or link result asked for."""
+    if save is not None:
+        from gcnlab.checkpoint import save_result
+
+        typer.echo(f"wrote {save_result(save, result)}")
+    if plots is not None:
+        from gcnlab.plots import draw_result
+
+        for path in draw_result(result, plots):
+            typer.echo(f"wrote {path}")

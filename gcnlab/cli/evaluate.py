@@ -1,0 +1,59 @@
+"""``gcnlab evaluate PATH``: reload a checkpoint and recompute the test metrics its run reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gcnlab.cli.app import app, check_writable, handle_errors
+
+# task -> (metric, label) in the order they are printed
+METRICS = {
+    "node": [("test_acc", "test accuracy")],
+    "image": [("test_acc", "test accuracy")],
+    "link": [("auc", "test AUC"), ("ap", "AP")],
+}
+
+
+@app.command("evaluate")
+@handle_errors
+def evaluate_command(
+    path: Annotated[Path, typer.Argument(help="A checkpoint written by --save.")],
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data root (default: the one the run used, else $GCNLAB_DATA or ./datasets)."
+        ),
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the recomputed metrics as JSON here.")
+    ] = None,
+) -> None:
+    """Recompute a checkpoint's test metrics and compare them with its run's.
+
+    Each saved run's model is rebuilt on the same data, checked by fingerprint.
+    """
+    from gcnlab.checkpoint import evaluate_checkpoint
+    from gcnlab.results import write_json
+
+    check_writable(json_path)
+    ev = evaluate_checkpoint(path, root=root, device=device)
+    parts = [
+        f"{label} {100 * ev.mean[key]:.1f} ± {100 * ev.std[key]:.1f}"
+        for key, label in METRICS.get(ev.task, [(k, k) for k in ev.mean])
+    ]
+    typer.echo(f"{ev.dataset} {ev.model}: {', '.join(parts)} % over {ev.runs} runs ({ev.device})")
+    if ev.matches:
+        typer.echo("equal to the metrics the run reported")
+    else:
+        reported = ", ".join(f"{k} {100 * v:.4f}" for k, v in ev.reported.items())
+        typer.echo(
+            f"differs from the metrics the run reported ({reported} %); a different "
+            f"device or library version changes the last digits"
+        )
+    if json_path is not None:
+        write_json(json_path, ev)
+        typer.echo(f"wrote {json_path}")

@@ -1,0 +1,169 @@
+"""``gcnlab reproduce [gcn|gae|vgae|grid|all]``: the papers' protocols, one table, against the
+papers' numbers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gcnlab.cli.app import app, check_writable, console, handle_errors
+
+
+@app.command("reproduce")
+@handle_errors
+def reproduce_command(
+    which: Annotated[
+        str,
+        typer.Argument(
+            help="gcn (Kipf & Welling 2017, Table 2), gae or vgae (Kipf & Welling 2016, Table 1), "
+            "grid (the digits CNN against its Conv2d twin) or all."
+        ),
+    ] = "all",
+    runs: Annotated[int, typer.Option(help="Seeds per row.")] = 10,
+    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="Cap the epochs for a quick check (default: each paper's protocol)."),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dataset",
+            help="A graph for gcn/gae/vgae; repeat for several (default: cora, citeseer, pubmed).",
+        ),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data root (default: $GCNLAB_DATA or ./datasets); datasets missing there get a "
+            "row that says so."
+        ),
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    out: Annotated[Path, typer.Option(help="Folder for reproduce.md and reproduce.json.")] = Path(
+        "runs/reproduce"
+    ),
+    plots: Annotated[
+        Path | None,
+        typer.Option(help="Write each job's figures (PNG) into a subfolder of this folder."),
+    ] = None,
+) -> None:
+    """Run the papers' protocols; print gcnlab's numbers next to the papers'.
+
+    Every dataset under the data root is used; missing ones get a row that says so. The table
+    is also written as Markdown and JSON into --out.
+    """
+    from gcnlab.cli.train import check_outputs
+    from gcnlab.reproduce import (
+        PAPER_DATASETS,
+        ReproduceConfig,
+        cells,
+        plan,
+        reproduce,
+        write_tables,
+    )
+
+    config = ReproduceConfig(
+        which=which.strip().lower(),
+        runs=runs,
+        seed=seed,
+        epochs=epochs,
+        datasets=tuple(dataset) if dataset else PAPER_DATASETS,
+        root=None if root is None else str(root),
+        device=device,
+    )
+    config.validate()
+    if out.exists() and not out.is_dir():
+        from gcnlab.errors import UsageError
+
+        raise UsageError(f"--out {out} is a file; give a folder")
+    check_writable(out / "reproduce.json")
+    check_outputs(None, None, plots)
+
+    jobs, _ = plan(config)
+    with _progress(jobs) as (bar, on_job, on_epoch):
+        drawn: set[int] = set()
+
+        def on_row(row: Any) -> None:
+            text = " | ".join(cells(row)[:7])
+            bar.console.print(f"[dim]{text}[/dim]", highlight=False)
+            if plots is not None and row.result is not None and id(row.result) not in drawn:
+                drawn.add(id(row.result))
+                for path in _draw(row.result, plots, config.root):
+                    bar.console.print(f"[dim]wrote {path}[/dim]", highlight=False)
+
+        result = reproduce(config, on_row=on_row, on_epoch=on_epoch, on_job=on_job)
+
+    console().print(_table(result))
+    for path in write_tables(result, out):
+        typer.echo(f"wrote {path}")
+    if result.partial:
+        typer.echo("interrupted: the table holds the finished rows only", err=True)
+        raise typer.Exit(130)
+
+
+def _draw(result: Any, folder: Path, root: str | None) -> list[Path]:
+    from gcnlab.plots import draw_result
+
+    return draw_result(result, folder / f"{result.dataset}-{result.model}", root=root)
+
+
+def _table(result: Any) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    from gcnlab.reproduce import COLUMNS, NUMERIC, cells
+
+    n = len(result.seeds)
+    table = Table(
+        title=f"gcnlab reproduce: {n} seed{'s' if n > 1 else ''}, {result.device}",
+        caption="percent; difference = gcnlab − reference, in points",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in COLUMNS:
+        table.add_column(column, justify="right" if column in NUMERIC else "left")
+    for row in result.rows:
+        style = None if row.status == "ok" else "yellow"
+        table.add_row(*cells(row), style=style)
+    return table
+
+
+@contextlib.contextmanager
+def _progress(jobs: list[Any]) -> Iterator[tuple[Any, Any, Any]]:
+    """A rich progress bar over every epoch of every run of every job, on stderr; yields the
+    bar and the ``on_job`` and ``on_epoch`` hooks of :func:`gcnlab.reproduce.reproduce`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    offsets = [0]  # epochs before each job; runs that stop early jump to the next run
+    for job in jobs:
+        offsets.append(offsets[-1] + job.runs * job.epochs)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reproduce", total=offsets[-1])
+
+        def on_job(job: Any) -> None:
+            bar.update(
+                task,
+                completed=offsets[job.index],
+                description=f"[{job.index + 1}/{job.total}] {job.label}",
+            )
+
+        def on_epoch(job: Any, stats: Any) -> None:
+            bar.update(
+                task,
+                completed=offsets[job.index] + stats.run * job.epochs + stats.epoch,
+                description=f"[{job.index + 1}/{job.total}] {job.label}  run "
+                f"{stats.run + 1}/{job.runs}  epoch {stats.epoch}",
+            )
+
+        yield bar, on_job, on_epoch

@@ -1,0 +1,120 @@
+"""Figures of node classification: training curves, and the t-SNE of the GCN's hidden layer on
+every node, coloured by class (Figure 2 of Kipf & Welling, 2017)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from torch import Tensor
+
+from gcnlab.plots.figure import mark_epoch, new_figure, save_png
+
+
+def training_curves(
+    history: Sequence[Any],
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    chosen_epoch: int | None = None,
+) -> Path:
+    """Loss (training, validation) and accuracy (training, validation) per epoch of one run.
+
+    Args:
+        history: the run's :class:`~gcnlab.EpochStats`, in order.
+        path: the PNG to write.
+        title: the figure's title.
+        chosen_epoch: the epoch validation chose, marked with a dotted line. (default: none)
+    """
+    epochs = [s.epoch for s in history]
+    fig = new_figure(10, 4)
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    loss_ax.plot(epochs, [s.loss for s in history], label="training loss (with dropout)")
+    loss_ax.plot(epochs, [s.val_loss for s in history], label="validation loss")
+    loss_ax.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    acc_ax.plot(epochs, [100 * s.train_acc for s in history], label="training accuracy")
+    acc_ax.plot(epochs, [100 * s.val_acc for s in history], label="validation accuracy")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (loss_ax, acc_ax):
+        mark_epoch(ax, chosen_epoch)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return save_png(fig, path)
+
+
+def tsne_plot(
+    features: Tensor, labels: Tensor, path: str | os.PathLike[str], *, title: str, seed: int = 0
+) -> Path:
+    """A 2-d t-SNE (scikit-learn's, PCA start, seeded) of ``features`` ``[N, F]``, one colour
+    per label of ``labels`` ``[N]``."""
+    import numpy as np
+    from sklearn.manifold import TSNE
+
+    points = np.asarray(features.detach().cpu().double())
+    n = points.shape[0]
+    # perplexity must stay below the number of points; 30 is scikit-learn's default
+    embedded = TSNE(
+        n_components=2, init="pca", random_state=seed, perplexity=min(30.0, max(1.0, (n - 1) / 3))
+    ).fit_transform(points)
+    classes = labels.detach().cpu().numpy()
+    fig = new_figure(6.5, 6)
+    ax = fig.subplots()
+    for c in np.unique(classes):
+        mask = classes == c
+        ax.scatter(
+            embedded[mask, 0],
+            embedded[mask, 1],
+            s=6 if n > 200 else 30,
+            label=f"class {c}",
+            color=f"C{int(c) % 10}",
+            alpha=0.8,
+            linewidths=0,
+        )
+    ax.set(xlabel="t-SNE 1", ylabel="t-SNE 2", title=title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(fontsize=8, markerscale=2 if n > 200 else 1, loc="best")
+    return save_png(fig, path)
+
+
+def node_figures(
+    result: Any, folder: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """The first run's training curves and the t-SNE of its hidden layer (at the chosen epoch)
+    on every node of the dataset, as ``<dataset>_gcn_curves.png`` and ``<dataset>_gcn_tsne.png``.
+
+    Args:
+        result: a :class:`~gcnlab.NodeResult` with its ``states``.
+        folder: where the PNGs go (created).
+        root: the data root (default: the run's).
+    """
+    from gcnlab.checkpoint import Checkpoint, check_fingerprint, config_from
+    from gcnlab.data.datasets import load_dataset, resolve_root
+    from gcnlab.node_classification import NodeConfig, embed_nodes
+
+    folder = Path(folder)
+    checkpoint = Checkpoint.from_result(result)
+    config = config_from(NodeConfig, checkpoint, root=None if root is None else str(root))
+    data = load_dataset(config.dataset, config.root)
+    check_fingerprint(checkpoint, data, f"the data root {resolve_root(config.root)}")
+    name = result.dataset
+    curves = training_curves(
+        result.history[0],
+        folder / f"{name}_gcn_curves.png",
+        title=f"GCN on {name}, run 1 (seed {result.seeds[0]})",
+        chosen_epoch=result.best_epoch[0],
+    )
+    hidden = embed_nodes(config, data, result.states[0])  # [N, hidden]
+    tsne = tsne_plot(
+        hidden,
+        data.y,
+        folder / f"{name}_gcn_tsne.png",
+        seed=result.seeds[0],
+        title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {data.num_nodes} "
+        f"{name} nodes\nrun 1, epoch {result.best_epoch[0]}; test accuracy "
+        f"{100 * result.test_acc[0]:.1f}%",
+    )
+    return [curves, tsne]

@@ -1,0 +1,132 @@
+"""`gcnlab reproduce`: the table on the terminal and in files, options, plots and errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import gcnlab.cli.reproduce  # noqa: F401 (registers the command)
+from gcnlab.cli.app import app
+
+runner = CliRunner()
+
+
+def test_short_gcn_table(planetoid_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "reproduce",
+            "gcn",
+            "--runs",
+            "1",
+            "--epochs",
+            "3",
+            "--root",
+            str(planetoid_root),
+            "--out",
+            str(out),
+            "--dataset",
+            "cora",
+            "--dataset",
+            "pubmed",
+            "--device",
+            "cpu",
+        ],
+        env={"COLUMNS": "140"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "gcnlab reproduce: 1 seed, cpu" in result.output
+    assert "81.5" in result.output and "not run: no data" in result.output
+    assert f"wrote {out / 'reproduce.md'}" in result.output
+    md = (out / "reproduce.md").read_text()
+    table = [line for line in md.splitlines() if line.startswith("| ")]
+    assert len(table) == 3 and table[1].startswith("| cora | GCN | accuracy |")  # header, rows
+    assert "| pubmed | GCN | accuracy | not run: no data | 79.0 |" in md
+    payload = json.loads((out / "reproduce.json").read_text())
+    assert [r["dataset"] for r in payload["rows"]] == ["cora", "pubmed"]
+    assert payload["config"]["datasets"] == ["cora", "pubmed"]
+
+
+def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+    import gcnlab.reproduce as rp
+
+    seen = {}
+
+    def fake(config, **hooks):  # noqa: ANN001, ANN202
+        seen["config"] = config
+        return rp.ReproduceResult(
+            rows=[],
+            config={},
+            seeds=[4, 5],
+            device="cpu",
+            threads=1,
+            seconds=0.0,
+            started="now",
+            versions={},
+            citations={},
+        )
+
+    monkeypatch.setattr(rp, "reproduce", fake)
+    result = runner.invoke(
+        app,
+        [
+            "reproduce",
+            "VGAE",
+            "--runs",
+            "2",
+            "--seed",
+            "4",
+            "--epochs",
+            "7",
+            "--dataset",
+            "karate",
+            "--root",
+            "/data",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["config"] == rp.ReproduceConfig(
+        which="vgae", runs=2, seed=4, epochs=7, datasets=("karate",), root="/data", device="auto"
+    )
+
+
+def test_grid_with_plots(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "reproduce",
+            "grid",
+            "--runs",
+            "1",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+            "--plots",
+            str(tmp_path / "figs"),
+            "--device",
+            "cpu",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Conv2d twin" in (tmp_path / "out" / "reproduce.md").read_text()
+    for model in ("cnn-conv2d", "cnn-gridconv"):
+        for name in ("digits_filters.png", "digits_feature_maps.png"):
+            assert (tmp_path / "figs" / f"digits-{model}" / name).stat().st_size > 5_000
+
+
+def test_errors_are_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["reproduce", "gat", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "error: choose one of gcn, gae, vgae, grid, all, got 'gat'" in result.output
+    file = tmp_path / "file"
+    file.write_text("x")
+    result = runner.invoke(app, ["reproduce", "grid", "--out", str(file)])
+    assert result.exit_code == 2 and "is a file; give a folder" in result.output
+    result = runner.invoke(app, ["reproduce", "gcn", "--runs", "0", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "runs must be at least 1" in result.output

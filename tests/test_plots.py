@@ -1,0 +1,117 @@
+"""Figures: valid PNGs of a readable size from every plotting function and command option."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from typer.testing import CliRunner
+
+import gcnlab.cli.linkpred  # noqa: F401 (registers the command)
+import gcnlab.cli.train  # noqa: F401 (registers the command)
+from gcnlab.cli.app import app
+from gcnlab.link_prediction import LinkConfig, LinkEpochStats, train_link
+from gcnlab.node_classification import EpochStats, NodeConfig, train_node
+from gcnlab.plots import draw_result
+from gcnlab.plots.link import link_training_curves, roc_pr_curves
+from gcnlab.plots.node import training_curves, tsne_plot
+
+runner = CliRunner()
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(path: Path, min_width: int = 500) -> None:
+    """A PNG file that decodes, at least ``min_width`` pixels wide, with more than a few
+    colours (not blank) and more than 10 kB."""
+    from PIL import Image
+
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    assert path.stat().st_size > 10_000
+    with Image.open(path) as image:
+        image.load()
+        assert image.width >= min_width and image.height >= 300
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 20
+
+
+def _node_history(epochs: int = 30) -> list[EpochStats]:
+    return [
+        EpochStats(0, e, 2 / e, min(1, e / 20), 1.5 / e, min(0.8, e / 25), 0.7)
+        for e in range(1, epochs + 1)
+    ]
+
+
+def test_training_curves(tmp_path: Path) -> None:
+    path = training_curves(
+        _node_history(), tmp_path / "a" / "curves.png", title="t", chosen_epoch=20
+    )
+    assert path == tmp_path / "a" / "curves.png"
+    assert_png(path)
+
+
+def test_tsne_plot(tmp_path: Path) -> None:
+    gen = torch.Generator().manual_seed(0)
+    features = torch.cat([torch.randn(20, 4, generator=gen), torch.randn(20, 4, generator=gen) + 5])
+    labels = torch.tensor([0] * 20 + [1] * 20)
+    assert_png(tsne_plot(features, labels, tmp_path / "tsne.png", title="two blobs"))
+
+
+def test_link_plots(tmp_path: Path) -> None:
+    gen = torch.Generator().manual_seed(0)
+    pos, neg = torch.randn(50, generator=gen) + 1, torch.randn(50, generator=gen)
+    assert_png(roc_pr_curves(pos, neg, tmp_path / "roc.png", title="t"))
+    history = [
+        LinkEpochStats(0, e, 1 / e, 0.5 + e / 100, 0.5 + e / 90, 0.6, 0.6) for e in range(1, 31)
+    ]
+    assert_png(link_training_curves(history, tmp_path / "curves.png", title="t", chosen_epoch=30))
+
+
+def test_figures_of_real_runs(tmp_path: Path) -> None:
+    node = train_node(NodeConfig(dataset="karate", runs=1, epochs=20, device="cpu"))
+    link = train_link(LinkConfig(dataset="karate", runs=1, epochs=10, device="cpu"))
+    paths = draw_result(node, tmp_path) + draw_result(link, tmp_path)
+    assert [p.name for p in paths] == [
+        "karate_gcn_curves.png",
+        "karate_gcn_tsne.png",
+        "karate_gae_curves.png",
+        "karate_gae_roc_pr.png",
+    ]
+    for path in paths:
+        assert_png(path)
+
+
+def test_train_and_linkpred_plots_option(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["train", "karate", "--runs", "1", "--epochs", "10", "--plots", str(tmp_path / "figs")]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'figs' / 'karate_gcn_tsne.png'}" in result.output
+    result = runner.invoke(
+        app,
+        ["linkpred", "karate", "--runs", "1", "--epochs", "5", "--plots", str(tmp_path / "figs")],
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == [
+        "karate_gae_curves.png",
+        "karate_gae_roc_pr.png",
+        "karate_gcn_curves.png",
+        "karate_gcn_tsne.png",
+    ]
+
+
+def test_plots_option_must_be_a_folder(tmp_path: Path) -> None:
+    file = tmp_path / "file"
+    file.write_text("x")
+    for command in ("train", "linkpred"):
+        result = runner.invoke(app, [command, "karate", "--plots", str(file)])
+        assert result.exit_code == 2
+        assert "is a file; give a folder" in result.output
+
+
+def test_matplotlib_is_imported_only_to_plot() -> None:
+    code = (
+        "import sys, gcnlab, gcnlab.plots, gcnlab.reproduce, gcnlab.checkpoint, "
+        "gcnlab.cli.reproduce, gcnlab.cli.evaluate; sys.exit('matplotlib' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

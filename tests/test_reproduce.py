@@ -1,0 +1,164 @@
+"""reproduce: the rows, the reference numbers, missing data, failures and the written tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gcnlab.reproduce as rp
+from gcnlab.errors import DataError, UsageError
+from gcnlab.reproduce import ReproduceConfig, reproduce, to_markdown, write_tables
+
+SHORT = dict(runs=1, epochs=3, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def gcn_table(planetoid_root: Path) -> rp.ReproduceResult:
+    # the fixture's root holds Cora and CiteSeer, not PubMed
+    return reproduce(ReproduceConfig(which="gcn", root=str(planetoid_root), **SHORT))
+
+
+def test_gcn_rows_and_paper_values(gcn_table: rp.ReproduceResult) -> None:
+    rows = gcn_table.rows
+    assert [(r.dataset, r.model, r.metric, r.status) for r in rows] == [
+        ("cora", "GCN", "accuracy", "ok"),
+        ("citeseer", "GCN", "accuracy", "ok"),
+        ("pubmed", "GCN", "accuracy", "missing"),
+    ]
+    assert [r.reference for r in rows] == [81.5, 70.3, 79.0]
+    assert {r.reference_source for r in rows} == {"Kipf & Welling 2017"}
+    for row in rows[:2]:
+        assert row.values == [100 * row.result.test_acc[0]] and row.mean == row.values[0]
+        assert row.difference == pytest.approx(row.mean - row.reference)
+        assert row.runs == 1 and row.seconds > 0 and row.config["epochs"] == 3
+    assert gcn_table.seeds == [0] and gcn_table.device == "cpu" and not gcn_table.partial
+
+
+def test_missing_dataset_is_a_row_not_an_error(gcn_table: rp.ReproduceResult) -> None:
+    pubmed = gcn_table.rows[2]
+    assert pubmed.mean is None and pubmed.difference is None and pubmed.result is None
+    assert pubmed.note.startswith("not run: missing 8 of 8 files under ")
+    assert rp.cells(pubmed)[3:5] == ["not run: no data", "79.0"]
+
+
+def test_markdown_and_json(gcn_table: rp.ReproduceResult, tmp_path: Path) -> None:
+    md_path, json_path = write_tables(gcn_table, tmp_path / "out")
+    md = md_path.read_text()
+    assert md == to_markdown(gcn_table)
+    lines = md.splitlines()
+    assert lines[0] == (
+        "| dataset | model | metric | gcnlab | reference | source | difference | time |"
+    )
+    cora = gcn_table.rows[0]
+    assert lines[2] == (
+        f"| cora | GCN | accuracy | {cora.mean:.1f} | 81.5 | Kipf & Welling "
+        f"2017 | {cora.difference:+.1f} | {cora.seconds:.1f} s |"
+    )
+    assert lines[4].startswith("| pubmed | GCN | accuracy | not run: no data | 79.0 |")
+    assert "https://arxiv.org/abs/1609.02907" in md and "Epochs capped at 3" in md
+    assert "1611.07308" not in md  # only the papers the table cites
+    payload = json.loads(json_path.read_text())
+    assert payload["markdown"] == md and payload["seeds"] == [0]
+    assert payload["config"]["which"] == "gcn" and payload["device"] == "cpu"
+    assert "torch" in payload["versions"] and payload["threads"] >= 1
+    assert [r["reference"] for r in payload["rows"]] == [81.5, 70.3, 79.0]
+    assert all("result" not in r for r in payload["rows"])
+
+
+def test_link_rows(planetoid_root: Path) -> None:
+    seen = []
+    table = reproduce(
+        ReproduceConfig(
+            which="vgae",
+            datasets=("cora", "pubmed"),
+            root=str(planetoid_root),
+            runs=1,
+            epochs=2,
+            device="cpu",
+        ),
+        on_row=seen.append,
+    )
+    assert [(r.dataset, r.model, r.metric, r.reference, r.status) for r in table.rows] == [
+        ("cora", "VGAE", "AUC", 91.4, "ok"),
+        ("cora", "VGAE", "AP", 92.6, "ok"),
+        ("pubmed", "VGAE", "AUC", 94.4, "missing"),
+        ("pubmed", "VGAE", "AP", 94.7, "missing"),
+    ]
+    auc, ap = table.rows[:2]
+    assert auc.result is ap.result and auc.values == [100 * auc.result.auc[0]]
+    assert ap.values == [100 * ap.result.ap[0]]
+    assert [r.dataset for r in seen] == ["pubmed", "pubmed", "cora", "cora"]  # as they come
+
+
+def test_grid_rows_compare_with_the_conv2d_twin() -> None:
+    jobs = []
+    table = reproduce(
+        ReproduceConfig(which="grid", runs=1, epochs=1, device="cpu"), on_job=jobs.append
+    )
+    conv2d, gridconv = table.rows
+    assert (conv2d.model, gridconv.model) == ("CNN, Conv2d", "CNN, GridConv")
+    assert conv2d.reference is None and conv2d.reference_source == ""
+    assert gridconv.reference == conv2d.mean and gridconv.reference_source == "Conv2d twin"
+    assert gridconv.difference == pytest.approx(gridconv.mean - conv2d.mean)
+    assert [(j.model, j.epochs, j.index, j.total) for j in jobs] == [
+        ("conv2d", 1, 0, 2),
+        ("gridconv", 1, 1, 2),
+    ]
+    assert "no paper" in to_markdown(table)
+
+
+def test_karate_has_no_paper_number() -> None:
+    table = reproduce(ReproduceConfig(which="gcn", datasets=("karate",), **SHORT))
+    (row,) = table.rows
+    assert row.status == "ok" and row.reference is None and rp.cells(row)[4:7] == ["—"] * 3
+
+
+def test_a_failed_job_is_a_row_and_the_rest_runs(monkeypatch) -> None:  # noqa: ANN001
+    real = rp._train
+
+    def flaky(job, *args):  # noqa: ANN001, ANN202
+        if job.model == "gcn":
+            raise DataError("ind.karate.x is corrupted")
+        return real(job, *args)
+
+    monkeypatch.setattr(rp, "_train", flaky)
+    table = reproduce(
+        ReproduceConfig(which="all", datasets=("karate",), runs=1, epochs=1, device="cpu")
+    )
+    statuses = {(r.model, r.metric): r.status for r in table.rows}
+    assert statuses[("GCN", "accuracy")] == "failed"
+    assert statuses[("GAE", "AUC")] == statuses[("CNN, GridConv", "accuracy")] == "ok"
+    assert "failed: ind.karate.x is corrupted" in to_markdown(table)
+
+
+def test_interrupt_keeps_finished_rows(monkeypatch) -> None:  # noqa: ANN001
+    real = rp._train
+
+    def interrupted(job, *args):  # noqa: ANN001, ANN202
+        if job.index == 1:
+            raise KeyboardInterrupt
+        return real(job, *args)
+
+    monkeypatch.setattr(rp, "_train", interrupted)
+    table = reproduce(ReproduceConfig(which="grid", runs=1, epochs=1, device="cpu"))
+    assert table.partial and [r.model for r in table.rows] == ["CNN, Conv2d"]
+    assert "interrupted" in to_markdown(table)
+
+
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("which", "gat", "choose one of gcn, gae, vgae, grid, all"),
+        ("runs", 0, "runs must be at least 1, got 0"),
+        ("runs", 1001, "runs must be at most 1000"),
+        ("epochs", 0, "epochs must be at least 1"),
+        ("datasets", ("cora", "imagenet"), "unknown dataset 'imagenet'"),
+        ("datasets", (), "at least one dataset"),
+        ("seed", -1, "seed must be >= 0"),
+    ],
+)
+def test_bad_config_is_refused(field: str, value: object, match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        reproduce(ReproduceConfig(**{field: value}))
