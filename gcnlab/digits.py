@@ -14,7 +14,6 @@ import copy
 import dataclasses
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +34,7 @@ from gcnlab.grid_conv import GridConv
 from gcnlab.grid_pool import GridPool
 from gcnlab.node_classification import EpochStats
 from gcnlab.results import versions
+from gcnlab.runs import run_seeds
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.stats import mean_std
 
@@ -306,40 +306,15 @@ def train_digits(
     device = resolve_device(config.device)
     data = load_digits_split(config, device)
 
-    seeds = [config.seed + r for r in range(config.runs)]
-    picked: list[EpochStats] = []
-    histories: list[list[EpochStats]] = []
-    states: list[dict[str, Tensor]] = []
-    trained: DigitsCNN | None = None
-    seconds = 0.0
-    partial = False
-    for run, seed in enumerate(seeds):
-        start = time.perf_counter()
-        try:
-            best, history, state = _train_run(data, config, run, seed, on_epoch)
-        except KeyboardInterrupt:
-            if not picked:
-                raise
-            partial = True
-            log.warning("interrupted: keeping %d finished run(s)", len(picked))
-            break
-        finally:
-            seconds += time.perf_counter() - start
-        picked.append(best)
-        histories.append(history)
-        states.append(state)
-        if trained is None:
-            trained = DigitsCNN(config.channels, config.dropout, config.layer)
-            trained.load_state_dict(state)
-            trained.eval()
-        log.info(
-            "run %d (seed %d): test accuracy %.4f at epoch %d",
-            run + 1,
-            seed,
-            best.test_acc,
-            best.epoch,
-        )
-
+    runs = run_seeds(
+        [config.seed + r for r in range(config.runs)],
+        lambda run, seed, _: _train_run(data, config, run, seed, on_epoch),
+        describe=lambda best: f"test accuracy {best.test_acc:.4f} at epoch {best.epoch}",
+    )
+    picked, histories = runs.picked, runs.histories
+    trained = DigitsCNN(config.channels, config.dropout, config.layer)
+    trained.load_state_dict(runs.states[0])  # the first run's network, for the figures
+    trained.eval()
     accs = [s.test_acc for s in picked]
     mean, std = mean_std(accs)
     return DigitsResult(
@@ -347,24 +322,24 @@ def train_digits(
         task="image",
         model=f"cnn-{config.layer}",
         runs=len(picked),
-        seeds=seeds[: len(picked)],
+        seeds=runs.seeds,
         test_acc=accs,
         test_acc_mean=mean,
         test_acc_std=std,
         val_acc=[s.val_acc for s in picked],
         best_epoch=[s.epoch for s in picked],
         epochs=[len(h) for h in histories],
-        seconds=seconds,
+        seconds=runs.seconds,
         device=str(device),
         config=dataclasses.asdict(config),
         num_parameters=sum(p.numel() for p in trained.parameters()),
         split_sizes={k: len(v) for k, v in data.index.items()},
         versions=versions(),
-        partial=partial,
+        partial=runs.partial,
         fingerprint=dataset_fingerprint(_split_tensors(data)),
         history=histories,
         trained=trained,
-        states=states,
+        states=runs.states,
     )
 
 

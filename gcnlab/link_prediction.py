@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -45,6 +44,7 @@ from gcnlab.errors import TrainingDiverged, UsageError
 from gcnlab.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
 from gcnlab.metrics import average_precision, roc_auc
 from gcnlab.results import versions
+from gcnlab.runs import run_seeds
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.sparse import SparseMatrix
 from gcnlab.stats import mean_std
@@ -315,48 +315,34 @@ def train_link(config: LinkConfig | None = None, *,
     log.info("%s on %s: %s reconstruction, %s features, device %s", config.model, data.name,
              reconstruction, config.features, device)
 
-    seeds = [config.seed + r for r in range(config.runs)]
-    fixed: _Task | None = None
-    picked: list[LinkEpochStats] = []
-    histories: list[list[LinkEpochStats]] = []
-    states: list[dict[str, Tensor]] = []
-    seconds = 0.0
-    partial = False
-    for run, seed in enumerate(seeds):
-        try:
-            if config.split_seed is None or fixed is None:
-                task = _prepare(_run_split(data, config, run), reconstruction, device)
-                fixed = task if config.split_seed is not None else None
-            else:
-                task = fixed
-            start = time.perf_counter()
-            try:
-                best, history, state = _train_run(x, task, config, run, seed, on_epoch)
-            finally:
-                seconds += time.perf_counter() - start
-        except KeyboardInterrupt:
-            if not picked:
-                raise
-            partial = True
-            log.warning("interrupted: keeping %d finished run(s)", len(picked))
-            break
-        picked.append(best)
-        histories.append(history)
-        states.append(state)
-        log.info("run %d (seed %d): test AUC %.4f, AP %.4f at epoch %d", run + 1, seed,
-                 best.test_auc, best.test_ap, best.epoch)
+    fixed: list[_Task] = []  # with --split-seed: the one split every run uses
 
+    def setup(run: int) -> _Task:
+        if fixed:
+            return fixed[0]
+        task = _prepare(_run_split(data, config, run), reconstruction, device)
+        if config.split_seed is not None:
+            fixed.append(task)
+        return task
+
+    runs = run_seeds(
+        [config.seed + r for r in range(config.runs)],
+        lambda run, seed, task: _train_run(x, task, config, run, seed, on_epoch),
+        describe=lambda b: f"test AUC {b.test_auc:.4f}, AP {b.test_ap:.4f} at epoch {b.epoch}",
+        setup=setup,
+    )
+    picked, histories = runs.picked, runs.histories
     auc, ap = [s.test_auc for s in picked], [s.test_ap for s in picked]
     auc_mean, auc_std = mean_std(auc)
     ap_mean, ap_std = mean_std(ap)
     return LinkResult(
-        dataset=data.name, model=config.model, runs=len(picked), seeds=seeds[: len(picked)],
+        dataset=data.name, model=config.model, runs=len(picked), seeds=runs.seeds,
         auc=auc, ap=ap, auc_mean=auc_mean, auc_std=auc_std, ap_mean=ap_mean, ap_std=ap_std,
         val_auc=[s.val_auc for s in picked], val_ap=[s.val_ap for s in picked],
         best_epoch=[s.epoch for s in picked], epochs=[len(h) for h in histories],
-        reconstruction=reconstruction, seconds=seconds, device=str(device),
-        config=dataclasses.asdict(config), versions=versions(), partial=partial,
-        fingerprint=dataset_fingerprint(data), history=histories, states=states,
+        reconstruction=reconstruction, seconds=runs.seconds, device=str(device),
+        config=dataclasses.asdict(config), versions=versions(), partial=runs.partial,
+        fingerprint=dataset_fingerprint(data), history=histories, states=runs.states,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -32,6 +31,7 @@ from gcnlab.data.datasets import check_name, load_dataset, resolve_root
 from gcnlab.errors import TrainingDiverged, UsageError
 from gcnlab.models import GCN
 from gcnlab.results import versions
+from gcnlab.runs import run_seeds
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.sparse import SparseMatrix
 from gcnlab.stats import mean_std
@@ -267,53 +267,32 @@ def train_node(
     data = load_dataset(config.dataset, config.root)
     g = _prepare(data, config, device)
 
-    seeds = [config.seed + r for r in range(config.runs)]
-    finished: list[tuple[EpochStats, list[EpochStats], dict[str, Tensor]]] = []  # one step
-    seconds = 0.0
-    partial = False
-    try:
-        for run, seed in enumerate(seeds):
-            start = time.perf_counter()
-            try:
-                finished.append(_train_run(g, config, run, seed, on_epoch))
-            finally:
-                seconds += time.perf_counter() - start
-            log.info(
-                "run %d (seed %d): test accuracy %.4f at epoch %d",
-                run + 1,
-                seed,
-                finished[-1][0].test_acc,
-                finished[-1][0].epoch,
-            )
-    except KeyboardInterrupt:
-        # Anywhere in the loop, bookkeeping included: keep what finished.
-        if not finished:
-            raise
-        partial = True
-        log.warning("interrupted: keeping %d finished run(s)", len(finished))
-    picked = [best for best, _, _ in finished]
-    histories = [history for _, history, _ in finished]
-
+    runs = run_seeds(
+        [config.seed + r for r in range(config.runs)],
+        lambda run, seed, _: _train_run(g, config, run, seed, on_epoch),
+        describe=lambda best: f"test accuracy {best.test_acc:.4f} at epoch {best.epoch}",
+    )
+    picked, histories = runs.picked, runs.histories
     accs = [s.test_acc for s in picked]
     mean, std = mean_std(accs)
     return NodeResult(
         dataset=config.dataset.lower(),
         runs=len(picked),
-        seeds=seeds[: len(picked)],
+        seeds=runs.seeds,
         test_acc=accs,
         test_acc_mean=mean,
         test_acc_std=std,
         val_acc=[s.val_acc for s in picked],
         best_epoch=[s.epoch for s in picked],
         epochs=[len(h) for h in histories],
-        seconds=seconds,
+        seconds=runs.seconds,
         device=str(device),
         config=dataclasses.asdict(config),
         versions=versions(),
-        partial=partial,
+        partial=runs.partial,
         fingerprint=dataset_fingerprint(data),
         history=histories,
-        states=[state for _, _, state in finished],
+        states=runs.states,
     )
 
 

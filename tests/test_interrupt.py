@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import gcnlab.node_classification as nc
-from gcnlab import NodeConfig, train_node
+import gcnlab.runs as runs_module
+from gcnlab import EpochStats, NodeConfig, train_node
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -73,7 +73,7 @@ def test_ctrl_c_after_a_finished_run_writes_a_partial_result(tmp_path: Path) -> 
     proc, lines = _start(tmp_path, "--runs", "10000", "--epochs", "200", "--patience", "0",
                          "--json", str(out), "--device", "cpu")
     try:
-        _wait_for(proc, lines, "INFO gcnlab.node_classification: run 1 (seed 0)")
+        _wait_for(proc, lines, "INFO gcnlab.runs: run 1 (seed 0)")
         # The line is logged between runs; let run 2 start (it lasts 200 epochs) so the signal
         # lands inside a run. The gap between runs is test_ctrl_c_between_runs below.
         time.sleep(0.3)
@@ -110,7 +110,7 @@ def test_ctrl_c_before_any_run_finished_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_inside_a_run_keeps_the_finished_runs() -> None:
-    def on_epoch(stats: nc.EpochStats) -> None:
+    def on_epoch(stats: EpochStats) -> None:
         if (stats.run, stats.epoch) == (2, 3):
             raise KeyboardInterrupt
 
@@ -121,7 +121,7 @@ def test_ctrl_c_inside_a_run_keeps_the_finished_runs() -> None:
 
 
 def test_ctrl_c_between_runs_keeps_the_finished_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = nc.log
+    real = runs_module.log
 
     class InterruptedAfterRun1:
         def info(self, msg: str, *args: object) -> None:
@@ -132,7 +132,7 @@ def test_ctrl_c_between_runs_keeps_the_finished_runs(monkeypatch: pytest.MonkeyP
         def __getattr__(self, name: str) -> object:
             return getattr(real, name)
 
-    monkeypatch.setattr(nc, "log", InterruptedAfterRun1())
+    monkeypatch.setattr(runs_module, "log", InterruptedAfterRun1())
     try:
         result = train_node(NodeConfig(dataset="karate", runs=3, epochs=5, device="cpu"))
     except KeyboardInterrupt:  # never let it out: pytest would end the whole session

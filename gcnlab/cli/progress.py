@@ -9,6 +9,20 @@ from typing import Any
 from gcnlab.cli.app import console
 
 
+def progress_bar():  # noqa: ANN201 (rich is imported lazily)
+    """gcnlab's progress bar: label, bar, done/total, elapsed; on stderr, gone when finished."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
+
+
 @contextlib.contextmanager
 def epoch_progress(
     runs: int, epochs: int, describe: Callable[[Any], str]
@@ -18,16 +32,7 @@ def epoch_progress(
     Each stats object needs ``run`` (0-based) and ``epoch`` (1-based); a run that stops early
     jumps the bar to the start of the next run. ``describe(stats)`` gives the bar's label.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("training", total=runs * epochs)
 
         def on_epoch(stats: Any) -> None:

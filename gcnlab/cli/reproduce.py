@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from gcnlab.cli.app import app, check_writable, console, handle_errors
+from gcnlab.cli.progress import progress_bar
 
 
 @app.command("reproduce")
@@ -136,19 +137,10 @@ def _table(result: Any) -> Any:
 def _progress(jobs: list[Any]) -> Iterator[tuple[Any, Any, Any]]:
     """A rich progress bar over every epoch of every run of every job, on stderr; yields the
     bar and the ``on_job`` and ``on_epoch`` hooks of :func:`gcnlab.reproduce.reproduce`."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     offsets = [0]  # epochs before each job; runs that stop early jump to the next run
     for job in jobs:
         offsets.append(offsets[-1] + job.runs * job.epochs)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("reproduce", total=offsets[-1])
 
         def on_job(job: Any) -> None:
