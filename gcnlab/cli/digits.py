@@ -10,9 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
-
-from gcnlab.cli.app import check_writable
+from gcnlab.cli.outputs import check_outputs, report
 from gcnlab.cli.progress import epoch_progress
 
 # train-command option -> DigitsConfig field
@@ -70,7 +68,6 @@ def run_digits(
     """
     from gcnlab.digits import DigitsConfig, train_digits
     from gcnlab.errors import UsageError
-    from gcnlab.results import write_json
 
     given = _given(options)
     unused = sorted(given & NOT_FOR_DIGITS.keys())
@@ -78,10 +75,7 @@ def run_digits(
         raise UsageError(f"--{unused[0]} does not apply to digits: {NOT_FOR_DIGITS[unused[0]]}")
     config = DigitsConfig(**{OPTION_FIELDS[k]: options[k] for k in given if k in OPTION_FIELDS})
     config.validate()
-    check_writable(json_path)
-    check_writable(save)
-    if plots is not None and plots.exists() and not plots.is_dir():
-        raise UsageError(f"--plots {plots} is a file; give a folder")
+    check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{config.runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
@@ -89,32 +83,15 @@ def run_digits(
     with epoch_progress(config.runs, config.epochs, describe) as on_epoch:
         result = train_digits(config, on_epoch=on_epoch)
 
-    note = " (interrupted: finished runs only)" if result.partial else ""
-    typer.echo(
+    report(
+        result,
         f"digits ({config.layer}): test accuracy {100 * result.test_acc_mean:.1f} ± "
         f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
-        f"({result.seconds:.1f} s, {result.device}){note}"
+        f"({result.seconds:.1f} s, {result.device})",
+        json_path=json_path,
+        save=save,
+        plots=plots,
     )
-    if json_path is not None:
-        write_json(json_path, result_payload(result))
-        typer.echo(f"wrote {json_path}")
-    if save is not None:
-        from gcnlab.checkpoint import save_result
-
-        typer.echo(f"wrote {save_result(save, result)}")
-    if plots is not None:
-        for path in draw_digits_plots(result, plots):
-            typer.echo(f"wrote {path}")
-    if result.partial:
-        raise typer.Exit(130)
-
-
-def result_payload(result) -> dict:  # noqa: ANN001
-    """The JSON form of a digits result: every field but the history, the network and the
-    weights."""
-    from gcnlab.checkpoint import result_metrics
-
-    return result_metrics(result)
 
 
 def draw_digits_plots(result, folder: Path) -> list[Path]:  # noqa: ANN001

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli.app import app, handle_errors
+from gcnlab.cli.outputs import check_outputs, report
 from gcnlab.cli.progress import epoch_progress
 
 
@@ -45,9 +46,7 @@ def linkpred_command(
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
-    from gcnlab.cli.train import check_outputs, result_payload, write_extras
     from gcnlab.link_prediction import LinkConfig, train_link
-    from gcnlab.results import write_json
 
     config = LinkConfig(dataset=dataset, model=model.lower(), epochs=epochs, hidden=hidden,
                         latent=latent, lr=lr, loss=loss.lower(), features=features.lower(),
@@ -63,14 +62,8 @@ def linkpred_command(
     with epoch_progress(runs, epochs, describe) as on_epoch:
         result = train_link(config, on_epoch=on_epoch)
 
-    note = " (interrupted: finished runs only)" if result.partial else ""
-    typer.echo(f"{result.dataset} {result.model.upper()}: test AUC {100 * result.auc_mean:.1f} ± "
-               f"{100 * result.auc_std:.1f}, AP {100 * result.ap_mean:.1f} ± "
-               f"{100 * result.ap_std:.1f} % over {result.runs} runs "
-               f"({result.reconstruction} loss, {result.seconds:.1f} s, {result.device}){note}")
-    if json_path is not None:
-        write_json(json_path, result_payload(result))
-        typer.echo(f"wrote {json_path}")
-    write_extras(result, save, plots)
-    if result.partial:
-        raise typer.Exit(130)
+    report(result, f"{result.dataset} {result.model.upper()}: test AUC "
+           f"{100 * result.auc_mean:.1f} ± {100 * result.auc_std:.1f}, AP "
+           f"{100 * result.ap_mean:.1f} ± {100 * result.ap_std:.1f} % over {result.runs} runs "
+           f"({result.reconstruction} loss, {result.seconds:.1f} s, {result.device})",
+           json_path=json_path, save=save, plots=plots)

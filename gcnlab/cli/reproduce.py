@@ -58,7 +58,7 @@ def reproduce_command(
     Every dataset under the data root is used; missing ones get a row that says so. The table
     is also written as Markdown and JSON into --out.
     """
-    from gcnlab.cli.train import check_outputs
+    from gcnlab.cli.outputs import check_outputs
     from gcnlab.reproduce import (
         PAPER_DATASETS,
         ReproduceConfig,

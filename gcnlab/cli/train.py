@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gcnlab.cli.app import app, check_writable, handle_errors
+from gcnlab.cli.app import app, handle_errors
+from gcnlab.cli.outputs import check_outputs, report
 from gcnlab.cli.progress import epoch_progress
 
 
@@ -86,7 +87,6 @@ def train_command(
 
         raise UsageError("--layer applies only to digits")
     from gcnlab.node_classification import NodeConfig, train_node
-    from gcnlab.results import write_json
 
     config = NodeConfig(
         dataset=dataset,
@@ -112,48 +112,12 @@ def train_command(
     with epoch_progress(runs, epochs, describe) as on_epoch:
         result = train_node(config, on_epoch=on_epoch)
 
-    note = " (interrupted: finished runs only)" if result.partial else ""
-    typer.echo(
+    report(
+        result,
         f"{result.dataset}: test accuracy {100 * result.test_acc_mean:.1f} ± "
         f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
-        f"({result.seconds:.1f} s, {result.device}){note}"
+        f"({result.seconds:.1f} s, {result.device})",
+        json_path=json_path,
+        save=save,
+        plots=plots,
     )
-    if json_path is not None:
-        write_json(json_path, result_payload(result))
-        typer.echo(f"wrote {json_path}")
-    write_extras(result, save, plots)
-    if result.partial:
-        raise typer.Exit(130)
-
-
-def result_payload(result) -> dict:  # noqa: ANN001
-    """The JSON form of a result: every field but the per-epoch history and the weights."""
-    from gcnlab.checkpoint import result_metrics
-
-    return result_metrics(result)
-
-
-def check_outputs(json_path: Path | None, save: Path | None, plots: Path | None) -> None:
-    """Refuse unwritable ``--json``/``--save`` files and a ``--plots`` that is a file, before
-    training."""
-    from gcnlab.errors import UsageError
-
-    check_writable(json_path)
-    check_writable(save)
-    if plots is not None:
-        if plots.exists() and not plots.is_dir():
-            raise UsageError(f"--plots {plots} is a file; give a folder")
-        check_writable(plots / ".probe")
-
-
-def write_extras(result, save: Path | None, plots: Path | None) -> None:  # noqa: ANN001
-    """Write the checkpoint and the figures a node or link result asked for."""
-    if save is not None:
-        from gcnlab.checkpoint import save_result
-
-        typer.echo(f"wrote {save_result(save, result)}")
-    if plots is not None:
-        from gcnlab.plots import draw_result
-
-        for path in draw_result(result, plots):
-            typer.echo(f"wrote {path}")
