@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gcnlab.cli.outputs import check_outputs, report
+from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 
 # train-command option -> DigitsConfig field
@@ -86,7 +86,7 @@ def run_digits(
     report(
         result,
         f"digits ({config.layer}): test accuracy {100 * result.test_acc_mean:.1f} ± "
-        f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
+        f"{100 * result.test_acc_std:.1f} % over {runs_phrase(result.runs)} "
         f"({result.seconds:.1f} s, {result.device})",
         json_path=json_path,
         save=save,

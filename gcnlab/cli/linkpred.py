@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli.app import app, handle_errors
-from gcnlab.cli.outputs import check_outputs, report
+from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 
 
@@ -64,6 +64,7 @@ def linkpred_command(
 
     report(result, f"{result.dataset} {result.model.upper()}: test AUC "
            f"{100 * result.auc_mean:.1f} ± {100 * result.auc_std:.1f}, AP "
-           f"{100 * result.ap_mean:.1f} ± {100 * result.ap_std:.1f} % over {result.runs} runs "
+           f"{100 * result.ap_mean:.1f} ± {100 * result.ap_std:.1f} % "
+           f"over {runs_phrase(result.runs)} "
            f"({result.reconstruction} loss, {result.seconds:.1f} s, {result.device})",
            json_path=json_path, save=save, plots=plots)

@@ -30,6 +30,11 @@ def result_payload(result: Any) -> dict:
     return result_metrics(result)
 
 
+def runs_phrase(n: int) -> str:
+    """``"1 run"`` or ``"N runs"``."""
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
 def report(result: Any, summary: str, *, json_path: Path | None, save: Path | None,
            plots: Path | None) -> None:
     """Print the one-line ``summary``, write the JSON, checkpoint and figures asked for, and

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli.app import app, handle_errors
-from gcnlab.cli.outputs import check_outputs, report
+from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 
 
@@ -115,7 +115,7 @@ def train_command(
     report(
         result,
         f"{result.dataset}: test accuracy {100 * result.test_acc_mean:.1f} ± "
-        f"{100 * result.test_acc_std:.1f} % over {result.runs} runs "
+        f"{100 * result.test_acc_std:.1f} % over {runs_phrase(result.runs)} "
         f"({result.seconds:.1f} s, {result.device})",
         json_path=json_path,
         save=save,
