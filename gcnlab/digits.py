@@ -29,12 +29,12 @@ from gcnlab.checkpoint import (
     dataset_fingerprint,
     load_states,
 )
-from gcnlab.errors import TrainingDiverged, UsageError
+from gcnlab.errors import TrainingDiverged
 from gcnlab.grid_conv import GridConv
 from gcnlab.grid_pool import GridPool
 from gcnlab.node_classification import EpochStats
 from gcnlab.results import versions
-from gcnlab.runs import run_seeds
+from gcnlab.runs import raise_first_failure, run_checks, run_seeds
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.stats import mean_std
 
@@ -65,13 +65,9 @@ class DigitsConfig:
 
     def validate(self) -> None:
         """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
-        checks = [
-            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
+        checks = run_checks(epochs=self.epochs, runs=self.runs, lr=self.lr, seed=self.seed)
+        checks += [
             (self.batch_size >= 1, f"batch size must be at least 1, got {self.batch_size}"),
-            (
-                math.isfinite(self.lr) and self.lr > 0,
-                f"lr must be a positive number, got {self.lr}",
-            ),
             (
                 math.isfinite(self.weight_decay) and self.weight_decay >= 0,
                 f"weight decay must be >= 0, got {self.weight_decay}",
@@ -80,8 +76,7 @@ class DigitsConfig:
             (self.channels >= 1, f"channels must be at least 1, got {self.channels}"),
             (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
             (self.patience >= 0, f"patience must be >= 0, got {self.patience}"),
-            (self.runs >= 1, f"runs must be at least 1, got {self.runs}"),
-            (self.seed >= 0 and self.split_seed >= 0, "seeds must be >= 0"),
+            (self.split_seed >= 0, f"split seed must be >= 0, got {self.split_seed}"),
             (
                 0.05 <= self.test_fraction <= 0.5,
                 f"test fraction must be in [0.05, 0.5], got {self.test_fraction}",
@@ -91,9 +86,7 @@ class DigitsConfig:
                 f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}",
             ),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise UsageError(message)
+        raise_first_failure(checks)
 
 
 @dataclass

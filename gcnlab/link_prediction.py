@@ -40,11 +40,11 @@ from gcnlab.checkpoint import (
 from gcnlab.conv import normalized_adjacency
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import check_name, load_dataset, resolve_root
-from gcnlab.errors import TrainingDiverged, UsageError
+from gcnlab.errors import TrainingDiverged
 from gcnlab.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
 from gcnlab.metrics import average_precision, roc_auc
 from gcnlab.results import versions
-from gcnlab.runs import run_seeds
+from gcnlab.runs import raise_first_failure, run_checks, run_seeds
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.sparse import SparseMatrix
 from gcnlab.stats import mean_std
@@ -84,24 +84,18 @@ class LinkConfig:
     def validate(self) -> None:
         """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
         check_name(self.dataset)
-        checks = [
+        checks = run_checks(epochs=self.epochs, runs=self.runs, lr=self.lr, seed=self.seed)
+        checks += [
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
             (self.features in FEATURES,
              f"features must be one of {', '.join(FEATURES)}, got {self.features!r}"),
-            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
-            (self.runs >= 1, f"runs must be at least 1, got {self.runs}"),
             (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
             (self.latent >= 1, f"latent must be at least 1, got {self.latent}"),
-            (math.isfinite(self.lr) and self.lr > 0,
-             f"lr must be a positive number, got {self.lr}"),
-            (self.seed >= 0, f"seed must be >= 0, got {self.seed}"),
             (self.split_seed is None or self.split_seed >= 0,
              f"split seed must be >= 0, got {self.split_seed}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise UsageError(message)
+        raise_first_failure(checks)
 
 
 @dataclass

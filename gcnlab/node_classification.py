@@ -28,10 +28,10 @@ from gcnlab.checkpoint import (
 )
 from gcnlab.conv import normalized_adjacency
 from gcnlab.data.datasets import check_name, load_dataset, resolve_root
-from gcnlab.errors import TrainingDiverged, UsageError
+from gcnlab.errors import TrainingDiverged
 from gcnlab.models import GCN
 from gcnlab.results import versions
-from gcnlab.runs import run_seeds
+from gcnlab.runs import raise_first_failure, run_checks, run_seeds
 from gcnlab.runtime import resolve_device, seed_everything
 from gcnlab.sparse import SparseMatrix
 from gcnlab.stats import mean_std
@@ -39,7 +39,6 @@ from gcnlab.validate import validate_graph
 
 log = logging.getLogger(__name__)
 
-MAX_RUNS = 10_000  # a typo like --runs 1000000000000 must not allocate a list of 10^12 seeds
 Select = Literal["val_acc", "val_loss", "last"]
 SELECTS: tuple[str, ...] = ("val_acc", "val_loss", "last")
 
@@ -68,30 +67,21 @@ class NodeConfig:
     def validate(self) -> None:
         """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
         check_name(self.dataset)
-        checks = [
-            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
-            (self.runs >= 1, f"runs must be at least 1, got {self.runs}"),
-            (self.runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {self.runs}"),
+        checks = run_checks(epochs=self.epochs, runs=self.runs, lr=self.lr, seed=self.seed)
+        checks += [
             (self.hidden >= 1, f"hidden must be at least 1, got {self.hidden}"),
-            (
-                math.isfinite(self.lr) and self.lr > 0,
-                f"lr must be a positive number, got {self.lr}",
-            ),
             (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
             (
                 math.isfinite(self.weight_decay) and self.weight_decay >= 0,
                 f"weight decay must be >= 0, got {self.weight_decay}",
             ),
             (self.patience >= 0, f"patience must be >= 0, got {self.patience}"),
-            (self.seed >= 0, f"seed must be >= 0, got {self.seed}"),
             (
                 self.select in SELECTS,
                 f"select must be one of {', '.join(SELECTS)}, got {self.select!r}",
             ),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise UsageError(message)
+        raise_first_failure(checks)
 
 
 @dataclass

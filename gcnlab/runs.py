@@ -8,6 +8,7 @@ runs included, keeps the runs that finished.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,11 @@ from typing import Any, Generic, TypeVar
 
 from torch import Tensor
 
+from gcnlab.errors import UsageError
+
 log = logging.getLogger(__name__)
+
+MAX_RUNS = 10_000  # a typo like --runs 1000000000000 must not allocate a list of 10^12 seeds
 
 S = TypeVar("S")  # the per-epoch stats type of a task
 RunOutcome = tuple[S, list[S], dict[str, Tensor]]  # (chosen epoch, all epochs, its weights)
@@ -71,3 +76,24 @@ def run_seeds(
         seconds=seconds,
         partial=partial,
     )
+
+
+Check = tuple[bool, str]  # (holds, the message if it does not)
+
+
+def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
+    """The checks every seeded training config shares, for its ``validate()``."""
+    return [
+        (epochs >= 1, f"epochs must be at least 1, got {epochs}"),
+        (runs >= 1, f"runs must be at least 1, got {runs}"),
+        (runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {runs}"),
+        (math.isfinite(lr) and lr > 0, f"lr must be a positive number, got {lr}"),
+        (seed >= 0, f"seed must be >= 0, got {seed}"),
+    ]
+
+
+def raise_first_failure(checks: list[Check]) -> None:
+    """Raise :class:`~gcnlab.errors.UsageError` with the message of the first check that fails."""
+    for ok, message in checks:
+        if not ok:
+            raise UsageError(message)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 import torch
 
-from gcnlab.runs import run_seeds
+from gcnlab import DigitsConfig, LinkConfig, NodeConfig, UsageError
+from gcnlab.runs import MAX_RUNS, raise_first_failure, run_checks, run_seeds
 
 
 def _outcome(seed: int):  # noqa: ANN202
@@ -59,3 +61,28 @@ def test_interrupt_in_the_first_run_propagates() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         run_seeds([0, 1], train, describe=str)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(epochs=0), "epochs must be at least 1, got 0"),
+    (dict(runs=0), "runs must be at least 1, got 0"),
+    (dict(runs=MAX_RUNS + 1), f"runs must be between 1 and {MAX_RUNS}"),
+    (dict(lr=float("nan")), "lr must be a positive number, got nan"),
+    (dict(lr=-0.1), "lr must be a positive number"),
+    (dict(seed=-1), "seed must be >= 0, got -1"),
+])
+def test_run_checks_refuse_out_of_range(kwargs: dict, match: str) -> None:
+    values = dict(epochs=10, runs=3, lr=0.01, seed=0) | kwargs
+    with pytest.raises(UsageError, match=re.escape(match)):
+        raise_first_failure(run_checks(**values))
+    raise_first_failure(run_checks(epochs=10, runs=MAX_RUNS, lr=0.01, seed=0))  # the edge holds
+
+
+@pytest.mark.parametrize("config", [
+    LinkConfig(dataset="karate", runs=10**12),
+    DigitsConfig(runs=10**12),
+    NodeConfig(dataset="karate", runs=10**12),
+], ids=["link", "digits", "node"])
+def test_every_training_config_bounds_runs(config: object) -> None:
+    with pytest.raises(UsageError, match="runs must be between 1 and"):
+        config.validate()
