@@ -61,48 +61,22 @@ def train_command(
     ] = None,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
+    # the options both tasks take; digits refuses the ones it has no use for
+    options = dict(epochs=epochs, hidden=hidden, lr=lr, dropout=dropout,
+                   weight_decay=weight_decay, patience=patience, runs=runs, seed=seed,
+                   device=device, bias=bias, select=select)
     if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
         from gcnlab.cli.digits import run_digits
 
-        return run_digits(
-            json_path=json_path,
-            plots=plots,
-            save=save,
-            epochs=epochs,
-            hidden=hidden,
-            lr=lr,
-            dropout=dropout,
-            weight_decay=weight_decay,
-            patience=patience,
-            runs=runs,
-            seed=seed,
-            device=device,
-            root=root,
-            bias=bias,
-            select=select,
-            layer=layer,
-        )
+        return run_digits(json_path=json_path, plots=plots, save=save, root=root, layer=layer,
+                          **options)
     if layer != "gridconv":
         from gcnlab.errors import UsageError
 
         raise UsageError("--layer applies only to digits")
     from gcnlab.node_classification import NodeConfig, train_node
 
-    config = NodeConfig(
-        dataset=dataset,
-        epochs=epochs,
-        hidden=hidden,
-        lr=lr,
-        dropout=dropout,
-        weight_decay=weight_decay,
-        patience=patience,
-        runs=runs,
-        seed=seed,
-        device=device,
-        root=None if root is None else str(root),
-        bias=bias,
-        select=select,
-    )
+    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), **options)
     config.validate()
     check_outputs(json_path, save, plots)
 
