@@ -35,7 +35,7 @@ from torch_geometric.data import Data
 from torch_geometric.nn import GAE, VGAE, GCNConv
 
 import gcnlab
-from gcnlab.link_prediction import LinkConfig, LinkEpochStats, train_link
+from gcnlab.tasks.link import LinkConfig, LinkEpochStats, train_link
 
 WARMUP = 5
 

@@ -22,8 +22,8 @@ from collections.abc import Callable
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from gcnlab.grid_conv import GridConv
-from gcnlab.runtime import resolve_device
+from gcnlab.nn.grid_conv import GridConv
+from gcnlab.utils.runtime import resolve_device
 
 CONFIGS = [(1, 32), (32, 64)]  # (in_channels, out_channels)
 

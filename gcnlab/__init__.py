@@ -16,57 +16,57 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "GCNConv": "gcnlab.conv",
-    "normalized_adjacency": "gcnlab.conv",
-    "gcn_norm": "gcnlab.norm",
-    "SparseMatrix": "gcnlab.sparse",
-    "spmm": "gcnlab.sparse",
-    "GCN": "gcnlab.models",
+    "GCNConv": "gcnlab.nn.gcn_conv",
+    "normalized_adjacency": "gcnlab.nn.norm",
+    "gcn_norm": "gcnlab.nn.norm",
+    "SparseMatrix": "gcnlab.nn.sparse",
+    "spmm": "gcnlab.nn.sparse",
+    "GCN": "gcnlab.nn.models",
     "DATASETS": "gcnlab.data.datasets",
     "load_dataset": "gcnlab.data.datasets",
     "resolve_root": "gcnlab.data.datasets",
-    "NodeConfig": "gcnlab.node_classification",
-    "NodeResult": "gcnlab.node_classification",
-    "EpochStats": "gcnlab.node_classification",
-    "train_node": "gcnlab.node_classification",
-    "resolve_device": "gcnlab.runtime",
-    "seed_everything": "gcnlab.runtime",
+    "NodeConfig": "gcnlab.tasks.node",
+    "NodeResult": "gcnlab.tasks.node",
+    "EpochStats": "gcnlab.tasks.node",
+    "train_node": "gcnlab.tasks.node",
+    "resolve_device": "gcnlab.utils.runtime",
+    "seed_everything": "gcnlab.utils.runtime",
     "GcnlabError": "gcnlab.errors",
     "UsageError": "gcnlab.errors",
     "DataError": "gcnlab.errors",
     "TrainingDiverged": "gcnlab.errors",
-    "validate_graph": "gcnlab.validate",
-    "GAE": "gcnlab.autoencoders",
-    "VGAE": "gcnlab.autoencoders",
-    "GCNEncoder": "gcnlab.autoencoders",
-    "VariationalGCNEncoder": "gcnlab.autoencoders",
-    "InnerProductDecoder": "gcnlab.autoencoders",
-    "LinkConfig": "gcnlab.link_prediction",
-    "LinkEpochStats": "gcnlab.link_prediction",
-    "LinkResult": "gcnlab.link_prediction",
-    "train_link": "gcnlab.link_prediction",
-    "LinkSplit": "gcnlab.link_split",
-    "split_edges": "gcnlab.link_split",
-    "GridGraph": "gcnlab.grid",
-    "grid_graph": "gcnlab.grid",
-    "GridConv": "gcnlab.grid_conv",
-    "neighbour_table_conv": "gcnlab.grid_conv",
-    "GridPool": "gcnlab.grid_pool",
-    "gcn_as_grid_conv": "gcnlab.gcn_on_grid",
-    "DigitsCNN": "gcnlab.digits",
-    "DigitsConfig": "gcnlab.digits",
-    "DigitsResult": "gcnlab.digits",
-    "train_digits": "gcnlab.digits",
-    "Checkpoint": "gcnlab.checkpoint",
-    "save_checkpoint": "gcnlab.checkpoint",
-    "load_checkpoint": "gcnlab.checkpoint",
-    "evaluate_checkpoint": "gcnlab.checkpoint",
-    "dataset_fingerprint": "gcnlab.checkpoint",
-    "PAPER_NUMBERS": "gcnlab.paper",
-    "paper_number": "gcnlab.paper",
-    "ReproduceConfig": "gcnlab.reproduce",
-    "ReproduceResult": "gcnlab.reproduce",
-    "ReproduceRow": "gcnlab.reproduce",
+    "validate_graph": "gcnlab.data.validate",
+    "GAE": "gcnlab.nn.autoencoders",
+    "VGAE": "gcnlab.nn.autoencoders",
+    "GCNEncoder": "gcnlab.nn.autoencoders",
+    "VariationalGCNEncoder": "gcnlab.nn.autoencoders",
+    "InnerProductDecoder": "gcnlab.nn.autoencoders",
+    "LinkConfig": "gcnlab.tasks.link",
+    "LinkEpochStats": "gcnlab.tasks.link",
+    "LinkResult": "gcnlab.tasks.link",
+    "train_link": "gcnlab.tasks.link",
+    "LinkSplit": "gcnlab.data.link_split",
+    "split_edges": "gcnlab.data.link_split",
+    "GridGraph": "gcnlab.nn.grid",
+    "grid_graph": "gcnlab.nn.grid",
+    "GridConv": "gcnlab.nn.grid_conv",
+    "neighbour_table_conv": "gcnlab.nn.grid_conv",
+    "GridPool": "gcnlab.nn.grid_pool",
+    "gcn_as_grid_conv": "gcnlab.nn.gcn_on_grid",
+    "DigitsCNN": "gcnlab.nn.digits_cnn",
+    "DigitsConfig": "gcnlab.tasks.image",
+    "DigitsResult": "gcnlab.tasks.image",
+    "train_digits": "gcnlab.tasks.image",
+    "Checkpoint": "gcnlab.io.checkpoint",
+    "save_checkpoint": "gcnlab.io.checkpoint",
+    "load_checkpoint": "gcnlab.io.checkpoint",
+    "evaluate_checkpoint": "gcnlab.io.checkpoint",
+    "dataset_fingerprint": "gcnlab.io.checkpoint",
+    "PAPER_NUMBERS": "gcnlab.tasks.paper",
+    "paper_number": "gcnlab.tasks.paper",
+    "ReproduceConfig": "gcnlab.tasks.reproduce",
+    "ReproduceResult": "gcnlab.tasks.reproduce",
+    "ReproduceRow": "gcnlab.tasks.reproduce",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -86,35 +86,36 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from gcnlab.autoencoders import (
-        GAE,
-        VGAE,
-        GCNEncoder,
-        InnerProductDecoder,
-        VariationalGCNEncoder,
-    )
-    from gcnlab.checkpoint import (
+    from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
+    from gcnlab.data.link_split import LinkSplit, split_edges
+    from gcnlab.data.validate import validate_graph
+    from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
+    from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
         evaluate_checkpoint,
         load_checkpoint,
         save_checkpoint,
     )
-    from gcnlab.conv import GCNConv, normalized_adjacency
-    from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
-    from gcnlab.digits import DigitsCNN, DigitsConfig, DigitsResult, train_digits
-    from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
-    from gcnlab.gcn_on_grid import gcn_as_grid_conv
-    from gcnlab.grid import GridGraph, grid_graph
-    from gcnlab.grid_conv import GridConv, neighbour_table_conv
-    from gcnlab.grid_pool import GridPool
-    from gcnlab.link_prediction import LinkConfig, LinkEpochStats, LinkResult, train_link
-    from gcnlab.link_split import LinkSplit, split_edges
-    from gcnlab.models import GCN
-    from gcnlab.node_classification import EpochStats, NodeConfig, NodeResult, train_node
-    from gcnlab.norm import gcn_norm
-    from gcnlab.paper import PAPER_NUMBERS, paper_number
-    from gcnlab.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
-    from gcnlab.runtime import resolve_device, seed_everything
-    from gcnlab.sparse import SparseMatrix, spmm
-    from gcnlab.validate import validate_graph
+    from gcnlab.nn.autoencoders import (
+        GAE,
+        VGAE,
+        GCNEncoder,
+        InnerProductDecoder,
+        VariationalGCNEncoder,
+    )
+    from gcnlab.nn.digits_cnn import DigitsCNN
+    from gcnlab.nn.gcn_conv import GCNConv
+    from gcnlab.nn.gcn_on_grid import gcn_as_grid_conv
+    from gcnlab.nn.grid import GridGraph, grid_graph
+    from gcnlab.nn.grid_conv import GridConv, neighbour_table_conv
+    from gcnlab.nn.grid_pool import GridPool
+    from gcnlab.nn.models import GCN
+    from gcnlab.nn.norm import gcn_norm, normalized_adjacency
+    from gcnlab.nn.sparse import SparseMatrix, spmm
+    from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
+    from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
+    from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
+    from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
+    from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
+    from gcnlab.utils.runtime import resolve_device, seed_everything

@@ -12,7 +12,7 @@ from torch_geometric.nn import GAE as PygGAE
 from torch_geometric.nn import VGAE as PygVGAE
 from torch_geometric.utils import to_undirected
 
-from gcnlab.autoencoders import (
+from gcnlab.nn.autoencoders import (
     GAE,
     VGAE,
     GCNEncoder,
@@ -23,8 +23,8 @@ from gcnlab.autoencoders import (
     reconstruction_weights,
     sampled_recon_loss,
 )
-from gcnlab.conv import normalized_adjacency
-from gcnlab.sparse import SparseMatrix
+from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.sparse import SparseMatrix
 
 
 def _softplus(x: float) -> float:

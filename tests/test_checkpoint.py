@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from gcnlab.checkpoint import (
+from gcnlab.data import load_dataset
+from gcnlab.errors import DataError, UsageError
+from gcnlab.io.checkpoint import (
     FORMAT,
     Checkpoint,
     dataset_fingerprint,
@@ -19,11 +21,9 @@ from gcnlab.checkpoint import (
     save_checkpoint,
     save_result,
 )
-from gcnlab.data import load_dataset
-from gcnlab.errors import DataError, UsageError
-from gcnlab.link_prediction import LinkConfig, train_link
-from gcnlab.models import GCN
-from gcnlab.node_classification import NodeConfig, _prepare, train_node
+from gcnlab.nn.models import GCN
+from gcnlab.tasks.link import LinkConfig, train_link
+from gcnlab.tasks.node import NodeConfig, _prepare, train_node
 
 # lr 0.2: early stopping ends both runs after the epoch validation chooses, so the saved
 # weights are not simply the last ones
@@ -104,7 +104,7 @@ def test_link_round_trip_recomputes_the_reported_metrics(model: str, tmp_path: P
 
 
 def test_digits_round_trip(tmp_path: Path) -> None:
-    from gcnlab.digits import DigitsConfig, train_digits
+    from gcnlab.tasks.image import DigitsConfig, train_digits
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny batches: one thread is faster
@@ -193,7 +193,7 @@ def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
 
 
 def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.node_classification as nc
+    import gcnlab.tasks.node as nc
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
         data = load_dataset(name)

@@ -35,7 +35,7 @@ def test_linkpred_karate_writes_json(tmp_path: Path) -> None:
 
 
 def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
-    import gcnlab.link_prediction as lp
+    import gcnlab.tasks.link as lp
 
     seen = {}
 

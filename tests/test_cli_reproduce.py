@@ -51,7 +51,7 @@ def test_short_gcn_table(planetoid_root: Path, tmp_path: Path) -> None:
 
 
 def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
-    import gcnlab.reproduce as rp
+    import gcnlab.tasks.reproduce as rp
 
     seen = {}
 

@@ -67,7 +67,7 @@ def test_matches_pyg_and_dense_formula(options: dict, weighted: bool) -> None:
     x = torch.randn(n, 5)
     ours, theirs = _pair(options)
     if weight is None and options["improved"]:
-        # PyG ignores improved=True without edge weights (see gcnlab.norm); with explicit unit
+        # PyG ignores improved=True without edge weights (see gcnlab.nn.norm); with explicit unit
         # weights it computes A + 2I, the documented formula that gcnlab follows.
         expected = theirs(x, edge_index, torch.ones(edge_index.size(1)))
     else:

@@ -9,10 +9,13 @@ import torch
 from typer.testing import CliRunner
 
 import gcnlab.cli.digits as cli_digits
-import gcnlab.digits as digits
+import gcnlab.tasks.image as digits
 from gcnlab.cli.app import app
-from gcnlab.digits import DigitsCNN, DigitsConfig, first_layer, load_digits_split, train_digits
+from gcnlab.data.digits import load_digits_split
 from gcnlab.errors import UsageError
+from gcnlab.nn.digits_cnn import DigitsCNN
+from gcnlab.plots.digits import first_layer
+from gcnlab.tasks.image import DigitsConfig, train_digits
 
 # a few epochs are enough to be far above chance (10 %)
 SHORT = dict(epochs=3, runs=1, device="cpu", channels=8)
@@ -34,7 +37,7 @@ def short_result():
 
 
 def test_split_is_stratified_disjoint_and_seeded():
-    split = load_digits_split(DigitsConfig())
+    split = load_digits_split()
     sizes = {k: len(v) for k, v in split.index.items()}
     assert sizes == {"train": 1293, "val": 144, "test": 360} and sum(sizes.values()) == 1797
     every = torch.cat(list(split.index.values()))
@@ -42,9 +45,9 @@ def test_split_is_stratified_disjoint_and_seeded():
     assert split.x.shape == (1797, 1, 8, 8) and 0.0 <= split.x.min() < split.x.max() <= 1.0
     counts = torch.bincount(split.y[split.index["test"]], minlength=10)
     assert counts.min() >= 35 and counts.max() <= 37  # 20 % of each class of ~180
-    again = load_digits_split(DigitsConfig())
+    again = load_digits_split()
     assert all(torch.equal(split.index[k], again.index[k]) for k in split.index)
-    other = load_digits_split(DigitsConfig(split_seed=1))
+    other = load_digits_split(split_seed=1)
     assert not torch.equal(split.index["test"], other.index["test"])
 
 

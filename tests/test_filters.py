@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 import gcnlab.cli.filters  # noqa: F401 (registers the command)
 from gcnlab.cli.app import app
 from gcnlab.errors import DataError, UsageError
-from gcnlab.filters import (
+from gcnlab.plots.filters import draw_filters
+from gcnlab.tasks.filters import (
     CLASSIC_KERNELS,
     apply_filters,
-    draw_filters,
     filter_bank,
     gcn_blur,
     kernel_tensor,

@@ -9,7 +9,7 @@ from torch_geometric.nn import GCNConv as PyGGCNConv
 from torch_geometric.utils import grid
 
 from gcnlab import GCNConv
-from gcnlab.gcn_on_grid import (
+from gcnlab.nn.gcn_on_grid import (
     gcn_as_grid_conv,
     gcn_filter,
     gcn_on_image,

@@ -7,7 +7,7 @@ import itertools
 import pytest
 import torch
 
-from gcnlab.grid import grid_graph
+from gcnlab.nn.grid import grid_graph
 
 
 def _reads(h, w, kernel, stride, padding, dilation) -> tuple[set, tuple[int, int]]:

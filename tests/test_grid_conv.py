@@ -7,8 +7,8 @@ import itertools
 import pytest
 import torch
 
-from gcnlab.grid import grid_graph
-from gcnlab.grid_conv import GridConv, neighbour_table_conv
+from gcnlab.nn.grid import grid_graph
+from gcnlab.nn.grid_conv import GridConv, neighbour_table_conv
 
 PATHS = ["table", "message"]
 SWEEP = list(

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch_geometric.nn.pool import avg_pool_x, max_pool_x
 
-from gcnlab.grid import grid_graph
-from gcnlab.grid_pool import GridPool
+from gcnlab.nn.grid import grid_graph
+from gcnlab.nn.grid_pool import GridPool
 
 REFERENCE = {"max": torch.nn.MaxPool2d, "mean": torch.nn.AvgPool2d}
 SWEEP = list(

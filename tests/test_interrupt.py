@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import gcnlab.runs as runs_module
+import gcnlab.tasks.loop as runs_module
 from gcnlab import EpochStats, NodeConfig, train_node
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -73,7 +73,7 @@ def test_ctrl_c_after_a_finished_run_writes_a_partial_result(tmp_path: Path) -> 
     proc, lines = _start(tmp_path, "--runs", "10000", "--epochs", "200", "--patience", "0",
                          "--json", str(out), "--device", "cpu")
     try:
-        _wait_for(proc, lines, "INFO gcnlab.runs: run 1 (seed 0)")
+        _wait_for(proc, lines, "INFO gcnlab.tasks.loop: run 1 (seed 0)")
         # The line is logged between runs; let run 2 start (it lasts 200 epochs) so the signal
         # lands inside a run. The gap between runs is test_ctrl_c_between_runs below.
         time.sleep(0.3)

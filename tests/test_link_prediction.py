@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from gcnlab.conv import normalized_adjacency
+from gcnlab.data.link_split import split_edges
 from gcnlab.errors import TrainingDiverged, UsageError
-from gcnlab.link_prediction import (
+from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.tasks.link import (
     DENSE_MAX_NODES,
     LinkConfig,
     LinkEpochStats,
@@ -20,9 +22,7 @@ from gcnlab.link_prediction import (
     resolve_loss,
     train_link,
 )
-from gcnlab.link_split import split_edges
-from gcnlab.metrics import average_precision, roc_auc
-from gcnlab.sparse import SparseMatrix
+from gcnlab.tasks.metrics import average_precision, roc_auc
 
 
 @pytest.mark.parametrize("model,loss", [("gae", "dense"), ("vgae", "sampled")])
@@ -50,7 +50,7 @@ def test_runs_are_reproducible_with_or_without_a_hook() -> None:
 
 
 def test_fixed_split_seed_gives_every_run_the_same_split(monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.link_prediction as lp
+    import gcnlab.tasks.link as lp
 
     seeds: list[int] = []
 

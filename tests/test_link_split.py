@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch_geometric.utils import to_undirected
 
+from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
 from gcnlab.errors import DataError, UsageError
-from gcnlab.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
 
 SETS = ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")
 

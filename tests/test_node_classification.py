@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gcnlab import NodeConfig, TrainingDiverged, UsageError, train_node
-from gcnlab.node_classification import EpochStats, _better, _should_stop
+from gcnlab.tasks.node import EpochStats, _better, _should_stop
 
 
 def test_karate_learns() -> None:

@@ -1,10 +1,10 @@
-"""gcnlab.paper: the papers' numbers, as printed in their tables, with citations."""
+"""gcnlab.tasks.paper: the papers' numbers, as printed in their tables, with citations."""
 
 from __future__ import annotations
 
 import pytest
 
-from gcnlab.paper import GAE_PAPER, GCN_PAPER, PAPER_NUMBERS, paper_number
+from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, PAPER_NUMBERS, paper_number
 
 # Kipf & Welling, ICLR 2017, Table 2; Kipf & Welling, NIPS 2016 BDL workshop, Table 1
 EXPECTED = {

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 import gcnlab.cli.linkpred  # noqa: F401 (registers the command)
 import gcnlab.cli.train  # noqa: F401 (registers the command)
 from gcnlab.cli.app import app
-from gcnlab.link_prediction import LinkConfig, LinkEpochStats, train_link
-from gcnlab.node_classification import EpochStats, NodeConfig, train_node
 from gcnlab.plots import draw_result
 from gcnlab.plots.link import link_training_curves, roc_pr_curves
 from gcnlab.plots.node import training_curves, tsne_plot
+from gcnlab.tasks.link import LinkConfig, LinkEpochStats, train_link
+from gcnlab.tasks.node import EpochStats, NodeConfig, train_node
 
 runner = CliRunner()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -111,7 +111,7 @@ def test_plots_option_must_be_a_folder(tmp_path: Path) -> None:
 
 def test_matplotlib_is_imported_only_to_plot() -> None:
     code = (
-        "import sys, gcnlab, gcnlab.plots, gcnlab.reproduce, gcnlab.checkpoint, "
+        "import sys, gcnlab, gcnlab.plots, gcnlab.tasks.reproduce, gcnlab.io.checkpoint, "
         "gcnlab.cli.reproduce, gcnlab.cli.evaluate; sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

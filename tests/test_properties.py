@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gcnlab import GCNConv, normalized_adjacency
+from gcnlab.data.validate import validate_graph
 from gcnlab.errors import UsageError
-from gcnlab.validate import validate_graph
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import gcnlab.reproduce as rp
+import gcnlab.tasks.reproduce as rp
 from gcnlab.errors import DataError, UsageError
-from gcnlab.reproduce import ReproduceConfig, reproduce, to_markdown, write_tables
+from gcnlab.tasks.reproduce import ReproduceConfig, reproduce, to_markdown, write_tables
 
 SHORT = dict(runs=1, epochs=3, device="cpu")
 

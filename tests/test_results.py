@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gcnlab import results
-from gcnlab.results import atomic_write_bytes, to_jsonable, versions, write_json
+from gcnlab.io.results import to_jsonable, versions, write_json
+from gcnlab.utils import files as results
+from gcnlab.utils.files import atomic_write_bytes
 
 OLD = b'{"test_acc_mean": 0.815}\n'
 NEW = b"x" * 300_000  # several write() calls' worth

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gcnlab import SparseMatrix, spmm
-from gcnlab.sparse import dropout
+from gcnlab.nn.sparse import dropout
 
 
 def _random_sparse(m: int = 6, n: int = 5, density: float = 0.4) -> torch.Tensor:

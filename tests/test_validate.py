@@ -9,9 +9,9 @@ import torch
 from torch_geometric.data import Data
 
 from gcnlab import NodeConfig, load_dataset, train_node
+from gcnlab.data.validate import validate_graph
 from gcnlab.errors import UsageError
-from gcnlab.sparse import SparseMatrix
-from gcnlab.validate import validate_graph
+from gcnlab.nn.sparse import SparseMatrix
 
 
 def _graph() -> Data:
@@ -131,7 +131,7 @@ def test_keywords_override_the_data() -> None:
 
 def test_train_node_validates_the_graph_once_before_training(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import gcnlab.node_classification as nc
+    import gcnlab.tasks.node as nc
 
     bad = load_dataset("karate")
     bad.x[7, 7] = float("nan")

@@ -2,7 +2,7 @@
 
 ``gcnlab/cli/train.py`` hands ``train digits`` to :func:`run_digits`. The train command's defaults
 are the GCN paper's, so only the options given on the command line are used here; the others keep
-:class:`~gcnlab.digits.DigitsConfig`'s defaults.
+:class:`~gcnlab.tasks.image.DigitsConfig`'s defaults.
 """
 
 from __future__ import annotations
@@ -60,14 +60,14 @@ def run_digits(
     save: Path | None = None,
     **options: Any,
 ) -> None:
-    """Train and report :func:`gcnlab.digits.train_digits` from the train command's options.
+    """Train and report :func:`gcnlab.tasks.image.train_digits` from the train command's options.
 
     ``options`` are the train command's (``epochs``, ``lr``, ..., ``layer``); ``plots`` is a
     folder for the first run's first-layer filters and feature maps (PNG); ``save`` a checkpoint
-    file (see :mod:`gcnlab.checkpoint`).
+    file (see :mod:`gcnlab.io.checkpoint`).
     """
-    from gcnlab.digits import DigitsConfig, train_digits
     from gcnlab.errors import UsageError
+    from gcnlab.tasks.image import DigitsConfig, train_digits
 
     given = _given(options)
     unused = sorted(given & NOT_FOR_DIGITS.keys())

@@ -31,8 +31,9 @@ def filters_command(
     """Apply vertical/horizontal/all-edges, identity, blur and sharpen through GridConv, check
     each against Conv2d, and draw them beside a GCN on the same pixel grid (a fixed blur)."""
     from gcnlab.errors import GcnlabError, UsageError
-    from gcnlab.filters import TOLERANCE, apply_filters, draw_filters, gcn_blur, load_image
-    from gcnlab.runtime import resolve_device
+    from gcnlab.plots.filters import draw_filters
+    from gcnlab.tasks.filters import TOLERANCE, apply_filters, gcn_blur, load_image
+    from gcnlab.utils.runtime import resolve_device
 
     if size < 0:
         raise UsageError(f"size must be >= 0, got {size}")

@@ -46,7 +46,7 @@ def linkpred_command(
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
-    from gcnlab.link_prediction import LinkConfig, train_link
+    from gcnlab.tasks.link import LinkConfig, train_link
 
     config = LinkConfig(dataset=dataset, model=model.lower(), epochs=epochs, hidden=hidden,
                         latent=latent, lr=lr, loss=loss.lower(), features=features.lower(),

@@ -25,7 +25,7 @@ def check_outputs(json_path: Path | None, save: Path | None, plots: Path | None)
 
 def result_payload(result: Any) -> dict:
     """The JSON form of a result: every field but the per-epoch history and the weights."""
-    from gcnlab.checkpoint import result_metrics
+    from gcnlab.io.checkpoint import result_metrics
 
     return result_metrics(result)
 
@@ -42,12 +42,12 @@ def report(result: Any, summary: str, *, json_path: Path | None, save: Path | No
     note = " (interrupted: finished runs only)" if result.partial else ""
     typer.echo(f"{summary}{note}")
     if json_path is not None:
-        from gcnlab.results import write_json
+        from gcnlab.io.results import write_json
 
         write_json(json_path, result_payload(result))
         typer.echo(f"wrote {json_path}")
     if save is not None:
-        from gcnlab.checkpoint import save_result
+        from gcnlab.io.checkpoint import save_result
 
         typer.echo(f"wrote {save_result(save, result)}")
     if plots is not None:

@@ -59,7 +59,7 @@ def reproduce_command(
     is also written as Markdown and JSON into --out.
     """
     from gcnlab.cli.outputs import check_outputs
-    from gcnlab.reproduce import (
+    from gcnlab.tasks.reproduce import (
         PAPER_DATASETS,
         ReproduceConfig,
         cells,
@@ -117,7 +117,7 @@ def _table(result: Any) -> Any:
     from rich import box
     from rich.table import Table
 
-    from gcnlab.reproduce import COLUMNS, NUMERIC, cells
+    from gcnlab.tasks.reproduce import COLUMNS, NUMERIC, cells
 
     n = len(result.seeds)
     table = Table(
@@ -136,7 +136,7 @@ def _table(result: Any) -> Any:
 @contextlib.contextmanager
 def _progress(jobs: list[Any]) -> Iterator[tuple[Any, Any, Any]]:
     """A rich progress bar over every epoch of every run of every job, on stderr; yields the
-    bar and the ``on_job`` and ``on_epoch`` hooks of :func:`gcnlab.reproduce.reproduce`."""
+    bar and the ``on_job`` and ``on_epoch`` hooks of :func:`gcnlab.tasks.reproduce.reproduce`."""
     offsets = [0]  # epochs before each job; runs that stop early jump to the next run
     for job in jobs:
         offsets.append(offsets[-1] + job.runs * job.epochs)

@@ -74,7 +74,7 @@ def train_command(
         from gcnlab.errors import UsageError
 
         raise UsageError("--layer applies only to digits")
-    from gcnlab.node_classification import NodeConfig, train_node
+    from gcnlab.tasks.node import NodeConfig, train_node
 
     config = NodeConfig(dataset=dataset, root=None if root is None else str(root), **options)
     config.validate()

@@ -27,7 +27,7 @@ from torch_geometric.io.planetoid import edge_index_from_dict
 
 from gcnlab.data.safe_pickle import load_pickle
 from gcnlab.errors import DataError
-from gcnlab.results import atomic_write_bytes
+from gcnlab.utils.files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

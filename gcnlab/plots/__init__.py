@@ -20,7 +20,7 @@ def draw_result(
 
     Args:
         result: a :class:`~gcnlab.NodeResult`, :class:`~gcnlab.LinkResult` or
-            :class:`~gcnlab.digits.DigitsResult` (with its ``states``).
+            :class:`~gcnlab.tasks.image.DigitsResult` (with its ``states``).
         folder: where the PNGs go (created).
         root: the data root for graphs (default: the run's).
     """

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
+
+import torch
+from torch import Tensor
 
 
 def digits_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
@@ -12,16 +16,20 @@ def digits_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
     after the ReLU, on the first test digit (``digits_feature_maps.png``).
 
     Args:
-        result: a :class:`~gcnlab.digits.DigitsResult` (its ``trained`` network: the first run
+        result: a :class:`~gcnlab.tasks.image.DigitsResult` (its ``trained`` network: the first run
             at its chosen epoch).
         folder: where the PNGs go (created).
     """
-    from gcnlab.digits import DigitsConfig, first_layer, load_digits_split
-    from gcnlab.filters import draw_grid
+    from gcnlab.data.digits import load_digits_split
+    from gcnlab.plots.filters import draw_grid
+    from gcnlab.tasks.image import DigitsConfig
 
     folder = Path(folder)
     config = DigitsConfig(**result.config)
-    data = load_digits_split(config)
+    data = load_digits_split(
+        test_fraction=config.test_fraction, val_fraction=config.val_fraction,
+        split_seed=config.split_seed,
+    )
     index = int(data.index["test"][0])
     image, label = data.x[index], int(data.y[index])
     kernels, maps = first_layer(result.trained, image)
@@ -37,3 +45,12 @@ def digits_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
         title="first-layer feature maps (after ReLU) of one test digit",
     )
     return [filters_png, maps_png]
+
+
+def first_layer(model: torch.nn.Module, image: Tensor) -> tuple[Tensor, Tensor]:
+    """The first convolution's kernels ``[c, 3, 3]`` and its feature maps (after ReLU) on one
+    image ``[1, 8, 8]`` → ``[c, 8, 8]``, on the CPU, for drawing."""
+    model = copy.deepcopy(model).cpu().eval()
+    with torch.no_grad():
+        maps = model.conv1(image.cpu().unsqueeze(0)).relu()[0]  # [c, 8, 8]
+    return model.conv1.weight.detach()[:, 0], maps

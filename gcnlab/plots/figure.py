@@ -22,7 +22,7 @@ def new_figure(width: float, height: float) -> Any:
 
 def save_png(fig: Any, path: str | os.PathLike[str]) -> Path:
     """Lay out ``fig`` and write it as a PNG, atomically; returns the path."""
-    from gcnlab.results import atomic_write_bytes
+    from gcnlab.utils.files import atomic_write_bytes
 
     fig.tight_layout()
     buffer = io.BytesIO()

@@ -21,7 +21,7 @@ def roc_pr_curves(pos: Tensor, neg: Tensor, path: str | os.PathLike[str], *, tit
     import numpy as np
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    from gcnlab.metrics import average_precision, roc_auc
+    from gcnlab.tasks.metrics import average_precision, roc_auc
 
     scores = torch.cat([pos, neg]).detach().cpu().double().numpy()
     truth = np.concatenate([np.ones(pos.numel()), np.zeros(neg.numel())])
@@ -96,8 +96,8 @@ def link_figures(
     """
     import dataclasses
 
-    from gcnlab.checkpoint import Checkpoint
-    from gcnlab.link_prediction import saved_test_scores
+    from gcnlab.io.checkpoint import Checkpoint
+    from gcnlab.tasks.link import saved_test_scores
 
     folder = Path(folder)
     first = dataclasses.replace(Checkpoint.from_result(result), states=result.states[:1])

@@ -91,9 +91,9 @@ def node_figures(
         folder: where the PNGs go (created).
         root: the data root (default: the run's).
     """
-    from gcnlab.checkpoint import Checkpoint, check_fingerprint, config_from
     from gcnlab.data.datasets import load_dataset, resolve_root
-    from gcnlab.node_classification import NodeConfig, embed_nodes
+    from gcnlab.io.checkpoint import Checkpoint, check_fingerprint, config_from
+    from gcnlab.tasks.node import NodeConfig, embed_nodes
 
     folder = Path(folder)
     checkpoint = Checkpoint.from_result(result)

@@ -13,7 +13,7 @@
 on the Planetoid datasets whose files are under the data root; a dataset whose files are missing
 gets a row saying so, not an error. Each row holds the mean ± sample standard deviation over the
 seeds, the reference number, the difference, and the time spent training. The paper numbers live
-in :mod:`gcnlab.paper`. :func:`write_tables` writes the table as Markdown and JSON.
+in :mod:`gcnlab.tasks.paper`. :func:`write_tables` writes the table as Markdown and JSON.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ import torch
 
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
-from gcnlab.paper import GAE_PAPER, GCN_PAPER, paper_number
-from gcnlab.results import atomic_write_bytes, versions, write_json
-from gcnlab.runtime import resolve_device
-from gcnlab.stats import mean_std
+from gcnlab.io.results import versions, write_json
+from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
+from gcnlab.utils.files import atomic_write_bytes
+from gcnlab.utils.runtime import resolve_device
+from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class ReproduceRow:
     values: list[float] = field(default_factory=list)  # per run
     runs: int = 0
     reference: float | None = None  # the paper's number, or the Conv2d twin's mean
-    reference_source: str = ""  # the paper (gcnlab.paper citation key), TWIN, or ""
+    reference_source: str = ""  # the paper (gcnlab.tasks.paper citation key), TWIN, or ""
     difference: float | None = None  # mean - reference
     seconds: float | None = None  # training loops of all runs (shared by a job's rows)
     note: str = ""  # why a row was not run, or what differs from the paper's setting
@@ -164,7 +165,7 @@ def plan(config: ReproduceConfig) -> tuple[list[Job], list[tuple[str, str, str]]
 
 
 def _digits_default_epochs() -> int:
-    from gcnlab.digits import DigitsConfig
+    from gcnlab.tasks.image import DigitsConfig
 
     return DigitsConfig().epochs
 
@@ -186,19 +187,19 @@ def _train(
 ) -> Any:
     common = {"runs": config.runs, "seed": config.seed, "device": device, "epochs": job.epochs}
     if job.protocol == "gcn":
-        from gcnlab.node_classification import NodeConfig, train_node
+        from gcnlab.tasks.node import NodeConfig, train_node
 
         return train_node(
             NodeConfig(dataset=job.dataset, root=config.root, **common), on_epoch=on_epoch
         )
     if job.protocol in ("gae", "vgae"):
-        from gcnlab.link_prediction import LinkConfig, train_link
+        from gcnlab.tasks.link import LinkConfig, train_link
 
         return train_link(
             LinkConfig(dataset=job.dataset, model=job.model, root=config.root, **common),
             on_epoch=on_epoch,
         )
-    from gcnlab.digits import DigitsConfig, train_digits
+    from gcnlab.tasks.image import DigitsConfig, train_digits
 
     return train_digits(DigitsConfig(layer=job.model, **common), on_epoch=on_epoch)
 

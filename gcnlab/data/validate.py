@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from gcnlab.errors import UsageError
-from gcnlab.sparse import SparseMatrix
+from gcnlab.nn.sparse import SparseMatrix
 
 MASKS = ("train_mask", "val_mask", "test_mask")
 

@@ -19,23 +19,23 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gcnlab.checkpoint import (
+from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.validate import validate_graph
+from gcnlab.errors import TrainingDiverged
+from gcnlab.io.checkpoint import (
     Checkpoint,
     check_fingerprint,
     config_from,
     dataset_fingerprint,
     load_states,
 )
-from gcnlab.conv import normalized_adjacency
-from gcnlab.data.datasets import check_name, load_dataset, resolve_root
-from gcnlab.errors import TrainingDiverged
-from gcnlab.models import GCN
-from gcnlab.results import versions
-from gcnlab.runs import raise_first_failure, run_checks, run_seeds
-from gcnlab.runtime import resolve_device, seed_everything
-from gcnlab.sparse import SparseMatrix
-from gcnlab.stats import mean_std
-from gcnlab.validate import validate_graph
+from gcnlab.io.results import versions
+from gcnlab.nn.models import GCN
+from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.tasks.loop import raise_first_failure, run_checks, run_seeds
+from gcnlab.utils.runtime import resolve_device, seed_everything
+from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class NodeResult:
     task: str = "node"
     model: str = "gcn"
     partial: bool = False  # True if interrupted: only the finished runs are included
-    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.checkpoint)
+    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.io.checkpoint)
     history: list[list[EpochStats]] = field(default_factory=list, repr=False)
     # per run, the model's weights (on the CPU) at the chosen epoch; not written to JSON
     states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
@@ -298,7 +298,7 @@ def _saved_graph(
 def evaluate_saved(
     checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
 ) -> dict[str, list[float]]:
-    """Test accuracy of every run saved in ``checkpoint`` (see :mod:`gcnlab.checkpoint`),
+    """Test accuracy of every run saved in ``checkpoint`` (see :mod:`gcnlab.io.checkpoint`),
     recomputed on the dataset under ``root`` (default: the run's data root)."""
     config, g = _saved_graph(checkpoint, root, torch.device(device))
     accs = []

@@ -13,7 +13,7 @@ with ``torch.load(..., weights_only=True)`` and nothing else (a checkpoint canno
 metrics; on the same machine they equal the reported ones exactly. Refused, with one line each:
 a file that is not a gcnlab checkpoint, content other than tensors and plain values, a task,
 model or dataset other than the one asked for, and data whose fingerprint differs from the
-checkpoint's. Writes are atomic (:func:`gcnlab.results.atomic_write_bytes`).
+checkpoint's. Writes are atomic (:func:`gcnlab.utils.files.atomic_write_bytes`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ import torch
 from torch import Tensor
 
 from gcnlab.errors import DataError, UsageError
-from gcnlab.results import atomic_write_bytes, to_jsonable
-from gcnlab.stats import mean_std
+from gcnlab.io.results import to_jsonable
+from gcnlab.utils.files import atomic_write_bytes
+from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,9 @@ FORMAT_VERSION = 1
 TASKS: tuple[str, ...] = ("node", "link", "image")
 # task -> module with `evaluate_saved(checkpoint, *, root, device) -> dict[str, list[float]]`
 EVALUATORS = {
-    "node": "gcnlab.node_classification",
-    "link": "gcnlab.link_prediction",
-    "image": "gcnlab.digits",
+    "node": "gcnlab.tasks.node",
+    "link": "gcnlab.tasks.link",
+    "image": "gcnlab.tasks.image",
 }
 # words of torch's weights_only refusals that mean "an object to import", not a broken file
 UNSAFE_WORDS = ("global", "class", "reduce", "build")
@@ -171,7 +172,7 @@ def result_metrics(result: Any) -> dict:
 
 def save_result(path: str | os.PathLike[str], result: Any) -> Path:
     """Save the checkpoint of a :class:`~gcnlab.NodeResult`, :class:`~gcnlab.LinkResult` or
-    :class:`~gcnlab.digits.DigitsResult` (their ``states`` and ``fingerprint``)."""
+    :class:`~gcnlab.tasks.image.DigitsResult` (their ``states`` and ``fingerprint``)."""
     return save_checkpoint(
         path,
         task=result.task,
@@ -344,7 +345,7 @@ def evaluate_checkpoint(
             ``./datasets``).
         device: ``auto``, ``cpu`` or ``cuda``. (default: ``"auto"``)
     """
-    from gcnlab.runtime import resolve_device
+    from gcnlab.utils.runtime import resolve_device
 
     resolved = resolve_device(device)
     ckpt = load_checkpoint(path)

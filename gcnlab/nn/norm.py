@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 from torch_geometric.utils import add_remaining_self_loops
 
-from gcnlab.sparse import is_torch_sparse
+from gcnlab.nn.sparse import SparseMatrix, is_torch_sparse
 
 
 def _inv_sqrt_degree(weight: Tensor, index: Tensor, num_nodes: int) -> Tensor:
@@ -104,3 +104,26 @@ def _gcn_norm_sparse(
     value = deg_inv_sqrt[source] * value * deg_inv_sqrt[target]
     out = torch.sparse_coo_tensor(torch.stack([target, source]), value, (n, n)).coalesce()
     return out.to_sparse_csr() if layout == torch.sparse_csr else out
+
+
+def normalized_adjacency(
+    edge_index: Tensor,
+    edge_weight: Tensor | None = None,
+    num_nodes: int | None = None,
+    *,
+    improved: bool = False,
+    add_self_loops: bool = True,
+    flow: str = "source_to_target",
+    dtype: torch.dtype | None = None,
+) -> SparseMatrix:
+    """:func:`gcn_norm` as a CSR operator ``Â^T`` ``[N, N]``: row ``i`` holds the coefficients of
+    the messages node ``i`` receives. Pass it to :class:`GCNConv` as ``edge_index`` to normalize
+    once and share it between layers."""
+    if num_nodes is None:
+        num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
+    edge_index, weight = gcn_norm(
+        edge_index, edge_weight, num_nodes, improved, add_self_loops, flow, dtype
+    )
+    assert weight is not None
+    source, target = edge_index if flow == "source_to_target" else edge_index.flip(0)
+    return SparseMatrix.from_coo(target, source, weight, (num_nodes, num_nodes))

@@ -10,38 +10,34 @@ the convolution is computed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gcnlab.checkpoint import (
+from gcnlab.data.digits import DigitsSplit, load_digits_split
+from gcnlab.errors import TrainingDiverged
+from gcnlab.io.checkpoint import (
     Checkpoint,
     check_fingerprint,
     config_from,
     dataset_fingerprint,
     load_states,
 )
-from gcnlab.errors import TrainingDiverged
-from gcnlab.grid_conv import GridConv
-from gcnlab.grid_pool import GridPool
-from gcnlab.node_classification import EpochStats
-from gcnlab.results import versions
-from gcnlab.runs import raise_first_failure, run_checks, run_seeds
-from gcnlab.runtime import resolve_device, seed_everything
-from gcnlab.stats import mean_std
+from gcnlab.io.results import versions
+from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN
+from gcnlab.tasks.loop import raise_first_failure, run_checks, run_seeds
+from gcnlab.tasks.node import EpochStats
+from gcnlab.utils.runtime import resolve_device, seed_everything
+from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("gridconv", "conv2d")
-NUM_CLASSES = 10
 
 
 @dataclass
@@ -111,7 +107,7 @@ class DigitsResult:
     split_sizes: dict[str, int]  # images in train / val / test
     versions: dict = field(default_factory=dict)
     partial: bool = False  # True if interrupted: only the finished runs are included
-    fingerprint: str = ""  # SHA-256 of the images, labels and split (gcnlab.checkpoint)
+    fingerprint: str = ""  # SHA-256 of the images, labels and split (gcnlab.io.checkpoint)
     history: list[list[EpochStats]] = field(default_factory=list, repr=False)
     # the first run's network at its chosen epoch, on the CPU (for plots; not written to JSON)
     trained: torch.nn.Module | None = field(default=None, repr=False, compare=False)
@@ -119,96 +115,8 @@ class DigitsResult:
     states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
 
 
-class DigitsCNN(torch.nn.Module):
-    r"""conv 3×3 → ReLU → pool 2 → conv 3×3 → ReLU → pool 2 → dropout → conv 2×2 (classifier).
-
-    On an 8×8 digit: :math:`[1, 8, 8] \to [c, 4, 4] \to [2c, 2, 2] \to [10, 1, 1]`; the last
-    convolution covers the whole 2×2 map, so it is the dense layer, written as a convolution.
-
-    Args:
-        channels (int, optional): Width of the first convolution. (default: :obj:`32`)
-        dropout (float, optional): Dropout before the classifier. (default: :obj:`0.25`)
-        layer (str, optional): ``"gridconv"`` builds it from :class:`~gcnlab.GridConv` and
-            :class:`~gcnlab.GridPool` (message passing), ``"conv2d"`` from ``torch.nn.Conv2d`` and
-            ``MaxPool2d``. (default: ``"gridconv"``)
-
-    Shapes:
-        - **input:** images :math:`(B, 1, 8, 8)`
-        - **output:** logits :math:`(B, 10)`
-    """
-
-    def __init__(self, channels: int = 32, dropout: float = 0.25, layer: str = "gridconv") -> None:
-        super().__init__()
-        if layer not in LAYERS:
-            raise ValueError(f"layer must be one of {', '.join(LAYERS)}, got {layer!r}")
-        conv, pool = (
-            (GridConv, GridPool) if layer == "gridconv" else (torch.nn.Conv2d, torch.nn.MaxPool2d)
-        )
-        self.layer = layer
-        self.dropout = dropout
-        self.conv1 = conv(1, channels, 3, padding=1)
-        self.pool1 = pool(2)
-        self.conv2 = conv(channels, 2 * channels, 3, padding=1)
-        self.pool2 = pool(2)
-        self.classifier = conv(2 * channels, NUM_CLASSES, 2)
-
-    def reset_parameters(self) -> None:
-        for conv in (self.conv1, self.conv2, self.classifier):
-            conv.reset_parameters()
-
-    def forward(self, x: Tensor) -> Tensor:
-        # x: [B, 1, 8, 8]
-        h = self.pool1(self.conv1(x).relu())  # [B, c, 4, 4]
-        h = self.pool2(self.conv2(h).relu())  # [B, 2c, 2, 2]
-        h = F.dropout(h, self.dropout, self.training)
-        return self.classifier(h).flatten(1)  # [B, 10]
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__name__}({self.conv1.out_channels}, {self.conv2.out_channels}, "
-            f"layer={self.layer!r}, dropout={self.dropout})"
-        )
-
-
-@dataclass
-class _Split:
-    """The digits on one device: images [N, 1, 8, 8] in [0, 1], labels, and split indices."""
-
-    x: Tensor
-    y: Tensor
-    index: dict[str, Tensor]  # train / val / test
-
-
-def load_digits_split(config: DigitsConfig, device: torch.device | str = "cpu") -> _Split:
-    """scikit-learn's digits, scaled to [0, 1], split train / val / test (stratified, seeded)."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    digits = load_digits()
-    x = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)  # [1797, 1, 8, 8]
-    y = torch.tensor(digits.target, dtype=torch.long)
-    every = np.arange(len(y))
-    rest, test = train_test_split(
-        every,
-        test_size=config.test_fraction,
-        stratify=digits.target,
-        random_state=config.split_seed,
-    )
-    train, val = train_test_split(
-        rest,
-        test_size=config.val_fraction,
-        stratify=digits.target[rest],
-        random_state=config.split_seed,
-    )
-    index = {
-        k: torch.as_tensor(np.sort(v), device=device)
-        for k, v in (("train", train), ("val", val), ("test", test))
-    }
-    return _Split(x.to(device), y.to(device), index)
-
-
 @torch.no_grad()
-def _evaluate(model: DigitsCNN, data: _Split) -> Tensor:
+def _evaluate(model: DigitsCNN, data: DigitsSplit) -> Tensor:
     """[val_loss, train_acc, val_acc, test_acc] as one tensor (one host read per epoch)."""
     model.eval()
     logits = model(data.x)  # all 1797 images in one batch: [N, 10]
@@ -223,7 +131,7 @@ def _evaluate(model: DigitsCNN, data: _Split) -> Tensor:
 
 def _train_epoch(
     model: DigitsCNN,
-    data: _Split,
+    data: DigitsSplit,
     optimizer: torch.optim.Optimizer,
     batch_size: int,
     generator: torch.Generator,
@@ -243,7 +151,7 @@ def _train_epoch(
 
 
 def _train_run(
-    data: _Split,
+    data: DigitsSplit,
     config: DigitsConfig,
     run: int,
     seed: int,
@@ -288,7 +196,7 @@ def train_digits(
     Args:
         config: hyper-parameters (default: :class:`DigitsConfig`'s).
         on_epoch: called after every epoch of every run with its
-            :class:`~gcnlab.node_classification.EpochStats` (``loss`` is the epoch's mean
+            :class:`~gcnlab.tasks.node.EpochStats` (``loss`` is the epoch's mean
             training loss, the accuracies are measured with dropout off).
 
     A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with
@@ -297,7 +205,10 @@ def train_digits(
     config = config or DigitsConfig()
     config.validate()
     device = resolve_device(config.device)
-    data = load_digits_split(config, device)
+    data = load_digits_split(
+        test_fraction=config.test_fraction, val_fraction=config.val_fraction,
+        split_seed=config.split_seed, device=device,
+    )
 
     runs = run_seeds(
         [config.seed + r for r in range(config.runs)],
@@ -336,7 +247,7 @@ def train_digits(
     )
 
 
-def _split_tensors(data: _Split) -> dict[str, Tensor]:
+def _split_tensors(data: DigitsSplit) -> dict[str, Tensor]:
     """What the fingerprint covers: the images, the labels and the split."""
     return {"x": data.x, "y": data.y, **{f"{k}_index": v for k, v in data.index.items()}}
 
@@ -344,11 +255,14 @@ def _split_tensors(data: _Split) -> dict[str, Tensor]:
 def evaluate_saved(
     checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
 ) -> dict[str, list[float]]:
-    """Test accuracy of every run saved in ``checkpoint`` (see :mod:`gcnlab.checkpoint`),
+    """Test accuracy of every run saved in ``checkpoint`` (see :mod:`gcnlab.io.checkpoint`),
     recomputed as training measured it. ``root`` is ignored: the digits ship with
     scikit-learn."""
     config = config_from(DigitsConfig, checkpoint)
-    data = load_digits_split(config, device)
+    data = load_digits_split(
+        test_fraction=config.test_fraction, val_fraction=config.val_fraction,
+        split_seed=config.split_seed, device=device,
+    )
     check_fingerprint(
         checkpoint,
         _split_tensors(data),
@@ -361,12 +275,3 @@ def evaluate_saved(
         model = load_states(checkpoint, model, run).to(data.x.device)
         accs.append(_evaluate(model, data)[3].item())
     return {"test_acc": accs}
-
-
-def first_layer(model: DigitsCNN, image: Tensor) -> tuple[Tensor, Tensor]:
-    """The first convolution's kernels ``[c, 3, 3]`` and its feature maps (after ReLU) on one
-    image ``[1, 8, 8]`` → ``[c, 8, 8]``, on the CPU, for drawing."""
-    model = copy.deepcopy(model).cpu().eval()
-    with torch.no_grad():
-        maps = model.conv1(image.cpu().unsqueeze(0)).relu()[0]  # [c, 8, 8]
-    return model.conv1.weight.detach()[:, 0], maps

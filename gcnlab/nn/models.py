@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gcnlab.conv import GCNConv
-from gcnlab.sparse import SparseMatrix, dropout, is_torch_sparse
+from gcnlab.nn.gcn_conv import GCNConv
+from gcnlab.nn.sparse import SparseMatrix, dropout, is_torch_sparse
 
 
 class GCN(torch.nn.Module):

@@ -1,7 +1,7 @@
 """Link prediction with graph auto-encoders: one function that does the paper's protocol.
 
 ``train_link(LinkConfig(...))`` loads the dataset, then for each seed splits the edges 85/5/10
-(:func:`~gcnlab.link_split.split_edges`), trains a GAE or VGAE on the training graph with Adam,
+(:func:`~gcnlab.data.link_split.split_edges`), trains a GAE or VGAE on the training graph with Adam,
 scores the validation and test pairs after every epoch, and reports the test ROC AUC and average
 precision at the epoch with the best validation AUC + AP (never the best test epoch).
 
@@ -21,7 +21,19 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from gcnlab.autoencoders import (
+from gcnlab.data import planetoid
+from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
+from gcnlab.errors import TrainingDiverged
+from gcnlab.io.checkpoint import (
+    Checkpoint,
+    check_fingerprint,
+    config_from,
+    dataset_fingerprint,
+    load_states,
+)
+from gcnlab.io.results import versions
+from gcnlab.nn.autoencoders import (
     GAE,
     VGAE,
     GCNEncoder,
@@ -30,24 +42,12 @@ from gcnlab.autoencoders import (
     reconstruction_weights,
     sampled_recon_loss,
 )
-from gcnlab.checkpoint import (
-    Checkpoint,
-    check_fingerprint,
-    config_from,
-    dataset_fingerprint,
-    load_states,
-)
-from gcnlab.conv import normalized_adjacency
-from gcnlab.data import planetoid
-from gcnlab.data.datasets import check_name, load_dataset, resolve_root
-from gcnlab.errors import TrainingDiverged
-from gcnlab.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
-from gcnlab.metrics import average_precision, roc_auc
-from gcnlab.results import versions
-from gcnlab.runs import raise_first_failure, run_checks, run_seeds
-from gcnlab.runtime import resolve_device, seed_everything
-from gcnlab.sparse import SparseMatrix
-from gcnlab.stats import mean_std
+from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.tasks.loop import raise_first_failure, run_checks, run_seeds
+from gcnlab.tasks.metrics import average_precision, roc_auc
+from gcnlab.utils.runtime import resolve_device, seed_everything
+from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class LinkResult:
     versions: dict = field(default_factory=dict)
     task: str = "link"
     partial: bool = False  # True if interrupted: only the finished runs are included
-    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.checkpoint)
+    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.io.checkpoint)
     history: list[list[LinkEpochStats]] = field(default_factory=list, repr=False)
     # per run, the model's weights (on the CPU) at the chosen epoch; not written to JSON
     states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
@@ -365,7 +365,7 @@ def _saved_runs(checkpoint: Checkpoint, root: str | None, device: torch.device |
 def evaluate_saved(checkpoint: Checkpoint, *, root: str | None = None,
                    device: torch.device | str = "cpu") -> dict[str, list[float]]:
     """Test ROC AUC and average precision of every run saved in ``checkpoint`` (see
-    :mod:`gcnlab.checkpoint`), recomputed exactly as training scored them, on the data under
+    :mod:`gcnlab.io.checkpoint`), recomputed exactly as training scored them, on the data under
     ``root`` (default: the run's data root)."""
     auc, ap = [], []
     for model, x, task in _saved_runs(checkpoint, root, device):

@@ -12,8 +12,8 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MessagePassing
 
-from gcnlab.grid import GridGraph, grid_graph, pair
-from gcnlab.grid_conv import images_to_nodes, nodes_to_images
+from gcnlab.nn.grid import GridGraph, grid_graph, pair
+from gcnlab.nn.grid_conv import images_to_nodes, nodes_to_images
 
 MODES = ("max", "mean")
 PATHS = ("table", "message")

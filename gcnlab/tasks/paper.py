@@ -2,7 +2,7 @@
 
 ``gcnlab reproduce`` compares its runs with these. Values are percentages, as the papers print
 them. The grid (digits) experiment has no paper: its reference is the Conv2d twin of the same
-network, trained in the same run (see :mod:`gcnlab.reproduce`).
+network, trained in the same run (see :mod:`gcnlab.tasks.reproduce`).
 """
 
 from __future__ import annotations

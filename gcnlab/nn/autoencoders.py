@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gcnlab.conv import GCNConv
-from gcnlab.sparse import SparseMatrix
+from gcnlab.nn.gcn_conv import GCNConv
+from gcnlab.nn.sparse import SparseMatrix
 
 Features = Tensor | SparseMatrix
 Graph = Tensor | SparseMatrix
@@ -239,7 +239,7 @@ def sampled_recon_loss(z: Tensor, pos_edge_index: Tensor, neg_edge_index: Tensor
         pos_edge_index (Tensor): edges ``[2, P]``.
         neg_edge_index (Tensor): sampled pairs ``[2, Q]``.
         neg_valid (Tensor, optional): ``[Q]`` bool, which sampled pairs count (see
-            :func:`~gcnlab.link_split.sample_non_edges`). (default: all)
+            :func:`~gcnlab.data.link_split.sample_non_edges`). (default: all)
     """
     pos = pair_scores(z, pos_edge_index)  # [P]
     neg = pair_scores(z, neg_edge_index)  # [Q]

@@ -30,8 +30,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gcnlab.grid import grid_graph
-from gcnlab.grid_conv import GridConv
+from gcnlab.nn.grid import grid_graph
+from gcnlab.nn.grid_conv import GridConv
 
 # Taps of a 3x3 kernel (a * 3 + b) that are neighbours: all but the centre, or the plus shape
 NEIGHBOUR_TAPS = {8: (0, 1, 2, 3, 5, 6, 7, 8), 4: (1, 3, 5, 7)}

@@ -6,8 +6,8 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MessagePassing
 
-from gcnlab.norm import gcn_norm
-from gcnlab.sparse import SparseMatrix, is_torch_sparse, spmm
+from gcnlab.nn.norm import gcn_norm, normalized_adjacency
+from gcnlab.nn.sparse import SparseMatrix, is_torch_sparse, spmm
 
 Features = Tensor | SparseMatrix
 
@@ -215,26 +215,3 @@ class GCNConv(MessagePassing):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.in_channels}, {self.out_channels})"
-
-
-def normalized_adjacency(
-    edge_index: Tensor,
-    edge_weight: Tensor | None = None,
-    num_nodes: int | None = None,
-    *,
-    improved: bool = False,
-    add_self_loops: bool = True,
-    flow: str = "source_to_target",
-    dtype: torch.dtype | None = None,
-) -> SparseMatrix:
-    """:func:`gcn_norm` as a CSR operator ``Â^T`` ``[N, N]``: row ``i`` holds the coefficients of
-    the messages node ``i`` receives. Pass it to :class:`GCNConv` as ``edge_index`` to normalize
-    once and share it between layers."""
-    if num_nodes is None:
-        num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
-    edge_index, weight = gcn_norm(
-        edge_index, edge_weight, num_nodes, improved, add_self_loops, flow, dtype
-    )
-    assert weight is not None
-    source, target = edge_index if flow == "source_to_target" else edge_index.flip(0)
-    return SparseMatrix.from_coo(target, source, weight, (num_nodes, num_nodes))

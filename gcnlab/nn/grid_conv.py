@@ -3,7 +3,7 @@ r"""Image convolution written as message passing on a :func:`~gcnlab.grid_graph`
 A ``Conv2d`` is a graph convolution in which every edge knows which kernel tap it is: output pixel
 :math:`i` receives from each input pixel :math:`j` in its receptive field the message
 :math:`\mathbf{W}_{k(j,i)} \mathbf{x}_j`, with one weight matrix per tap :math:`k`, and sums them.
-A GCN has one weight matrix for all edges instead (see :mod:`gcnlab.gcn_on_grid`).
+A GCN has one weight matrix for all edges instead (see :mod:`gcnlab.nn.gcn_on_grid`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 from torch_geometric.nn import MessagePassing
 
-from gcnlab.grid import GridGraph, grid_graph, pair
+from gcnlab.nn.grid import GridGraph, grid_graph, pair
 
 PATHS = ("table", "message")
 WORKSPACE_BYTES = 16 * 2**20  # the table path's gathered columns, per chunk of images

@@ -1,0 +1,57 @@
+"""Results as JSON (written atomically) and the library versions that made them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+from gcnlab.utils.files import atomic_write_bytes
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the libraries a result depends on."""
+    import numpy
+    import sklearn
+    import torch
+    import torch_geometric
+
+    from gcnlab import __version__
+
+    return {
+        "gcnlab": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_geometric": torch_geometric.__version__,
+        "numpy": numpy.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses, paths and tuples as plain JSON values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return obj
+
+
+def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
+    """Write ``payload`` (dataclasses allowed) as indented JSON, atomically.
+
+    Raises:
+        ValueError: the payload holds NaN or infinity (not JSON; never written as garbage).
+    """
+    try:
+        text = json.dumps(to_jsonable(payload), indent=2, allow_nan=False) + "\n"
+    except ValueError as exc:
+        raise ValueError(f"not writing {path}: the result holds NaN or infinity ({exc})") from exc
+    return atomic_write_bytes(path, text.encode())

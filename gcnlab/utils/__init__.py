@@ -1,0 +1,1 @@
+"""Small helpers every layer may use: seeding and devices, statistics, atomic file writes."""
