@@ -1,0 +1,97 @@
+"""cluster(): methods end to end on the karate club, bad input, unlabelled and isolated nodes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from gcnlab.errors import UsageError
+from gcnlab.tasks.cluster import METHODS, ClusterConfig, cluster
+from gcnlab.tasks.cluster_metrics import cluster_scores
+
+
+@pytest.mark.parametrize("method", ["spectral", "smooth"])
+def test_graph_methods_find_the_karate_factions(method: str) -> None:
+    result = cluster(
+        ClusterConfig(dataset="karate", method=method, runs=2, restarts=2, max_power=5)
+    )
+    assert result.runs == 2 and result.seeds == [0, 1] and result.num_clusters == 2
+    assert result.labelled and len(result.clusters[0]) == 34
+    # the scores are those of the clusters it returns
+    from gcnlab.data.karate import read_karate
+
+    y = read_karate().y
+    for r, clusters in enumerate(result.clusters):
+        s = cluster_scores(y, clusters)
+        assert (result.acc[r], result.nmi[r], result.ari[r], result.f1[r]) == (
+            s.acc,
+            s.nmi,
+            s.ari,
+            s.f1,
+        )
+    # 32 of 34 members: the two-way split of the friendship graph misplaces two members
+    assert result.acc_mean == pytest.approx(32 / 34)
+    assert result.acc_std == 0.0
+    assert (result.power == [5, 5]) == (method == "smooth")
+    assert result.embedding is not None
+
+
+def test_kmeans_on_identity_features_is_chance() -> None:
+    # one-hot ids carry no information: k-means on them cannot beat the majority faction by much
+    result = cluster(ClusterConfig(dataset="karate", method="kmeans", runs=1, restarts=2))
+    assert result.acc_mean < 0.7 and result.power == []
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"k": 0}, "k \\(clusters\\) must be at least 1, got 0"),
+        ({"method": "louvain"}, "method must be one of kmeans, spectral, smooth"),
+        ({"restarts": 0}, "restarts must be at least 1"),
+        ({"runs": 0}, "runs must be between 1 and"),
+        ({"power": 0}, "power must be at least 1"),
+        ({"assign": "dbscan"}, "assign must be one of spectral, kmeans"),
+        ({"features": "tfidf"}, "features must be one of raw, normalized"),
+        ({"dataset": "nope"}, "unknown dataset 'nope'"),
+    ],
+)
+def test_bad_config(changes: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        cluster(ClusterConfig(**{"dataset": "karate", **changes}))
+
+
+def test_k_larger_than_the_graph() -> None:
+    with pytest.raises(UsageError, match=r"at most the number of nodes \(34 in karate\), got 35"):
+        cluster(ClusterConfig(dataset="karate", method="kmeans", k=35))
+
+
+def _unlabelled_graph_with_isolated_node() -> Data:
+    # two triangles joined by an edge, and node 6 with no edge at all
+    edges = torch.tensor([[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5], [2, 3]]).t()
+    x = torch.tensor([[1.0, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1], [1, 1]])
+    data = Data(x=x, edge_index=torch.cat([edges, edges.flip(0)], dim=1), num_nodes=7)
+    data.name = "toy"
+    return data
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_unlabelled_graph_with_an_isolated_node(method: str) -> None:
+    data = _unlabelled_graph_with_isolated_node()
+    result = cluster(ClusterConfig(method=method, k=2, runs=2, restarts=2, max_power=3), data=data)
+    assert not result.labelled
+    assert result.acc == result.nmi == result.ari == result.f1 == []
+    assert result.acc_mean is None and result.f1_std is None
+    assert len(result.clusters) == 2 and all(len(c) == 7 for c in result.clusters)
+    first = result.clusters[0]
+    if method == "spectral":
+        # documented: each connected component is a perfect cluster for the graph-only method,
+        # so with k = 2 the isolated node is one cluster and everything else the other
+        assert first[:6] == [first[0]] * 6 and first[6] != first[0]
+    else:  # the features separate the triangles; the isolated node keeps its own features
+        assert len(set(first[:3])) == 1 and len(set(first[3:6])) == 1 and first[0] != first[3]
+
+
+def test_unlabelled_graph_needs_k() -> None:
+    with pytest.raises(UsageError, match="toy has no labels .*give k"):
+        cluster(ClusterConfig(method="kmeans"), data=_unlabelled_graph_with_isolated_node())
