@@ -1,4 +1,5 @@
-"""cluster(): methods end to end on the karate club, bad input, unlabelled and isolated nodes."""
+"""cluster(): every method end to end on the karate club, bad input, unlabelled graphs and
+isolated nodes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import torch
 from torch_geometric.data import Data
 
 from gcnlab.errors import UsageError
-from gcnlab.tasks.cluster import METHODS, ClusterConfig, cluster
+from gcnlab.tasks import cluster as cluster_module
+from gcnlab.tasks.cluster import METHODS, AutoencoderClustering, ClusterConfig, cluster
 from gcnlab.tasks.cluster_metrics import cluster_scores
+from gcnlab.tasks.clustering import kmeans
 
 
 @pytest.mark.parametrize("method", ["spectral", "smooth"])
@@ -47,10 +50,13 @@ def test_kmeans_on_identity_features_is_chance() -> None:
     "changes,message",
     [
         ({"k": 0}, "k \\(clusters\\) must be at least 1, got 0"),
-        ({"method": "louvain"}, "method must be one of kmeans, spectral, smooth"),
-        ({"restarts": 0}, "restarts must be at least 1"),
+        ({"method": "louvain"}, "method must be one of gae, vgae, smooth, kmeans, spectral"),
+        ({"max_power": 0}, "max power must be between 1 and"),
+        ({"latent": 0}, "latent must be between 1 and"),
+        ({"epochs": 0}, "epochs must be between 1 and"),
+        ({"restarts": 0}, "restarts must be between 1 and"),
         ({"runs": 0}, "runs must be between 1 and"),
-        ({"power": 0}, "power must be at least 1"),
+        ({"power": 0}, "power must be between 1 and"),
         ({"assign": "dbscan"}, "assign must be one of spectral, kmeans"),
         ({"features": "tfidf"}, "features must be one of raw, normalized"),
         ({"dataset": "nope"}, "unknown dataset 'nope'"),
@@ -75,10 +81,19 @@ def _unlabelled_graph_with_isolated_node() -> Data:
     return data
 
 
-@pytest.mark.parametrize("method", sorted(METHODS))
-def test_unlabelled_graph_with_an_isolated_node(method: str) -> None:
+@pytest.fixture
+def toy_graph(monkeypatch: pytest.MonkeyPatch) -> Data:
     data = _unlabelled_graph_with_isolated_node()
-    result = cluster(ClusterConfig(method=method, k=2, runs=2, restarts=2, max_power=3), data=data)
+    monkeypatch.setattr(cluster_module, "load_dataset", lambda name, root=None: data)
+    return data
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_unlabelled_graph_with_an_isolated_node(method: str, toy_graph: Data) -> None:
+    config = ClusterConfig(
+        method=method, k=2, runs=2, restarts=2, max_power=3, epochs=100, device="cpu"
+    )
+    result = cluster(config)
     assert not result.labelled
     assert result.acc == result.nmi == result.ari == result.f1 == []
     assert result.acc_mean is None and result.f1_std is None
@@ -92,6 +107,29 @@ def test_unlabelled_graph_with_an_isolated_node(method: str) -> None:
         assert len(set(first[:3])) == 1 and len(set(first[3:6])) == 1 and first[0] != first[3]
 
 
-def test_unlabelled_graph_needs_k() -> None:
+@pytest.mark.parametrize("method", ["kmeans", "gae"])
+def test_unlabelled_graph_needs_k(method: str, toy_graph: Data) -> None:
     with pytest.raises(UsageError, match="toy has no labels .*give k"):
-        cluster(ClusterConfig(method="kmeans"), data=_unlabelled_graph_with_isolated_node())
+        cluster(ClusterConfig(method=method, device="cpu"))
+
+
+@pytest.mark.parametrize("method", ["gae", "vgae"])
+def test_autoencoders_run_in_the_loop_and_report_the_last_epoch(method: str) -> None:
+    config = ClusterConfig(
+        dataset="karate", method=method, runs=2, epochs=30, restarts=3, device="cpu"
+    )
+    epochs_seen = []
+    result = cluster(config, on_epoch=lambda s: epochs_seen.append((s.run, s.epoch)))
+    assert result.task == "cluster" and result.model == method
+    assert epochs_seen == [(r, e) for r in range(2) for e in range(1, 31)]
+    assert result.best_epoch == [30, 30] and result.epochs == [30, 30]  # no selection
+    assert len(result.states) == 2 and len(result.history[0]) == 30
+    # the clusters are k-means (seeded by the run) of the last epoch's embeddings
+    task = AutoencoderClustering.prepare(config, torch.device("cpu"))
+    for seed, state, clusters in zip(result.seeds, result.states, result.clusters, strict=True):
+        z = task.embed(state)
+        assert clusters == kmeans(z, 2, restarts=3, seed=seed).tolist()
+    torch.testing.assert_close(result.embedding, task.embed(result.states[0]))
+    from gcnlab.data.karate import read_karate
+
+    assert result.acc[1] == cluster_scores(read_karate().y, result.clusters[1]).acc

@@ -3,7 +3,13 @@
 ``cluster(ClusterConfig(...))`` loads a dataset, runs one method for ``config.runs`` seeds
 (seed, seed + 1, ...) and reports ACC, NMI, ARI and macro-F1 (:mod:`gcnlab.tasks.cluster_metrics`)
 per run and as mean ± sample standard deviation. A method is a registered object
-(:data:`METHODS`); each ends in k-means with ``config.restarts`` restarts, seeded by the run.
+(:data:`METHODS`); every one ends in k-means with ``config.restarts`` restarts, seeded by the run.
+
+- ``gae`` / ``vgae``: the link-prediction auto-encoders trained on the whole graph (every edge, no
+  split: the ARGA paper's clustering protocol) by the one training loop
+  (:func:`~gcnlab.tasks.loop.fit`, task :class:`AutoencoderClustering`), the embeddings of the
+  last epoch (nothing is selected: there is no validation signal without labels), then k-means;
+- ``kmeans``, ``spectral``, ``smooth``: training-free (:mod:`gcnlab.tasks.clustering`).
 
 Labels are used for scoring only, never to choose anything. A graph without labels is clustered
 all the same; its scores are left empty.
@@ -16,197 +22,112 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, ClassVar
 
 import numpy as np
+import torch
 from torch import Tensor
 from torch_geometric.data import Data
+from torch_geometric.utils import coalesce, remove_self_loops
 
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.io.results import versions
+from gcnlab.nn.autoencoders import (
+    GAE,
+    VGAE,
+    GCNEncoder,
+    VariationalGCNEncoder,
+    dense_recon_loss,
+    reconstruction_weights,
+    sampled_recon_loss,
+)
+from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.tasks import bounds
 from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores
 from gcnlab.tasks.clustering import ASSIGNMENTS, kmeans, smooth_clusters, spectral_embedding
-from gcnlab.tasks.loop import MAX_RUNS
+from gcnlab.tasks.link import resolve_loss
+from gcnlab.tasks.loop import (
+    EpochStats,
+    RunConfig,
+    RunResult,
+    SeededRuns,
+    Selection,
+    Task,
+    fit,
+    in_range,
+)
+from gcnlab.tasks.registry import register_task
+from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
 FEATURES: tuple[str, ...] = ("raw", "normalized")
 SCORES: tuple[str, ...] = ("acc", "nmi", "ari", "f1")
+MAX_POWER = 10_000  # smoothing orders beyond this change nothing in float64
 
 
-@dataclass
-class ClusterConfig:
-    """What :func:`cluster` runs; the defaults are the protocol of ``docs/clustering.md``."""
+@dataclass(kw_only=True)
+class ClusterConfig(RunConfig):
+    """What :func:`cluster` runs; the defaults are the protocol of ``docs/clustering.md``.
+    ``epochs``, ``lr`` and ``device`` (from :class:`~gcnlab.tasks.loop.RunConfig`) concern the
+    trained methods (gae, vgae) only."""
 
     dataset: str = "cora"  # cora | citeseer | pubmed | karate
-    method: str = "smooth"  # a name in METHODS: kmeans | spectral | smooth
+    method: str = "smooth"  # a name in METHODS: gae | vgae | smooth | kmeans | spectral
     k: int | None = None  # clusters (default: the number of classes)
-    runs: int = 10  # seeded runs: seed, seed + 1, ...
-    seed: int = 0  # first seed; seeds k-means (and, for trained methods, the model)
     restarts: int = 10  # k-means restarts per clustering (k-means++ starts, best inertia kept)
-    features: str = "raw"  # raw: as stored (binary words on Cora, CiteSeer: AGC's and the GAE
-    # paper's input); normalized: rows summing to 1 (the GCN paper's)
+    features: str = "raw"  # raw: as stored (binary words on Cora and CiteSeer: the input of AGC
+    # and of the GAE paper); normalized: rows summing to 1 (the GCN paper's)
+    hidden: int = 32  # gae, vgae: hidden units of the encoder's first layer
+    latent: int = 16  # gae, vgae: size of each node's embedding
     power: int | None = None  # smooth: a fixed smoothing order (default: AGC's adaptive choice)
-    max_power: int = 60  # smooth: the largest order the adaptive rule tries (AGC's 60)
+    max_power: int = 60  # smooth: the largest order the adaptive rule tries (AGC's)
     assign: str = "spectral"  # smooth: spectral (AGC's: top singular vectors of X̄) | kmeans
     root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
 
-    def validate(self) -> None:
-        """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values (the bound of ``k``
-        by the number of nodes is checked once the graph is loaded)."""
+    def checks(self) -> list:
+        """The range checks; the bound of ``k`` by the number of nodes is checked once the
+        graph is loaded."""
         check_name(self.dataset)
-        checks = [
+        return super().checks() + [
             (
                 self.method in METHODS,
                 f"method must be one of {', '.join(METHODS)}, got {self.method!r}",
             ),
             (self.k is None or self.k >= 1, f"k (clusters) must be at least 1, got {self.k}"),
-            (1 <= self.runs <= MAX_RUNS, f"runs must be between 1 and {MAX_RUNS}, got {self.runs}"),
-            (self.seed >= 0, f"seed must be >= 0, got {self.seed}"),
-            (self.restarts >= 1, f"restarts must be at least 1, got {self.restarts}"),
+            in_range("restarts", self.restarts, 1, bounds.MAX_RUNS),
             (
                 self.features in FEATURES,
                 f"features must be one of {', '.join(FEATURES)}, got {self.features!r}",
             ),
-            (self.power is None or self.power >= 1, f"power must be at least 1, got {self.power}"),
-            (self.max_power >= 1, f"max power must be at least 1, got {self.max_power}"),
+            in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
+            in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
+            (
+                self.power is None or 1 <= self.power <= MAX_POWER,
+                f"power must be between 1 and {MAX_POWER}, got {self.power}",
+            ),
+            in_range("max power", self.max_power, 1, MAX_POWER),
             (
                 self.assign in ASSIGNMENTS,
                 f"assign must be one of {', '.join(ASSIGNMENTS)}, got {self.assign!r}",
             ),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise UsageError(message)
 
 
-@dataclass
-class Inputs:
-    """A loaded graph in the form the methods take."""
-
-    data: Data  # edge_index [2, E], num_nodes, y [N] or None
-    x: SparseMatrix  # features [N, F] as config.features asks
-    num_clusters: int
-
-
-@dataclass
-class RunClusters:
-    """One run of a method."""
-
-    seed: int
-    clusters: np.ndarray  # [N] cluster ids
-    embedding: Tensor | np.ndarray | None = None  # what k-means clustered (kept for run 1)
-    power: int | None = None  # smooth: the smoothing order used
-
-
-class Method(Protocol):
-    """A clustering method: its runs, one per seed, from the loaded inputs."""
-
-    name: str
-    description: str
-
-    def run(
-        self,
-        inputs: Inputs,
-        config: ClusterConfig,
-        seeds: list[int],
-        on_run: Callable[[RunClusters], None],
-    ) -> list[RunClusters]: ...
-
-
-class FeatureKMeans:
-    name = "kmeans"
-    description = "k-means on the features alone (no graph)"
-
-    def run(
-        self,
-        inputs: Inputs,
-        config: ClusterConfig,
-        seeds: list[int],
-        on_run: Callable[[RunClusters], None],
-    ) -> list[RunClusters]:
-        features = inputs.x.to_dense()  # [N, F]
-        out = []
-        for seed in seeds:
-            clusters = kmeans(features, inputs.num_clusters, restarts=config.restarts, seed=seed)
-            out.append(RunClusters(seed, clusters, features if not out else None))
-            on_run(out[-1])
-        return out
-
-
-class Spectral:
-    name = "spectral"
-    description = (
-        "spectral clustering of the graph alone (top eigenvectors of the normalized "
-        "adjacency, rows scaled to unit length)"
-    )
-
-    def run(
-        self,
-        inputs: Inputs,
-        config: ClusterConfig,
-        seeds: list[int],
-        on_run: Callable[[RunClusters], None],
-    ) -> list[RunClusters]:
-        data = inputs.data
-        embedding = spectral_embedding(data.edge_index, data.num_nodes, inputs.num_clusters)
-        out = []
-        for seed in seeds:
-            clusters = kmeans(embedding, inputs.num_clusters, restarts=config.restarts, seed=seed)
-            out.append(RunClusters(seed, clusters, embedding if not out else None))
-            on_run(out[-1])
-        return out
-
-
-class Smooth:
-    name = "smooth"
-    description = (
-        "AGC: features smoothed p times by (I + Â)/2, p chosen without labels, "
-        "then spectral clustering"
-    )
-
-    def run(
-        self,
-        inputs: Inputs,
-        config: ClusterConfig,
-        seeds: list[int],
-        on_run: Callable[[RunClusters], None],
-    ) -> list[RunClusters]:
-        data = inputs.data
-        runs = smooth_clusters(
-            inputs.x,
-            data.edge_index,
-            data.num_nodes,
-            inputs.num_clusters,
-            seeds,
-            restarts=config.restarts,
-            max_power=config.max_power,
-            power=config.power,
-            assign=config.assign,
-        )
-        out = [RunClusters(r.seed, r.clusters, r.embedding, r.power) for r in runs]
-        for run in out:
-            on_run(run)
-        return out
-
-
-METHODS: dict[str, Method] = {m.name: m for m in (FeatureKMeans(), Spectral(), Smooth())}
-
-
-@dataclass
-class ClusterResult:
+@dataclass(kw_only=True)
+class ClusterResult(RunResult):
     """The outcome of :func:`cluster`. Scores are fractions (ARI in [-1, 1]); with no labels
-    the score lists are empty and the means ``None``."""
+    the score lists are empty and the means ``None``. ``model`` is the method; for the
+    training-free methods ``best_epoch``, ``epochs``, ``history`` and ``states`` are empty."""
 
-    dataset: str
-    method: str
-    runs: int
-    seeds: list[int]
+    task: str = "cluster"
+
     num_clusters: int
     restarts: int  # k-means restarts per clustering
     labelled: bool  # False: the graph has no labels, nothing was scored
@@ -222,37 +143,41 @@ class ClusterResult:
     ari_std: float | None
     f1_mean: float | None
     f1_std: float | None
-    power: list[int]  # smooth: the order each run used; empty for other methods
-    seconds: float  # time in the method (loading excluded)
-    device: str
-    config: dict
-    versions: dict = field(default_factory=dict)
-    task: str = "cluster"
-    partial: bool = False
-    fingerprint: str = ""  # SHA-256 of the dataset's tensors (gcnlab.io.checkpoint)
-    # per run, the cluster of every node [N]; not written to the JSON (see --save-clusters)
+    power: list[int] = field(default_factory=list)  # smooth: the order each run used
+    # per run, the cluster of every node [N]; not in the JSON (written by --save-clusters)
     clusters: list[list[int]] = field(default_factory=list, repr=False)
-    # what k-means clustered in run 1 [N, D], for the figures; not written to the JSON
+    # what k-means clustered in run 1 [N, D], for the figures; not in the JSON
     embedding: Tensor | np.ndarray | None = field(default=None, repr=False)
 
 
-NOT_IN_JSON = ("clusters", "embedding")
+NOT_IN_JSON = ("clusters", "embedding")  # besides history and states
 
 
-def _features(data: Data, config: ClusterConfig) -> SparseMatrix:
+@dataclass
+class RunClusters:
+    """One run of a method: its seed, clusters and (for run 1) what k-means clustered."""
+
+    seed: int
+    clusters: np.ndarray  # [N] cluster ids
+    embedding: Tensor | np.ndarray | None = None
+    power: int | None = None  # smooth: the smoothing order used
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def cluster_features(data: Data, config: ClusterConfig) -> SparseMatrix:
+    """The node features ``[N, F]`` as ``config.features`` asks."""
     if config.features == "raw" and data.name in planetoid.NAMES:
         # load_dataset row-normalizes (the GCN paper's input); AGC and the GAE paper use raw words
-        return SparseMatrix.from_tensor(
-            planetoid.read_planetoid(resolve_root(config.root), data.name).x
-        )
+        x = planetoid.read_planetoid(resolve_root(config.root), data.name).x
+        return SparseMatrix.from_tensor(x)
     return SparseMatrix.from_tensor(data.x)  # karate's one-hot ids are raw and normalized at once
 
 
-def prepare(config: ClusterConfig, data: Data | None = None) -> Inputs:
-    """Load (or take) the graph and its features; check ``k`` against it."""
-    data = data if data is not None else load_dataset(config.dataset, config.root)
-    labelled = getattr(data, "y", None) is not None
-    if config.k is None and not labelled:
+def number_of_clusters(data: Data, config: ClusterConfig) -> int:
+    """``config.k``, or the number of classes; checked against the number of nodes."""
+    if config.k is None and getattr(data, "y", None) is None:
         raise UsageError(f"{data.name} has no labels to count classes from: give k (clusters)")
     k = config.k if config.k is not None else int(data.y.max()) + 1
     if k > data.num_nodes:
@@ -260,78 +185,296 @@ def prepare(config: ClusterConfig, data: Data | None = None) -> Inputs:
             f"k (clusters) must be at most the number of nodes ({data.num_nodes} "
             f"in {data.name}), got {k}"
         )
-    return Inputs(data, _features(data, config), k)
+    return k
 
 
-def _scores(data: Data, runs: list[RunClusters]) -> list[ClusterScores]:
-    if getattr(data, "y", None) is None:
-        return []
-    return [cluster_scores(data.y, r.clusters) for r in runs]
+def _scores(data: Data, clusters: list[np.ndarray]) -> dict[str, Any]:
+    """The score fields of a result: per run and mean ± std; empty without labels."""
+    labels = getattr(data, "y", None)
+    scores: list[ClusterScores] = (
+        [] if labels is None else [cluster_scores(labels, c) for c in clusters]
+    )
+    out: dict[str, Any] = {"labelled": bool(scores)}
+    for name in SCORES:
+        values = [getattr(s, name) for s in scores]
+        mean, std = mean_std(values) if values else (None, None)
+        out |= {name: values, f"{name}_mean": mean, f"{name}_std": std}
+    return out
+
+
+# -- the auto-encoders, as a task of the one loop ---------------------------------------------
+
+
+@dataclass
+class ClusterEpochStats(EpochStats):
+    """One epoch of auto-encoder training: the loss only (no labels are looked at)."""
+
+
+@register_task
+class AutoencoderClustering(Task[ClusterConfig, ClusterEpochStats]):
+    """A GAE or VGAE trained to reconstruct every edge of the graph; after the last epoch, k-means
+    on each run's embeddings (the VGAE's means) with the run's seed."""
+
+    name = "cluster"
+    config_type = ClusterConfig
+    stats_type = ClusterEpochStats
+    result_type = ClusterResult
+    test_metrics: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: ClusterConfig, device: torch.device, data: Data) -> None:
+        super().__init__(config, device)
+        self.data = data
+        self.num_clusters = number_of_clusters(data, config)
+        self.x = cluster_features(data, config).to(device)  # [N, F]
+        edge_index, _ = remove_self_loops(data.edge_index)
+        edge_index = coalesce(edge_index, num_nodes=data.num_nodes)  # [2, E], both directions
+        self.adj = normalized_adjacency(edge_index, num_nodes=data.num_nodes).to(device)
+        self.reconstruction = resolve_loss("auto", data.num_nodes)
+        self.recon = self._recon(edge_index.to(device), data.num_nodes)
+        self.embedding: Tensor | None = None  # run 1's final embeddings, kept for the figures
+
+    def _recon(self, edge_index: Tensor, n: int) -> Callable[[Tensor], Tensor]:
+        if self.reconstruction == "dense":
+            # the GAE paper's target: the adjacency plus the identity, weighted as in link.py
+            loops = torch.arange(n, device=edge_index.device)
+            target = torch.cat([edge_index, torch.stack([loops, loops])], dim=1)
+            pos_weight, norm = reconstruction_weights(n, edge_index.size(1))
+            return lambda z: dense_recon_loss(z, target, pos_weight, norm)
+        pos = edge_index[:, edge_index[0] < edge_index[1]]  # each edge once
+        keys = edge_keys(pos, n)
+
+        def sampled(z: Tensor) -> Tensor:
+            neg, valid = sample_non_edges(keys, n, pos.size(1))
+            return sampled_recon_loss(z, pos, neg, valid)
+
+        return sampled
+
+    @classmethod
+    def prepare(
+        cls, config: ClusterConfig, device: torch.device, root: str | None = None
+    ) -> AutoencoderClustering:
+        if root is not None:
+            config = dataclasses.replace(config, root=root)
+        return cls(config, device, load_dataset(config.dataset, config.root))
+
+    @property
+    def model_name(self) -> str:
+        return self.config.method
+
+    @property
+    def dataset(self) -> str:
+        return self.data.name
+
+    def fingerprint(self) -> str:
+        return dataset_fingerprint(self.data)
+
+    def data_source(self) -> str:
+        return f"the data root {resolve_root(self.config.root)}"
+
+    def build_model(self) -> GAE:
+        c, f = self.config, self.x.shape[1]
+        if c.method == "vgae":
+            return VGAE(VariationalGCNEncoder(f, c.hidden, c.latent)).to(self.device)
+        return GAE(GCNEncoder(f, c.hidden, c.latent)).to(self.device)
+
+    def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensor:
+        # one full-batch gradient step on the whole graph
+        optimizer.zero_grad()
+        z, kl = model(self.x, self.adj)  # z: [N, latent]
+        loss = self.recon(z)
+        if kl is not None:
+            loss = loss + kl / self.x.shape[0]  # the GAE paper's scaling of the KL term
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    def evaluate(self, model: torch.nn.Module) -> Tensor:
+        return torch.empty(0)  # nothing to measure: no labels are looked at while training
+
+    def selection(self) -> Selection:
+        return Selection(None, "the last epoch (clustering has no validation signal)")
+
+    def summarize(self, picked: list[ClusterEpochStats]) -> dict[str, Any]:
+        return {}
+
+    @torch.no_grad()
+    def embed(self, state: dict[str, Tensor]) -> Tensor:
+        """The embeddings ``[N, latent]`` of a run's weights (the VGAE's means), on the CPU."""
+        model = self.build_model()
+        model.load_state_dict(state)
+        model.eval()
+        return model.encode(self.x, self.adj).cpu()
+
+    def extras(self, runs: SeededRuns) -> dict[str, Any]:
+        clusters, embedding = [], None
+        for seed, state in zip(runs.seeds, runs.states, strict=True):
+            z = self.embed(state)  # [N, latent]
+            embedding = z if embedding is None else embedding
+            clusters.append(kmeans(z, self.num_clusters, restarts=self.config.restarts, seed=seed))
+        return {
+            "num_clusters": self.num_clusters,
+            "restarts": self.config.restarts,
+            **_scores(self.data, clusters),
+            "clusters": [c.tolist() for c in clusters],
+            "embedding": embedding,
+        }
+
+    def describe(self, best: ClusterEpochStats) -> str:
+        return f"loss {best.loss:.4f} at epoch {best.epoch}"
+
+
+# -- the methods --------------------------------------------------------------------------------
+
+OnEpoch = Callable[[ClusterEpochStats], None]
+OnRun = Callable[[RunClusters], None]
+
+
+class Autoencoder:
+    """``gae`` / ``vgae``: trained by the one loop, then k-means on the embeddings."""
+
+    trained = True
+
+    def __init__(self, name: str, description: str) -> None:
+        self.name, self.description = name, description
+
+    def cluster(
+        self, config: ClusterConfig, on_epoch: OnEpoch | None, on_run: OnRun | None
+    ) -> ClusterResult:
+        result = fit(AutoencoderClustering, config, on_epoch=on_epoch)
+        if on_run is not None:
+            for seed, clusters in zip(result.seeds, result.clusters, strict=True):
+                on_run(RunClusters(seed, np.asarray(clusters)))
+        return result
+
+
+class TrainingFree:
+    """A method without weights: an embedding per run, then k-means (see
+    :mod:`gcnlab.tasks.clustering`)."""
+
+    trained = False
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        runs: Callable[[Data, SparseMatrix, int, ClusterConfig, list[int]], list[RunClusters]],
+    ) -> None:
+        self.name, self.description, self._runs = name, description, runs
+
+    def cluster(
+        self, config: ClusterConfig, on_epoch: OnEpoch | None, on_run: OnRun | None
+    ) -> ClusterResult:
+        config.validate()
+        data = load_dataset(config.dataset, config.root)
+        k = number_of_clusters(data, config)
+        x = cluster_features(data, config)
+        seeds = [config.seed + r for r in range(config.runs)]
+        start = time.perf_counter()
+        runs = self._runs(data, x, k, config, seeds)
+        seconds = time.perf_counter() - start
+        if on_run is not None:
+            for run in runs:
+                on_run(run)
+        return ClusterResult(
+            model=self.name,
+            dataset=data.name,
+            runs=len(runs),
+            seeds=seeds,
+            best_epoch=[],
+            epochs=[],
+            seconds=seconds,
+            device="cpu",
+            config=dataclasses.asdict(config),
+            versions=versions(),
+            fingerprint=dataset_fingerprint(data),
+            num_clusters=k,
+            restarts=config.restarts,
+            **_scores(data, [r.clusters for r in runs]),
+            power=[r.power for r in runs if r.power is not None],
+            clusters=[r.clusters.tolist() for r in runs],
+            embedding=runs[0].embedding,
+        )
+
+
+def _feature_kmeans(
+    data: Data, x: SparseMatrix, k: int, config: ClusterConfig, seeds: list[int]
+) -> list[RunClusters]:
+    features = x.to_dense()  # [N, F]
+    return [
+        RunClusters(
+            seed,
+            kmeans(features, k, restarts=config.restarts, seed=seed),
+            features if i == 0 else None,
+        )
+        for i, seed in enumerate(seeds)
+    ]
+
+
+def _spectral(
+    data: Data, x: SparseMatrix, k: int, config: ClusterConfig, seeds: list[int]
+) -> list[RunClusters]:
+    embedding = spectral_embedding(data.edge_index, data.num_nodes, k)  # [N, k]
+    return [
+        RunClusters(
+            seed,
+            kmeans(embedding, k, restarts=config.restarts, seed=seed),
+            embedding if i == 0 else None,
+        )
+        for i, seed in enumerate(seeds)
+    ]
+
+
+def _smooth(
+    data: Data, x: SparseMatrix, k: int, config: ClusterConfig, seeds: list[int]
+) -> list[RunClusters]:
+    runs = smooth_clusters(
+        x,
+        data.edge_index,
+        data.num_nodes,
+        k,
+        seeds,
+        restarts=config.restarts,
+        max_power=config.max_power,
+        power=config.power,
+        assign=config.assign,
+    )
+    return [RunClusters(r.seed, r.clusters, r.embedding, r.power) for r in runs]
+
+
+METHODS: dict[str, Autoencoder | TrainingFree] = {
+    m.name: m
+    for m in (
+        Autoencoder("gae", "graph auto-encoder trained on every edge, then k-means"),
+        Autoencoder("vgae", "variational graph auto-encoder trained on every edge, then k-means"),
+        TrainingFree(
+            "smooth",
+            "AGC: features smoothed p times by (I + Â)/2, p chosen without "
+            "labels, then spectral clustering",
+            _smooth,
+        ),
+        TrainingFree("kmeans", "k-means on the features alone (no graph)", _feature_kmeans),
+        TrainingFree("spectral", "spectral clustering of the graph alone (no features)", _spectral),
+    )
+}
 
 
 def cluster(
     config: ClusterConfig | None = None,
     *,
-    data: Data | None = None,
-    on_run: Callable[[RunClusters], None] | None = None,
+    on_epoch: OnEpoch | None = None,
+    on_run: OnRun | None = None,
 ) -> ClusterResult:
     """Run ``config.method`` for ``config.runs`` seeds and score the clusters.
 
     Args:
         config: what to run (default: AGC's smoothing on Cora, 10 runs).
-        data: a graph to use instead of loading ``config.dataset`` (``x``, ``edge_index``,
-            ``y`` optional, ``name``).
-        on_run: called after each run with its :class:`RunClusters`.
+        on_epoch: trained methods: called after every epoch of every run.
+        on_run: called with each run's :class:`RunClusters` once the method has finished.
 
     Raises:
         UsageError: a bad config, ``k`` above the number of nodes, or no labels and no ``k``.
     """
     config = config or ClusterConfig()
     config.validate()
-    inputs = prepare(config, data)
-    method = METHODS[config.method]
-    seeds = [config.seed + r for r in range(config.runs)]
-    log.info(
-        "%s on %s: %d clusters, %d runs",
-        method.name,
-        inputs.data.name,
-        inputs.num_clusters,
-        config.runs,
-    )
-    start = time.perf_counter()
-    runs = method.run(inputs, config, seeds, on_run or (lambda run: None))
-    seconds = time.perf_counter() - start
-    return _result(config, inputs, runs, seconds)
-
-
-def _result(
-    config: ClusterConfig,
-    inputs: Inputs,
-    runs: list[RunClusters],
-    seconds: float,
-    device: str = "cpu",
-) -> ClusterResult:
-    scores = _scores(inputs.data, runs)
-    summary: dict[str, object] = {}
-    for name in SCORES:
-        values = [getattr(s, name) for s in scores]
-        mean, std = mean_std(values) if values else (None, None)
-        summary |= {name: values, f"{name}_mean": mean, f"{name}_std": std}
-    return ClusterResult(
-        dataset=inputs.data.name,
-        method=config.method,
-        runs=len(runs),
-        seeds=[r.seed for r in runs],
-        num_clusters=inputs.num_clusters,
-        restarts=config.restarts,
-        labelled=bool(scores),
-        **summary,  # type: ignore[arg-type]
-        power=[r.power for r in runs if r.power is not None],
-        seconds=seconds,
-        device=device,
-        config=dataclasses.asdict(config),
-        versions=versions(),
-        fingerprint=dataset_fingerprint(inputs.data),
-        clusters=[r.clusters.tolist() for r in runs],
-        embedding=runs[0].embedding,
-    )
+    resolve_device(config.device)  # a bad --device fails here, before any work
+    return METHODS[config.method].cluster(config, on_epoch, on_run)
