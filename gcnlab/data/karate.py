@@ -74,8 +74,9 @@ def read_karate_communities(name: str) -> Data:
     ids as ``x``, and ``train_mask`` marking the one labelled member per community (every other
     member is unlabelled: ``test_mask``)."""
     if name not in COMMUNITIES:
-        raise ValueError(f"unknown karate communities {name!r}; choose one of: "
-                         f"{', '.join(COMMUNITIES)}")
+        raise ValueError(
+            f"unknown karate communities {name!r}; choose one of: {', '.join(COMMUNITIES)}"
+        )
     data = read_karate()
     if name == "communities":
         from torch_geometric.datasets import KarateClub  # the labels ship in PyG's code
@@ -84,5 +85,12 @@ def read_karate_communities(name: str) -> Data:
         data.y = pyg.y
     train = torch.zeros(data.num_nodes, dtype=torch.bool)
     train[list(COMMUNITIES[name].labelled)] = True
-    return Data(x=data.x, edge_index=data.edge_index, y=data.y, train_mask=train,
-                test_mask=~train, name=f"karate-{name}", num_classes=int(data.y.max()) + 1)
+    return Data(
+        x=data.x,
+        edge_index=data.edge_index,
+        y=data.y,
+        train_mask=train,
+        test_mask=~train,
+        name=f"karate-{name}",
+        num_classes=int(data.y.max()) + 1,
+    )

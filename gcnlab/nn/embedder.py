@@ -42,8 +42,13 @@ class GCNEmbedder(torch.nn.Module):
           :math:`(|\mathcal{V}|, F_{emb})`
     """
 
-    def __init__(self, in_channels: int, num_classes: int,
-                 hidden_channels: Sequence[int] = (4, 4), embedding_channels: int = 2) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        hidden_channels: Sequence[int] = (4, 4),
+        embedding_channels: int = 2,
+    ) -> None:
         super().__init__()
         widths = [in_channels, *hidden_channels, embedding_channels]
         # cached: the graph is fixed (transductive), so normalize it once
@@ -67,5 +72,7 @@ class GCNEmbedder(torch.nn.Module):
 
     def __repr__(self) -> str:
         widths = [self.convs[0].in_channels, *(c.out_channels for c in self.convs)]
-        return (f"{self.__class__.__name__}({' -> '.join(map(str, widths))}, "
-                f"classes={self.classifier.out_features})")
+        return (
+            f"{self.__class__.__name__}({' -> '.join(map(str, widths))}, "
+            f"classes={self.classifier.out_features})"
+        )
