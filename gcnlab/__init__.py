@@ -29,6 +29,12 @@ _EXPORTS: dict[str, str] = {
     "NodeResult": "gcnlab.tasks.node",
     "EpochStats": "gcnlab.tasks.node",
     "train_node": "gcnlab.tasks.node",
+    "RunConfig": "gcnlab.tasks.loop",
+    "RunResult": "gcnlab.tasks.loop",
+    "Task": "gcnlab.tasks.loop",
+    "fit": "gcnlab.tasks.loop",
+    "register_task": "gcnlab.tasks.registry",
+    "Evaluation": "gcnlab.tasks.evaluate",
     "resolve_device": "gcnlab.utils.runtime",
     "seed_everything": "gcnlab.utils.runtime",
     "GcnlabError": "gcnlab.errors",
@@ -112,10 +118,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.nn.models import GCN
     from gcnlab.nn.norm import gcn_norm, normalized_adjacency
     from gcnlab.nn.sparse import SparseMatrix, spmm
-    from gcnlab.tasks.evaluate import evaluate_checkpoint
+    from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
     from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
+    from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
+    from gcnlab.tasks.registry import register_task
     from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
     from gcnlab.utils.runtime import resolve_device, seed_everything

@@ -193,7 +193,7 @@ def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
 
 
 def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.tasks.node as nc
+    import gcnlab.tasks.graph as nc
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
         data = load_dataset(name)

@@ -7,7 +7,6 @@ and reports the test accuracy at the epoch chosen by validation (never the best 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,20 +17,19 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.datasets import check_name
 from gcnlab.data.validate import validate_graph
-from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
+from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.loop import EpochStats as BaseEpochStats
 from gcnlab.tasks.loop import (
     RunConfig,
     RunResult,
     Selection,
     StopRule,
-    Task,
     ValidationLossWindow,
     fit,
     in_range,
@@ -104,15 +102,20 @@ EpochStats = ClassifierStats  # its public name since gcnlab 0.1
 
 
 @dataclass(kw_only=True)
-class NodeResult(RunResult):
-    """The outcome of :func:`train_node`; accuracies are fractions in [0, 1]."""
-
-    task: str = "node"
+class ClassifierResult(RunResult):
+    """The result fields of a classifier; accuracies are fractions in [0, 1]."""
 
     test_acc: list[float]  # per run, at the epoch chosen by validation
     test_acc_mean: float
     test_acc_std: float  # sample standard deviation over runs (0 for one run)
     val_acc: list[float]  # per run, at the chosen epoch
+
+
+@dataclass(kw_only=True)
+class NodeResult(ClassifierResult):
+    """The outcome of :func:`train_node`."""
+
+    task: str = "node"
 
 
 def classifier_summary(picked: list[ClassifierStats]) -> dict[str, Any]:
@@ -133,7 +136,7 @@ def classifier_metrics(logits: Tensor, y: Tensor, index: dict[str, Tensor]) -> T
 
 
 @register_task
-class NodeTask(Task[NodeConfig, ClassifierStats]):
+class NodeTask(GraphTask):
     """The GCN paper's node classification on one graph, full batch."""
 
     name = "node"
@@ -143,9 +146,8 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
     test_metrics = ("test_acc",)
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device)
+        super().__init__(config, device, data)
         validate_graph(data)  # once per graph, before anything is built from it
-        self.data = data
         # normalized Â^T, shared by both layers and all runs: [N, N]
         self.adj = normalized_adjacency(data.edge_index, num_nodes=data.num_nodes).to(device)
         x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
@@ -154,13 +156,6 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
         self.index = {k: data[f"{k}_mask"].nonzero().view(-1).to(device)
                       for k in ("train", "val", "test")}
 
-    @classmethod
-    def prepare(cls, config: NodeConfig, device: torch.device,
-                root: str | None = None) -> NodeTask:
-        if root is not None:
-            config = dataclasses.replace(config, root=root)
-        return cls(config, device, load_dataset(config.dataset, config.root))
-
     @property
     def model_name(self) -> str:
         return "gcn"
@@ -168,12 +163,6 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
     @property
     def dataset(self) -> str:
         return self.config.dataset.lower()
-
-    def fingerprint(self) -> str:
-        return dataset_fingerprint(self.data)
-
-    def data_source(self) -> str:
-        return f"the data root {resolve_root(self.config.root)}"
 
     def build_model(self) -> GCN:
         c = self.config
@@ -236,15 +225,3 @@ def train_node(
     ``partial=True``; before that it propagates.
     """
     return fit(NodeTask, config or NodeConfig(), on_epoch=on_epoch)
-
-
-@torch.no_grad()
-def embed_nodes(
-    config: NodeConfig, data: Data, state: dict[str, Tensor], device: torch.device | str = "cpu"
-) -> Tensor:
-    """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) of the GCN with weights
-    ``state``, on every node of ``data``: what the GCN paper draws with t-SNE."""
-    task = NodeTask(config, torch.device(device), data)
-    model = task.build_model()
-    model.load_state_dict(state)
-    return task.embed(model).cpu()
