@@ -84,7 +84,10 @@ def _unlabelled_graph_with_isolated_node() -> Data:
 @pytest.fixture
 def toy_graph(monkeypatch: pytest.MonkeyPatch) -> Data:
     data = _unlabelled_graph_with_isolated_node()
-    monkeypatch.setattr(cluster_module, "load_dataset", lambda name, root=None: data)
+    from gcnlab.tasks import graph
+
+    for module in (cluster_module, graph):  # the training-free methods and the loop's task
+        monkeypatch.setattr(module, "load_dataset", lambda name, root=None: data)
     return data
 
 

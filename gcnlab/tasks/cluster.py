@@ -50,6 +50,7 @@ from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
 from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores
 from gcnlab.tasks.clustering import ASSIGNMENTS, kmeans, smooth_clusters, spectral_embedding
+from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.link import resolve_loss
 from gcnlab.tasks.loop import (
     EpochStats,
@@ -57,7 +58,6 @@ from gcnlab.tasks.loop import (
     RunResult,
     SeededRuns,
     Selection,
-    Task,
     fit,
     in_range,
 )
@@ -211,7 +211,7 @@ class ClusterEpochStats(EpochStats):
 
 
 @register_task
-class AutoencoderClustering(Task[ClusterConfig, ClusterEpochStats]):
+class AutoencoderClustering(GraphTask):
     """A GAE or VGAE trained to reconstruct every edge of the graph; after the last epoch, k-means
     on each run's embeddings (the VGAE's means) with the run's seed."""
 
@@ -222,8 +222,7 @@ class AutoencoderClustering(Task[ClusterConfig, ClusterEpochStats]):
     test_metrics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ClusterConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device)
-        self.data = data
+        super().__init__(config, device, data)
         self.num_clusters = number_of_clusters(data, config)
         self.x = cluster_features(data, config).to(device)  # [N, F]
         edge_index, _ = remove_self_loops(data.edge_index)
@@ -231,7 +230,6 @@ class AutoencoderClustering(Task[ClusterConfig, ClusterEpochStats]):
         self.adj = normalized_adjacency(edge_index, num_nodes=data.num_nodes).to(device)
         self.reconstruction = resolve_loss("auto", data.num_nodes)
         self.recon = self._recon(edge_index.to(device), data.num_nodes)
-        self.embedding: Tensor | None = None  # run 1's final embeddings, kept for the figures
 
     def _recon(self, edge_index: Tensor, n: int) -> Callable[[Tensor], Tensor]:
         if self.reconstruction == "dense":
@@ -249,14 +247,6 @@ class AutoencoderClustering(Task[ClusterConfig, ClusterEpochStats]):
 
         return sampled
 
-    @classmethod
-    def prepare(
-        cls, config: ClusterConfig, device: torch.device, root: str | None = None
-    ) -> AutoencoderClustering:
-        if root is not None:
-            config = dataclasses.replace(config, root=root)
-        return cls(config, device, load_dataset(config.dataset, config.root))
-
     @property
     def model_name(self) -> str:
         return self.config.method
@@ -264,12 +254,6 @@ class AutoencoderClustering(Task[ClusterConfig, ClusterEpochStats]):
     @property
     def dataset(self) -> str:
         return self.data.name
-
-    def fingerprint(self) -> str:
-        return dataset_fingerprint(self.data)
-
-    def data_source(self) -> str:
-        return f"the data root {resolve_root(self.config.root)}"
 
     def build_model(self) -> GAE:
         c, f = self.config, self.x.shape[1]
