@@ -73,6 +73,17 @@ _EXPORTS: dict[str, str] = {
     "ReproduceConfig": "gcnlab.tasks.reproduce",
     "ReproduceResult": "gcnlab.tasks.reproduce",
     "ReproduceRow": "gcnlab.tasks.reproduce",
+    "LowPassFilter": "gcnlab.nn.low_pass",
+    "low_pass_operator": "gcnlab.nn.low_pass",
+    "GCNEmbedder": "gcnlab.nn.embedder",
+    "ClusterConfig": "gcnlab.tasks.cluster",
+    "ClusterResult": "gcnlab.tasks.cluster",
+    "cluster": "gcnlab.tasks.cluster",
+    "ClusterScores": "gcnlab.tasks.cluster_metrics",
+    "cluster_scores": "gcnlab.tasks.cluster_metrics",
+    "KarateConfig": "gcnlab.tasks.karate",
+    "KarateResult": "gcnlab.tasks.karate",
+    "train_karate": "gcnlab.tasks.karate",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -110,16 +121,21 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         VariationalGCNEncoder,
     )
     from gcnlab.nn.digits_cnn import DigitsCNN
+    from gcnlab.nn.embedder import GCNEmbedder
     from gcnlab.nn.gcn_conv import GCNConv
     from gcnlab.nn.gcn_on_grid import gcn_as_grid_conv
     from gcnlab.nn.grid import GridGraph, grid_graph
     from gcnlab.nn.grid_conv import GridConv, neighbour_table_conv
     from gcnlab.nn.grid_pool import GridPool
+    from gcnlab.nn.low_pass import LowPassFilter, low_pass_operator
     from gcnlab.nn.models import GCN
     from gcnlab.nn.norm import gcn_norm, normalized_adjacency
     from gcnlab.nn.sparse import SparseMatrix, spmm
+    from gcnlab.tasks.cluster import ClusterConfig, ClusterResult, cluster
+    from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores
     from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
     from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
+    from gcnlab.tasks.karate import KarateConfig, KarateResult, train_karate
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
     from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node

@@ -1,0 +1,181 @@
+"""Figures of community detection: the embedding k-means clustered, coloured by class and by
+cluster side by side, and the contingency matrix of clusters against classes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from torch import Tensor
+
+from gcnlab.plots.figure import new_figure, save_png
+
+UNMATCHED = "0.6"  # the colour of clusters left without a class by the matching
+
+
+def project_2d(embedding: Tensor | np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """``embedding`` ``[N, D]`` as 2-D points ``[N, 2]``: itself if ``D <= 2``, else
+    scikit-learn's t-SNE (PCA start, seeded)."""
+    if isinstance(embedding, Tensor):
+        embedding = embedding.detach().cpu().double().numpy()
+    points = np.asarray(embedding, dtype=np.float64)
+    if points.shape[1] == 1:
+        return np.column_stack([points[:, 0], np.zeros(len(points))])
+    if points.shape[1] == 2:
+        return points
+    from sklearn.manifold import TSNE
+
+    perplexity = min(30.0, max(1.0, (len(points) - 1) / 3))  # must stay below the point count
+    return TSNE(n_components=2, init="pca", random_state=seed, perplexity=perplexity).fit_transform(
+        points
+    )
+
+
+def _scatter(ax: Any, points: np.ndarray, groups: np.ndarray, title: str, prefix: str) -> None:
+    small = len(points) <= 200
+    for g in np.unique(groups):
+        mask = groups == g
+        colour = UNMATCHED if g < 0 else f"C{int(g) % 10}"
+        label = "unmatched" if g < 0 else f"{prefix} {g}"
+        ax.scatter(
+            points[mask, 0],
+            points[mask, 1],
+            s=30 if small else 5,
+            color=colour,
+            label=label,
+            alpha=0.8,
+            linewidths=0,
+        )
+    ax.set(title=title, xticks=[], yticks=[])
+    ax.legend(fontsize=7, markerscale=1 if small else 2, loc="best")
+
+
+def embedding_plot(
+    points: np.ndarray,
+    clusters: np.ndarray,
+    path: str | os.PathLike[str],
+    *,
+    labels: np.ndarray | None,
+    title: str,
+) -> Path:
+    """2-D ``points`` ``[N, 2]`` coloured by class (left) and by cluster (right), or by cluster
+    alone without ``labels``. Each cluster takes the colour of the class it is matched to
+    (gray: matched to none), so agreement reads as equal colours."""
+    from gcnlab.tasks.cluster_metrics import cluster_scores, matched_labels
+
+    if labels is None:
+        fig = new_figure(6.5, 6)
+        _scatter(fig.subplots(), points, clusters, "clusters", "cluster")
+    else:
+        fig = new_figure(12, 5.8)
+        by_class, by_cluster = fig.subplots(1, 2)
+        _scatter(by_class, points, labels, "true classes", "class")
+        acc = cluster_scores(labels, clusters).acc
+        _scatter(
+            by_cluster,
+            points,
+            matched_labels(labels, clusters),
+            f"clusters, coloured by matched class (ACC {100 * acc:.1f}%)",
+            "class",
+        )
+    fig.suptitle(title)
+    return save_png(fig, path)
+
+
+def contingency_plot(
+    labels: np.ndarray, clusters: np.ndarray, path: str | os.PathLike[str], *, title: str
+) -> Path:
+    """The contingency matrix, clusters (rows, in the order of their matched class) against
+    classes (columns), with the counts written in; matched cells are outlined."""
+    from gcnlab.tasks.cluster_metrics import contingency, match_clusters
+
+    cont = contingency(labels, clusters)
+    rows, cols = match_clusters(cont.table)
+    # matched clusters first, ordered by their class; the rest after
+    order = [int(r) for _, r in sorted(zip(cols.tolist(), rows.tolist(), strict=True))]
+    order += [r for r in range(len(cont.clusters)) if r not in order]
+    table = cont.table[order]
+    k, c = table.shape
+    fig = new_figure(1.2 + 0.6 * c, 1.0 + 0.5 * k)
+    ax = fig.subplots()
+    image = ax.imshow(table, cmap="Blues", aspect="auto")
+    for i in range(k):
+        for j in range(c):
+            ax.text(
+                j,
+                i,
+                str(table[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if table[i, j] > table.max() / 2 else "black",
+            )
+    for r, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        ax.add_patch(_outline(order.index(r), col))
+    ax.set(
+        xticks=range(c),
+        xticklabels=[str(v) for v in cont.classes],
+        yticks=range(k),
+        yticklabels=[str(cont.clusters[r]) for r in order],
+        xlabel="class",
+        ylabel="cluster",
+        title=title,
+    )
+    fig.colorbar(image, ax=ax, label="nodes")
+    return save_png(fig, path)
+
+
+def _outline(row: int, col: int) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="C3", linewidth=1.5)
+
+
+def cluster_figures(
+    result: Any, folder: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Run 1 of a :class:`~gcnlab.tasks.cluster.ClusterResult`: its embedding (t-SNE if more than
+    2-D) coloured by class and by cluster, ``<dataset>_<method>_embedding.png``, and the
+    contingency matrix, ``<dataset>_<method>_contingency.png`` (only with labels).
+
+    The labels come from the dataset, reloaded from ``root`` (default: the run's) and checked
+    against the result's fingerprint.
+    """
+    from gcnlab.data.datasets import load_dataset
+    from gcnlab.errors import DataError
+    from gcnlab.io.checkpoint import dataset_fingerprint
+
+    if result.embedding is None or not result.clusters:
+        raise DataError("this result has no clusters to draw (was it read back from JSON?)")
+    folder = Path(folder)
+    data = load_dataset(result.dataset, root if root is not None else result.config.get("root"))
+    if dataset_fingerprint(data) != result.fingerprint:
+        raise DataError(f"the {result.dataset} data under this root is not what was clustered")
+    labels = None if getattr(data, "y", None) is None else data.y.numpy()
+    clusters = np.asarray(result.clusters[0])
+    stem = f"{result.dataset}_{result.model}"
+    points = project_2d(result.embedding, seed=result.seeds[0])
+    dims = int(result.embedding.shape[1])
+    how = "t-SNE of " if dims > 2 else ""
+    paths = [
+        embedding_plot(
+            points,
+            clusters,
+            folder / f"{stem}_embedding.png",
+            labels=labels,
+            title=f"{result.model} on {result.dataset}: {how}what k-means clustered "
+            f"({dims}-d), run 1 (seed {result.seeds[0]})",
+        )
+    ]
+    if labels is not None:
+        paths.append(
+            contingency_plot(
+                labels,
+                clusters,
+                folder / f"{stem}_contingency.png",
+                title=f"{result.model} on {result.dataset}, run 1: clusters × classes",
+            )
+        )
+    return paths
