@@ -86,7 +86,9 @@ def spectral_embedding(edge_index: Tensor, num_nodes: int, k: int) -> np.ndarray
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-def intra_cluster_distance(h: Tensor, labels: np.ndarray | Tensor) -> float:
+def intra_cluster_distance(
+    h: Tensor, labels: np.ndarray | Tensor, squared_norms: Tensor | None = None
+) -> float:
     r"""AGC's intra-cluster distance of the clusters ``labels`` ``[N]`` of the rows of ``h``
     ``[N, F]``: the mean over the non-empty clusters of the mean squared distance between two of
     their points,
@@ -94,18 +96,25 @@ def intra_cluster_distance(h: Tensor, labels: np.ndarray | Tensor) -> float:
     .. math::
         d(\mathcal{C}) = \frac{1}{|\mathcal{C}|} \sum_{C \in \mathcal{C}} \frac{1}{|C|^2}
         \sum_{i, j \in C} \lVert \bar{x}_i - \bar{x}_j \rVert^2
-        = \frac{1}{|\mathcal{C}|} \sum_{C} \frac{2}{|C|} \sum_{i \in C}
-          \lVert \bar{x}_i - \mu_C \rVert^2
+        = \frac{1}{|\mathcal{C}|} \sum_{C} 2 \Big( \frac{1}{|C|} \sum_{i \in C}
+          \lVert \bar{x}_i \rVert^2 - \lVert \mu_C \rVert^2 \Big)
+
+    computed by the right-hand side: one pass over ``h`` per clustering, no ``[N, F]``
+    temporary. ``squared_norms`` ``[N]`` (:math:`\lVert \bar{x}_i \rVert^2`) may be passed when
+    several clusterings of the same ``h`` are scored.
     """
     labels = torch.as_tensor(np.asarray(labels), dtype=torch.long, device=h.device)
+    if squared_norms is None:
+        squared_norms = h.pow(2).sum(dim=1)  # [N]
     k = int(labels.max()) + 1
     count = torch.bincount(labels, minlength=k).to(h.dtype)  # [k]
-    mean = torch.zeros(k, h.size(1), dtype=h.dtype, device=h.device).index_add_(0, labels, h)
-    mean = mean / count.clamp(min=1).unsqueeze(1)  # [k, F]
-    squared = (h - mean[labels]).pow(2).sum(dim=1)  # [N]
-    spread = torch.zeros(k, dtype=h.dtype, device=h.device).index_add_(0, labels, squared)
+    total = torch.zeros(k, h.size(1), dtype=h.dtype, device=h.device).index_add_(0, labels, h)
+    norms = torch.zeros(k, dtype=h.dtype, device=h.device).index_add_(0, labels, squared_norms)
     present = count > 0
-    return float((2 * spread[present] / count[present]).mean())
+    n = count[present]
+    mean_norm = norms[present] / n  # [k'], mean of |x|^2 in each cluster
+    centre_norm = total[present].pow(2).sum(dim=1) / n.pow(2)  # [k'], |mu|^2
+    return float((2 * (mean_norm - centre_norm)).mean())
 
 
 @dataclass
@@ -166,10 +175,11 @@ def smooth_clusters(
         if power is not None and p < power:
             continue
         embedding = top_singular_vectors(h, num_clusters) if assign == "spectral" else h
+        squared_norms = h.pow(2).sum(dim=1)  # [N], shared by the runs' distances
         for seed in list(going):
             run = runs[seed]
             clusters = kmeans(embedding, num_clusters, restarts=restarts, seed=seed)
-            distance = intra_cluster_distance(h, clusters)
+            distance = intra_cluster_distance(h, clusters, squared_norms)
             run.intra.append(distance)
             if power is None and len(run.intra) > 1 and distance > run.intra[-2]:
                 going.remove(seed)  # keep p - 1
