@@ -1,0 +1,241 @@
+"""``gcnlab cluster DATASET``: community detection, scored against the classes, with the
+published numbers beside ours."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gcnlab.cli.app import EXIT_INTERRUPTED, app, check_writable, console, handle_errors
+from gcnlab.cli.outputs import check_outputs, runs_phrase
+from gcnlab.cli.progress import epoch_progress
+
+
+class Method(str, enum.Enum):  # the names of gcnlab.tasks.cluster.METHODS (a test checks)
+    gae = "gae"
+    vgae = "vgae"
+    smooth = "smooth"
+    kmeans = "kmeans"
+    spectral = "spectral"
+
+
+class Features(str, enum.Enum):
+    raw = "raw"
+    normalized = "normalized"
+
+
+class Assign(str, enum.Enum):
+    spectral = "spectral"
+    kmeans = "kmeans"
+
+
+@app.command("cluster")
+@handle_errors
+def cluster_command(
+    dataset: Annotated[str, typer.Argument(help="cora, citeseer, pubmed or karate.")] = "cora",
+    method: Annotated[
+        Method,
+        typer.Option(
+            help="gae / vgae: graph auto-encoder trained on every edge, then k-means; smooth: "
+            "AGC's low-pass filter (I + Â)/2 applied p times, then spectral clustering; "
+            "kmeans: features only; spectral: graph only."
+        ),
+    ] = Method.smooth,
+    k: Annotated[
+        int | None, typer.Option("--k", help="Number of clusters (default: the number of classes).")
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Number of seeded runs.")] = 10,
+    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
+    restarts: Annotated[
+        int,
+        typer.Option(
+            help="k-means restarts per clustering (k-means++ starts; the lowest inertia is kept)."
+        ),
+    ] = 10,
+    features: Annotated[
+        Features,
+        typer.Option(
+            help="raw (binary words on Cora/CiteSeer: AGC's and the GAE paper's input) or "
+            "normalized (rows sum to 1)."
+        ),
+    ] = Features.raw,
+    epochs: Annotated[int, typer.Option(help="gae/vgae: epochs per run.")] = 200,
+    lr: Annotated[float, typer.Option(help="gae/vgae: Adam learning rate.")] = 0.01,
+    hidden: Annotated[int, typer.Option(help="gae/vgae: hidden units.")] = 32,
+    latent: Annotated[int, typer.Option(help="gae/vgae: embedding size.")] = 16,
+    power: Annotated[
+        int | None,
+        typer.Option(
+            help="smooth: a fixed smoothing order p (default: AGC's adaptive choice, without "
+            "labels)."
+        ),
+    ] = None,
+    max_power: Annotated[
+        int, typer.Option(help="smooth: the largest order the adaptive choice tries.")
+    ] = 60,
+    assign: Annotated[
+        Assign,
+        typer.Option(
+            help="smooth: spectral (top singular vectors of the smoothed features, AGC's) or "
+            "kmeans (on the smoothed features)."
+        ),
+    ] = Assign.spectral,
+    device: Annotated[str, typer.Option(help="gae/vgae: auto, cpu or cuda.")] = "auto",
+    root: Annotated[
+        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", help="Write the result (scores per run, config, versions) as JSON here."
+        ),
+    ] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write figures (PNG) into this folder: run 1's embedding coloured by class and by "
+            "cluster, and the contingency matrix."
+        ),
+    ] = None,
+    save_clusters: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every run's clusters as CSV here (node, one column per seed). Without "
+            "labels they are written anyway, by default to "
+            "./<dataset>-<method>-clusters.csv."
+        ),
+    ] = None,
+) -> None:
+    """Cluster the nodes of a graph and report ACC, NMI, ARI and macro-F1 against its classes
+    (mean ± std over the runs), beside the published numbers."""
+    from gcnlab.tasks.cluster import ClusterConfig, cluster
+
+    config = ClusterConfig(
+        dataset=dataset,
+        method=method.value,
+        k=k,
+        runs=runs,
+        seed=seed,
+        restarts=restarts,
+        features=features.value,
+        epochs=epochs,
+        lr=lr,
+        hidden=hidden,
+        latent=latent,
+        power=power,
+        max_power=max_power,
+        assign=assign.value,
+        device=device,
+        root=None if root is None else str(root),
+    )
+    config.validate()
+    check_outputs(json_path, None, plots)
+    check_writable(save_clusters)
+
+    def describe(s: Any) -> str:
+        return f"run {s.run + 1}/{runs}  epoch {s.epoch}  loss {s.loss:.4f}"
+
+    if method in (Method.gae, Method.vgae):
+        with epoch_progress(runs, epochs, describe) as on_epoch:
+            result = cluster(config, on_epoch=on_epoch)
+    else:
+        with console(stderr=True).status(f"clustering {dataset} ({method.value})"):
+            result = cluster(config)
+    _report(result, json_path=json_path, plots=plots, save_clusters=save_clusters)
+
+
+def _summary(result: Any) -> str:
+    what = (
+        f"{result.dataset} {result.model}: {result.num_clusters} clusters, "
+        f"{runs_phrase(result.runs)}, k-means with {result.restarts} restarts"
+    )
+    if result.power:
+        orders = sorted(set(result.power))
+        what += f", smoothing order p = {', '.join(map(str, orders))}"
+    what += f" ({result.seconds:.1f} s, {result.device})"
+    if not result.labelled:
+        return f"{what}\nno labels: clusters not scored"
+    scores = ", ".join(
+        f"{name.upper() if name != 'f1' else 'F1'} {100 * getattr(result, f'{name}_mean'):.1f} ± "
+        f"{100 * getattr(result, f'{name}_std'):.1f}"
+        for name in ("acc", "nmi", "ari", "f1")
+    )
+    return f"{what}\n{scores} %"
+
+
+def _table(result: Any) -> Any:
+    """Our row and the published anchors on this dataset, as a rich table (None: none)."""
+    from rich.table import Table
+
+    from gcnlab.tasks.cluster_anchors import anchors_for
+
+    anchors = anchors_for(result.dataset)
+    if not anchors or not result.labelled:
+        return None
+
+    def pct(mean: float | None, std: float | None = None) -> str:
+        if mean is None:
+            return "—"
+        return f"{100 * mean:.1f} ± {100 * std:.1f}" if std is not None else f"{mean:.1f}"
+
+    table = Table(title=f"{result.dataset}: ours beside the published means (%)")
+    for column in ("method", "ACC", "NMI", "ARI", "F1"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    table.add_row(
+        f"gcnlab {result.model}",
+        pct(result.acc_mean, result.acc_std),
+        pct(result.nmi_mean, result.nmi_std),
+        pct(result.ari_mean, result.ari_std),
+        pct(result.f1_mean, result.f1_std),
+    )
+    for a in anchors:
+        mark = " ←" if a.ours == result.model else ""
+        table.add_row(f"{a.method} ({a.source.key}){mark}", pct(a.acc), pct(a.nmi), pct(a.ari), "—")
+    marked = any(a.ours == result.model for a in anchors)
+    table.caption = ("← the anchor of this method; " if marked else "") + "— not reported"
+    return table
+
+
+def payload(result: Any) -> dict:
+    """The JSON form of a cluster result: scores and config, without the per-node clusters,
+    the embedding, the per-epoch history or the weights."""
+    import dataclasses
+
+    from gcnlab.io.checkpoint import result_metrics
+    from gcnlab.tasks.cluster import NOT_IN_JSON
+
+    out = result_metrics(dataclasses.replace(result, clusters=[], embedding=None))
+    for name in NOT_IN_JSON:
+        out.pop(name, None)
+    return out
+
+
+def _report(
+    result: Any, *, json_path: Path | None, plots: Path | None, save_clusters: Path | None
+) -> None:
+    note = " (interrupted: finished runs only)" if result.partial else ""
+    typer.echo(f"{_summary(result)}{note}")
+    table = _table(result)
+    if table is not None:
+        console().print(table)
+    if json_path is not None:
+        from gcnlab.io.results import write_json
+
+        write_json(json_path, payload(result))
+        typer.echo(f"wrote {json_path}")
+    if save_clusters is None and not result.labelled:
+        save_clusters = Path(f"{result.dataset}-{result.model}-clusters.csv")
+    if save_clusters is not None:
+        from gcnlab.io.clusters import write_clusters
+
+        typer.echo(f"wrote {write_clusters(save_clusters, result.clusters, result.seeds)}")
+    if plots is not None:
+        from gcnlab.plots import draw_result
+
+        for path in draw_result(result, plots):
+            typer.echo(f"wrote {path}")
+    if result.partial:
+        raise typer.Exit(EXIT_INTERRUPTED)
