@@ -136,3 +136,13 @@ def test_autoencoders_run_in_the_loop_and_report_the_last_epoch(method: str) -> 
     from gcnlab.data.karate import read_karate
 
     assert result.acc[1] == cluster_scores(read_karate().y, result.clusters[1]).acc
+
+
+@pytest.mark.slow
+def test_smooth_reproduces_agc_on_cora(planetoid_root) -> None:  # noqa: ANN001
+    # AGC reports ACC 68.9, NMI 53.7, F1 65.6 at p = 12 on Cora (Zhang et al., IJCAI 2019)
+    result = cluster(
+        ClusterConfig(dataset="cora", method="smooth", runs=2, root=str(planetoid_root))
+    )
+    assert result.power == [12, 12]
+    assert result.acc_mean >= 0.689 and result.nmi_mean >= 0.537 and result.f1_mean >= 0.656
