@@ -207,7 +207,7 @@ def test_karate_command(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "2 factions" in result.output and "0, 33" in result.output
+    assert "factions (2)" in result.output and "0, 33" in result.output
     payload = json.loads(out.read_text())
     assert list(payload) == ["factions"]
     factions = payload["factions"]

@@ -74,8 +74,6 @@ def karate_command(
 def _table(results: list[Any]) -> Any:
     from rich.table import Table
 
-    from gcnlab.data.karate import COMMUNITIES
-
     table = Table(
         title=f"karate club: 3-layer GCN (34 → 4 → 4 → 2), {runs_phrase(results[0].runs)}"
     )
@@ -88,7 +86,7 @@ def _table(results: list[Any]) -> Any:
         table.add_column(column, justify="left" if column != "labelled members" else "center")
     for r in results:
         table.add_row(
-            f"{r.num_classes} {r.communities}: {COMMUNITIES[r.communities].description}",
+            f"{r.communities} ({r.num_classes})",
             ", ".join(map(str, r.labelled)),
             f"{100 * r.untrained_acc_mean:.1f} ± {100 * r.untrained_acc_std:.1f} %",
             f"{100 * r.acc_mean:.1f} ± {100 * r.acc_std:.1f} % "
