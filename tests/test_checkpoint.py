@@ -173,10 +173,11 @@ def test_refuses_unsafe_content(tmp_path: Path) -> None:
     torch.save({"format": FORMAT, "format_version": 1, "config": _Payload()}, path)
     with pytest.raises(
         DataError,
-        match=r"objects other than tensors and plain values.*"
-        r"Unsupported global",
-    ):
+        match=r"objects other than tensors and plain values; refusing to load it: "
+        r"it imports \S*_Payload \(nothing was run\)",
+    ) as refused:
         load_checkpoint(path)
+    assert "weights_only" not in str(refused.value)
 
 
 def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
@@ -252,3 +253,27 @@ def test_cuda_runs_save_cpu_tensors_and_evaluate_on_cuda(tmp_path: Path) -> None
     assert ev.metrics == {"auc": result.auc, "ap": result.ap} and ev.device.startswith("cuda")
     node = train_node(NodeConfig(dataset="karate", runs=1, epochs=15, device="cuda"))
     assert evaluate_checkpoint(save_result(tmp_path / "n.pt", node), device="cuda").matches
+
+
+def test_config_beyond_the_bounds_is_refused_before_building(node_run, tmp_path: Path,
+                                                             monkeypatch) -> None:  # noqa: ANN001
+    import gcnlab.nn.models as models
+
+    path = save_checkpoint(
+        tmp_path / "huge.pt", task="node", model_name="gcn",
+        config={**node_run.config, "hidden": 400_000}, dataset="karate",
+        fingerprint=node_run.fingerprint, states=node_run.states, metrics={},
+    )
+    monkeypatch.setattr(models, "GCNConv", None)  # building any GCN would fail loudly
+    with pytest.raises(DataError, match=r"huge.pt holds a config gcnlab refuses: hidden must be"):
+        evaluate_checkpoint(path, device="cpu")
+
+
+def test_unknown_task_is_refused_with_the_known_ones(node_run, tmp_path: Path) -> None:
+    path = save_checkpoint(
+        tmp_path / "future.pt", task="segmentation", model_name="gcn",
+        config=node_run.config, dataset="karate", fingerprint=node_run.fingerprint,
+        states=node_run.states, metrics={},
+    )
+    with pytest.raises(DataError, match=r"future.pt is for task 'segmentation'.*known: image"):
+        evaluate_checkpoint(path, device="cpu")

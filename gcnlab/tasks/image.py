@@ -134,9 +134,9 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         seed_everything(seed)
         self.generator = torch.Generator().manual_seed(seed)  # the batch order
 
-    def build_model(self) -> DigitsCNN:
+    def make_model(self) -> DigitsCNN:
         c = self.config
-        return DigitsCNN(c.channels, c.dropout, c.layer).to(self.device)
+        return DigitsCNN(c.channels, c.dropout, c.layer)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         c = self.config
@@ -171,7 +171,7 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         return classifier_summary(picked)
 
     def extras(self, runs: SeededRuns) -> dict[str, Any]:
-        trained = self.build_model().cpu()
+        trained = self.make_model()
         trained.load_state_dict(runs.states[0])  # the first run's network, for the figures
         trained.eval()
         return {

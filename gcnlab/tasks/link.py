@@ -230,8 +230,8 @@ class LinkTask(GraphTask):
         if self.config.split_seed is not None:
             self._fixed = self.split
 
-    def build_model(self) -> GAE:
-        return build_autoencoder(self.config, self.x.shape[1]).to(self.device)
+    def make_model(self) -> GAE:
+        return build_autoencoder(self.config, self.x.shape[1])
 
     def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensor:
         # one full-batch gradient step on the training graph
