@@ -277,3 +277,17 @@ def test_unknown_task_is_refused_with_the_known_ones(node_run, tmp_path: Path) -
     )
     with pytest.raises(DataError, match=r"future.pt is for task 'segmentation'.*known: image"):
         evaluate_checkpoint(path, device="cpu")
+
+
+def test_evaluate_looks_in_gcnlab_data_before_the_stored_root(
+    planetoid_root: Path, tmp_path: Path, monkeypatch  # noqa: ANN001
+) -> None:
+    run = train_node(NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=2))
+    path = save_result(tmp_path / "cora.pt", run)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GCNLAB_DATA", str(elsewhere))
+    with pytest.raises(DataError, match=str(elsewhere)):  # looked there, found no Cora files
+        evaluate_checkpoint(path, device="cpu")
+    monkeypatch.delenv("GCNLAB_DATA")
+    assert evaluate_checkpoint(path, device="cpu").matches  # the stored root, as a fallback
