@@ -146,7 +146,7 @@ def _prepare(data, config: NodeConfig, device: torch.device) -> _Graph:
 
 def _model(g: _Graph, config: NodeConfig) -> GCN:
     return GCN(
-        g.num_features, g.num_classes, config.hidden, dropout=config.dropout, bias=config.bias
+        g.num_features, config.hidden, g.num_classes, dropout=config.dropout, bias=config.bias
     ).to(g.y.device)
 
 
