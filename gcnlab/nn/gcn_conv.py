@@ -106,7 +106,8 @@ class GCNConv(MessagePassing):
         self.add_self_loops = add_self_loops
         self.normalize = normalize
 
-        if in_channels == -1:  # no weight until the first call shows the input size
+        self._lazy = in_channels == -1  # no weight until the first call shows the input size
+        if self._lazy:
             self.lin: torch.nn.Linear = torch.nn.LazyLinear(out_channels, bias=False)
         else:
             self.lin = torch.nn.Linear(in_channels, out_channels, bias=False)
@@ -173,7 +174,7 @@ class GCNConv(MessagePassing):
         return self._edges(edge_index, edge_weight, num_nodes, dtype)
 
     def _linear(self, x: Features) -> Tensor:
-        if is_lazy(self.lin.weight):
+        if self._lazy:  # a flag, not is_lazy(): this runs on every call
             self._initialize(x.shape[-1])
         if isinstance(x, SparseMatrix):
             return _product(x, self.lin.weight.t())
@@ -191,11 +192,14 @@ class GCNConv(MessagePassing):
         return self.propagate(edge_index, x=h, edge_weight=edge_weight)
 
     def _initialize(self, in_channels: int) -> None:
-        """Create the weight of a lazy layer (``in_channels=-1``), Glorot as in the paper."""
-        with torch.no_grad():
-            self.lin.in_features = in_channels
-            self.lin.weight.materialize((self.out_channels, in_channels))
-            torch.nn.init.xavier_uniform_(self.lin.weight)
+        """Create the weight of a lazy layer (``in_channels=-1``), Glorot as in the paper,
+        unless a loaded ``state_dict`` has created it already."""
+        if is_lazy(self.lin.weight):
+            with torch.no_grad():
+                self.lin.in_features = in_channels
+                self.lin.weight.materialize((self.out_channels, in_channels))
+                torch.nn.init.xavier_uniform_(self.lin.weight)
+        self._lazy = False
 
     def _edges(
         self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int, dtype: torch.dtype
@@ -285,13 +289,12 @@ def _product(a: SparseMatrix, dense: Tensor, node_dim: int = -2) -> Tensor:
     Batches (``[B, N, F]``, broadcast as PyG does) are folded into columns, so one product
     serves all of them. float16/bfloat16 run in float32 and come back in their own dtype.
     """
-    dtype = dense.dtype
-    if dtype in _HALF:
-        dense = dense.float()
+    if dense.dtype in _HALF:
         if a.values.dtype != torch.float32:
             a = a.to(a.values.device, torch.float32)
-    if dense.dim() == 2 and node_dim in (0, -2):
-        return spmm(a, dense).to(dtype)
+        return _product(a, dense.float(), node_dim).to(dense.dtype)
+    if dense.dim() == 2:  # [N, F]: the common case, one call
+        return spmm(a, dense)
     moved = dense.movedim(node_dim, 0)  # [N, B, F]
     out = spmm(a, moved.reshape(moved.size(0), -1))  # [N, B * F]
-    return out.view(a.shape[0], *moved.shape[1:]).movedim(0, node_dim).to(dtype)
+    return out.view(a.shape[0], *moved.shape[1:]).movedim(0, node_dim)
