@@ -33,6 +33,7 @@ import torch
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
+from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
 from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
 from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")
 CHOICES: tuple[str, ...] = (*PROTOCOLS, "all")
 PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
-MAX_RUNS = 1000
+MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
     "gae": "GAE",
