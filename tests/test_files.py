@@ -7,6 +7,7 @@ import socket
 import stat
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -52,12 +53,23 @@ def test_fifo_is_written_through_to_its_reader(tmp_path: Path) -> None:
     opened = threading.Event()
 
     def reader() -> None:
-        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # never blocks the test
+        # Non-blocking: open returns at once (and counts as a reader), and read() before any
+        # writer came returns EOF, which is not the end here; stop at EOF after the data.
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         opened.set()
-        os.set_blocking(fd, True)
-        chunks = []
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:  # a writer, no data yet
+                chunk = None
+            if chunk:
+                chunks.append(chunk)
+            elif chunk == b"" and chunks:  # the writer is done
+                break
+            else:
+                time.sleep(0.01)
         os.close(fd)
         received.append(b"".join(chunks))
 
@@ -65,7 +77,7 @@ def test_fifo_is_written_through_to_its_reader(tmp_path: Path) -> None:
     thread.start()
     assert opened.wait(10)
     atomic_write_bytes(fifo, DATA)
-    thread.join(10)
+    thread.join(30)
     assert not thread.is_alive() and received == [DATA]
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the FIFO, not a file renamed over it
 
