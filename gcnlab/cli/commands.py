@@ -1,0 +1,14 @@
+"""Every command, registered on :data:`gcnlab.cli.app.app` by importing its module."""
+
+from gcnlab.cli import (  # noqa: F401 (registers the commands)
+    datasets,
+    digits,
+    evaluate,
+    filters,
+    linkpred,
+    reproduce,
+    train,
+)
+from gcnlab.cli.app import app
+
+__all__ = ["app"]
