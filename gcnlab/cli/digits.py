@@ -25,7 +25,6 @@ from gcnlab.cli.options import (
     Save,
     Seed,
     WeightDecay,
-    check_seeds,
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -96,7 +95,6 @@ def digits_command(
         device=device.value,
     )
     config.validate()
-    check_seeds(seed, runs)
     check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001

@@ -23,7 +23,6 @@ from gcnlab.cli.options import (
     Runs,
     Save,
     Seed,
-    check_seeds,
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -103,7 +102,6 @@ def linkpred_command(
         root=None if root is None else str(root),
     )
     config.validate()
-    check_seeds(seed, runs)
     check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001

@@ -136,17 +136,6 @@ DIGITS = ConfigDefaults("gcnlab.tasks.image:DigitsConfig")
 REPRODUCE = ConfigDefaults("gcnlab.tasks.reproduce:ReproduceConfig")
 
 
-def check_seeds(seed: int, runs: int) -> None:
-    """Every run's seed (``seed + i``) must stay within :data:`MAX_SEED`."""
-    from gcnlab.errors import UsageError
-
-    if seed + runs - 1 > MAX_SEED:
-        raise UsageError(
-            f"the last run's seed, seed + runs - 1 = {seed + runs - 1}, is above "
-            f"{MAX_SEED}; lower --seed or --runs"
-        )
-
-
 # Options several commands share. Bounds are checked by Click (exit 2) before any work.
 Epochs = Annotated[int, typer.Option(help="Maximum epochs per run.", min=1, max=MAX_EPOCHS)]
 Hidden = Annotated[int, typer.Option(help="Hidden units.", min=1, max=MAX_HIDDEN)]

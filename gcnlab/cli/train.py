@@ -21,7 +21,6 @@ from gcnlab.cli.options import (
     Save,
     Seed,
     Select,
-    check_seeds,
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -98,7 +97,6 @@ def train_command(
         select=select.value,
     )
     config.validate()
-    check_seeds(seed, runs)
     check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001
