@@ -59,6 +59,19 @@ def train_command(
             "of the hidden layer (digits: the first layer's filters and maps)."
         ),
     ] = None,
+    batch: Annotated[
+        str,
+        typer.Option(help="full (one step on the whole graph) or clusters (Cluster-GCN "
+                     "mini-batches; needed under torchrun with several processes)."),
+    ] = "full",
+    parts: Annotated[int, typer.Option(help="clusters: METIS parts of the graph.")] = 16,
+    clusters_per_batch: Annotated[
+        int, typer.Option(help="clusters: parts per mini-batch.")
+    ] = 4,
+    reorder: Annotated[
+        str, typer.Option(help="Node order for locality: none, rcm, metis or degree "
+                          "(outputs stay in the dataset's order).")
+    ] = "none",
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
     # the options both tasks take; digits refuses the ones it has no use for
@@ -74,17 +87,24 @@ def train_command(
         from gcnlab.errors import UsageError
 
         raise UsageError("--layer applies only to digits")
+    from gcnlab.cli.distributed import distributed_run
     from gcnlab.tasks.node import NodeConfig, train_node
 
-    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), **options)
+    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), batch=batch,
+                        parts=parts, clusters_per_batch=clusters_per_batch, reorder=reorder,
+                        **options)
     config.validate()
-    check_outputs(json_path, save, plots)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
 
-    with epoch_progress(runs, epochs, describe) as on_epoch:
-        result = train_node(config, on_epoch=on_epoch)
+    with distributed_run(config) as main_process:
+        if not main_process:  # torchrun's other processes train in step and write nothing
+            train_node(config)
+            return
+        check_outputs(json_path, save, plots)
+        with epoch_progress(runs, epochs, describe) as on_epoch:
+            result = train_node(config, on_epoch=on_epoch)
 
     report(
         result,
