@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "GCNConv": "gcnlab.nn.gcn_conv",
     "normalized_adjacency": "gcnlab.nn.norm",
+    "NormalizedAdjacency": "gcnlab.nn.norm",
+    "dropout": "gcnlab.nn.dropout",
+    "Dropout": "gcnlab.nn.dropout",
     "gcn_norm": "gcnlab.nn.norm",
     "SparseMatrix": "gcnlab.nn.sparse",
     "spmm": "gcnlab.nn.sparse",
@@ -110,13 +113,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         VariationalGCNEncoder,
     )
     from gcnlab.nn.digits_cnn import DigitsCNN
+    from gcnlab.nn.dropout import Dropout, dropout
     from gcnlab.nn.gcn_conv import GCNConv
     from gcnlab.nn.gcn_on_grid import gcn_as_grid_conv
     from gcnlab.nn.grid import GridGraph, grid_graph
     from gcnlab.nn.grid_conv import GridConv, neighbour_table_conv
     from gcnlab.nn.grid_pool import GridPool
     from gcnlab.nn.models import GCN
-    from gcnlab.nn.norm import gcn_norm, normalized_adjacency
+    from gcnlab.nn.norm import NormalizedAdjacency, gcn_norm, normalized_adjacency
     from gcnlab.nn.sparse import SparseMatrix, spmm
     from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
     from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits

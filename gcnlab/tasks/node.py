@@ -194,8 +194,8 @@ class NodeTask(GraphTask):
 
     def make_model(self) -> GCN:
         c = self.config
-        return GCN(self.data.x.size(1), hidden_channels=c.hidden,
-                   out_channels=self.data.num_classes, dropout=c.dropout, bias=c.bias)
+        return GCN(self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout,
+                   bias=c.bias)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the
