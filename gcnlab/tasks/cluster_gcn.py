@@ -29,7 +29,7 @@ from gcnlab.data.cluster_batches import ClusterBatch, ClusterBatches
 from gcnlab.data.partition import metis_parts
 from gcnlab.errors import UsageError
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import SparseMatrix, as_features
 from gcnlab.tasks.node import NodeConfig, NodeTask
 from gcnlab.utils.distributed import rank_and_size
 from gcnlab.utils.runtime import seed_everything
@@ -55,7 +55,7 @@ class ClusterNodeTask(NodeTask):
                 f"{self.batches.num_batches} batches per epoch, fewer than the {self.world} "
                 "processes: raise --parts or lower --clusters-per-batch")
         # the per-batch inputs are sliced on the CPU, then moved: the graph need not fit the device
-        self.x_cpu = graph.x.to_dense() if graph.x.is_sparse else graph.x  # [N, F]
+        self.x_cpu = as_features(graph.x, config.sparse_features)  # [N, F], as self.x
         self.y_cpu = graph.y
         self.train_mask_cpu = graph.train_mask
         self.generator = torch.Generator()
@@ -87,9 +87,9 @@ class ClusterNodeTask(NodeTask):
         nodes = batch.nodes
         adj = normalized_adjacency(batch.edge_index, num_nodes=nodes.numel())
         train = self.train_mask_cpu[nodes].nonzero().view(-1)
-        x: Tensor | SparseMatrix = self.x_cpu[nodes]  # [n_b, F]
-        if isinstance(self.x, SparseMatrix):  # as the full graph's: dropout on non-zeros only
-            x = SparseMatrix.from_tensor(x)
+        # sparse where sparse, as the whole graph's (dropout then touches the non-zeros only)
+        xs = self.x_cpu
+        x = xs.rows(nodes) if isinstance(xs, SparseMatrix) else xs[nodes]  # [n_b, F]
         d = self.device
         return x.to(d), adj.to(d), self.y_cpu[nodes].to(d), train.to(d)
 

@@ -22,7 +22,7 @@ from gcnlab.data.reorder import ORDER_NAMES, NodeOrder, node_order
 from gcnlab.data.validate import validate_graph
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import as_features
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.loop import EpochStats as BaseEpochStats
@@ -64,7 +64,8 @@ class NodeConfig(RunConfig):
     # exceeds the mean of the previous `patience` (the original code's rule); 0 disables it
     root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
     bias: bool = False  # the paper's model has no bias
-    sparse_features: bool = True  # keep features sparse (CSR) as the original code does
+    sparse_features: bool = True  # keep features sparse (CSR) as the original code does, where
+    # they are sparse (density below gcnlab.nn.sparse.SPARSE_FEATURES_MAX_DENSITY)
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
     reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
     # undone on every per-node output; gcnlab.data.reorder)
@@ -169,8 +170,7 @@ class NodeTask(GraphTask):
         self.graph = graph  # the graph in the order training uses
         # normalized Â^T, shared by both layers and all runs: [N, N]
         self.adj = normalized_adjacency(graph.edge_index, num_nodes=graph.num_nodes).to(device)
-        x = SparseMatrix.from_tensor(graph.x) if config.sparse_features else graph.x
-        self.x = x.to(device)  # [N, F]
+        self.x = as_features(graph.x, config.sparse_features).to(device)  # [N, F]
         self.y = graph.y.to(device)  # [N]
         self.index = {k: graph[f"{k}_mask"].nonzero().view(-1).to(device)
                       for k in ("train", "val", "test")}
