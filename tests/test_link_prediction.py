@@ -157,3 +157,18 @@ def test_paper_numbers_over_ten_seeds(planetoid_root: Path, dataset: str, model:
     result = train_link(LinkConfig(dataset=dataset, model=model, root=str(planetoid_root)))
     assert result.runs == 10 and result.reconstruction == "dense"
     assert result.auc_mean >= auc and result.ap_mean >= ap
+
+
+def test_dense_loss_bounds(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from gcnlab.errors import UsageError
+    from gcnlab.tasks.link import DENSE_FORCED_MAX_NODES, DENSE_MAX_NODES, resolve_loss
+
+    assert resolve_loss("auto", DENSE_MAX_NODES) == "dense"
+    with caplog.at_level(logging.INFO, logger="gcnlab.tasks.link"):
+        assert resolve_loss("auto", DENSE_MAX_NODES + 1) == "sampled"
+    assert "sampled negatives instead of the all-pairs loss" in caplog.text
+    assert resolve_loss("dense", DENSE_FORCED_MAX_NODES) == "dense"
+    with pytest.raises(UsageError, match="above 100000 nodes use loss 'sampled'"):
+        resolve_loss("dense", DENSE_FORCED_MAX_NODES + 1)

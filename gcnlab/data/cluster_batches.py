@@ -62,7 +62,8 @@ class ClusterBatches:
     def batch(self, clusters: Tensor) -> ClusterBatch:
         """The subgraph induced by the nodes of ``clusters``."""
         # Step 1: the batch's nodes, cluster by cluster
-        nodes = torch.cat([self.order[self.starts[c]:self.starts[c + 1]] for c in clusters.tolist()])
+        starts = self.starts
+        nodes = torch.cat([self.order[starts[c]:starts[c + 1]] for c in clusters.tolist()])
         # Step 2: every edge into them: the CSR rows of the batch's nodes, concatenated
         begin, counts = self.crow[nodes], self.crow[nodes + 1] - self.crow[nodes]
         offsets = torch.repeat_interleave(begin - (counts.cumsum(0) - counts), counts)
