@@ -31,8 +31,7 @@ def test_one_cluster_is_full_batch_training(cora) -> None:  # noqa: ANN001
 
 def test_prepare_picks_the_cluster_task_and_checks_the_batches(planetoid_root) -> None:  # noqa: ANN001
     pytest.importorskip("pymetis")
-    config = NodeConfig(root=str(planetoid_root), batch="clusters", parts=8,
-                        clusters_per_batch=3)
+    config = NodeConfig(root=str(planetoid_root), batch="clusters", parts=8, clusters_per_batch=3)
     task = NodeTask.prepare(config, torch.device("cpu"))
     assert isinstance(task, ClusterNodeTask) and task.name == "node"
     assert task.batches.num_batches == 3  # ceil(8 / 3)
@@ -45,6 +44,9 @@ def test_accuracy_within_one_point_of_full_batch_on_cora(planetoid_root) -> None
     pytest.importorskip("pymetis")
     root = str(planetoid_root)
     full = train_node(NodeConfig(root=root, runs=5, device="cpu"))
-    clusters = train_node(NodeConfig(root=root, runs=5, device="cpu", batch="clusters",
-                                     parts=10, clusters_per_batch=5))
+    clusters = train_node(
+        NodeConfig(
+            root=root, runs=5, device="cpu", batch="clusters", parts=10, clusters_per_batch=5
+        )
+    )
     assert clusters.test_acc_mean >= full.test_acc_mean - 0.01

@@ -16,9 +16,28 @@ import torch
 pytest.importorskip("pymetis")
 
 EPOCHS = 3
-OPTIONS = ["--batch", "clusters", "--parts", "4", "--clusters-per-batch", "1",
-           "--epochs", str(EPOCHS), "--runs", "1", "--dropout", "0", "--patience", "0",
-           "--select", "last", "--device", "cpu", "--hidden", "8"]
+OPTIONS = [
+    "--batch",
+    "clusters",
+    "--parts",
+    "4",
+    "--clusters-per-batch",
+    "1",
+    "--epochs",
+    str(EPOCHS),
+    "--runs",
+    "1",
+    "--dropout",
+    "0",
+    "--patience",
+    "0",
+    "--select",
+    "last",
+    "--device",
+    "cpu",
+    "--hidden",
+    "8",
+]
 
 
 def _free_port() -> int:
@@ -31,9 +50,19 @@ def _reference_state() -> dict[str, torch.Tensor]:
     """One process, the same global batches: per step the mean loss of groups 2s and 2s+1."""
     from gcnlab.tasks.node import NodeConfig, NodeTask
 
-    config = NodeConfig(dataset="karate", batch="clusters", parts=4, clusters_per_batch=1,
-                        epochs=EPOCHS, runs=1, dropout=0.0, patience=0, select="last",
-                        device="cpu", hidden=8)
+    config = NodeConfig(
+        dataset="karate",
+        batch="clusters",
+        parts=4,
+        clusters_per_batch=1,
+        epochs=EPOCHS,
+        runs=1,
+        dropout=0.0,
+        patience=0,
+        select="last",
+        device="cpu",
+        hidden=8,
+    )
     task = NodeTask.prepare(config, torch.device("cpu"))
     task.seed_run(0)
     model = task.build_model()
@@ -52,15 +81,44 @@ def test_two_node_launch_matches_one_process(tmp_path: Path) -> None:
     port = _free_port()
     save = tmp_path / "ddp.pt"
     env = dict(os.environ, OMP_NUM_THREADS="1", GCNLAB_DIST_TIMEOUT="60")
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]),
-                                         env.get("PYTHONPATH", "")])
-    launch = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2",
-              "--nproc-per-node", "1", "--rdzv-backend", "c10d",
-              "--rdzv-endpoint", f"127.0.0.1:{port}", "--rdzv-id", "gcnlab-test",
-              "--local-addr", "127.0.0.1", "-m", "gcnlab", "train", "karate", *OPTIONS,
-              "--save", str(save)]
-    nodes = [subprocess.Popen(launch, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")]
+    )
+    launch = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nnodes",
+        "2",
+        "--nproc-per-node",
+        "1",
+        "--rdzv-backend",
+        "c10d",
+        "--rdzv-endpoint",
+        f"127.0.0.1:{port}",
+        "--rdzv-id",
+        "gcnlab-test",
+        "--local-addr",
+        "127.0.0.1",
+        "-m",
+        "gcnlab",
+        "train",
+        "karate",
+        *OPTIONS,
+        "--save",
+        str(save),
+    ]
+    nodes = [
+        subprocess.Popen(
+            launch,
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = []
     for node in nodes:
         try:

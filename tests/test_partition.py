@@ -35,13 +35,13 @@ def test_batches_are_the_induced_subgraphs_of_their_clusters() -> None:
 def test_metis_finds_the_blocks_of_a_block_model() -> None:
     pytest.importorskip("pymetis")
     torch.manual_seed(0)
-    edge_index = stochastic_blockmodel_graph([50, 50, 50], [[0.3, 0.002, 0.002],
-                                                            [0.002, 0.3, 0.002],
-                                                            [0.002, 0.002, 0.3]])
+    edge_index = stochastic_blockmodel_graph(
+        [50, 50, 50], [[0.3, 0.002, 0.002], [0.002, 0.3, 0.002], [0.002, 0.002, 0.3]]
+    )
     part = metis_parts(edge_index, 150, 3)
     assert torch.equal(part, metis_parts(edge_index, 150, 3))  # deterministic
     for block in range(3):
-        counts = torch.bincount(part[50 * block:50 * (block + 1)], minlength=3)
+        counts = torch.bincount(part[50 * block : 50 * (block + 1)], minlength=3)
         assert int(counts.max()) >= 45  # each block lands (almost) whole in one part
     order, starts = part_order(part)
     assert torch.equal(part[order], part.sort().values) and int(starts[-1]) == 150

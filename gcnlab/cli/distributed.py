@@ -21,8 +21,10 @@ def distributed_run(config: Any) -> Iterator[bool]:
         yield True
         return
     if config.batch != "clusters":
-        raise UsageError("several processes (torchrun) train on mini-batches: add "
-                         "--batch clusters (with --parts and --clusters-per-batch)")
+        raise UsageError(
+            "several processes (torchrun) train on mini-batches: add "
+            "--batch clusters (with --parts and --clusters-per-batch)"
+        )
     device = resolve_device(config.device)
     if device.type == "cuda" and device.index is None:
         import torch

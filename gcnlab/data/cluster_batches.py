@@ -35,8 +35,9 @@ class ClusterBatches:
         clusters_per_batch (int): clusters grouped into one batch.
     """
 
-    def __init__(self, edge_index: Tensor, num_nodes: int, part: Tensor,
-                 clusters_per_batch: int) -> None:
+    def __init__(
+        self, edge_index: Tensor, num_nodes: int, part: Tensor, clusters_per_batch: int
+    ) -> None:
         self.num_nodes = num_nodes
         self.order, self.starts = part_order(part.cpu())
         self.num_parts = self.starts.numel() - 1
@@ -63,7 +64,7 @@ class ClusterBatches:
         """The subgraph induced by the nodes of ``clusters``."""
         # Step 1: the batch's nodes, cluster by cluster
         starts = self.starts
-        nodes = torch.cat([self.order[starts[c]:starts[c + 1]] for c in clusters.tolist()])
+        nodes = torch.cat([self.order[starts[c] : starts[c + 1]] for c in clusters.tolist()])
         # Step 2: every edge into them: the CSR rows of the batch's nodes, concatenated
         begin, counts = self.crow[nodes], self.crow[nodes + 1] - self.crow[nodes]
         offsets = torch.repeat_interleave(begin - (counts.cumsum(0) - counts), counts)

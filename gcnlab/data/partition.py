@@ -25,8 +25,10 @@ def symmetric_csr(edge_index: Tensor, num_nodes: int) -> sp.csr_matrix:
     keep = row != col
     row, col = row[keep], col[keep]
     ones = np.ones(2 * row.size, dtype=np.int8)
-    adj = sp.coo_matrix((ones, (np.concatenate([row, col]), np.concatenate([col, row]))),
-                        shape=(num_nodes, num_nodes)).tocsr()
+    adj = sp.coo_matrix(
+        (ones, (np.concatenate([row, col]), np.concatenate([col, row]))),
+        shape=(num_nodes, num_nodes),
+    ).tocsr()
     adj.sum_duplicates()
     adj.data[:] = 1
     return adj
@@ -53,14 +55,16 @@ def metis_parts(edge_index: Tensor, num_nodes: int, parts: int, *, seed: int = 0
         seed (int, optional): METIS's random seed. (default: :obj:`0`)
     """
     if not 1 <= parts <= max(num_nodes, 1):
-        raise UsageError(f"parts must be between 1 and the number of nodes ({num_nodes}), "
-                         f"got {parts}")
+        raise UsageError(
+            f"parts must be between 1 and the number of nodes ({num_nodes}), got {parts}"
+        )
     if parts == 1:
         return torch.zeros(num_nodes, dtype=torch.long)
     pymetis = _pymetis()
     adj = symmetric_csr(edge_index, num_nodes)
-    graph = pymetis.CSRAdjacency(adj_starts=adj.indptr.astype(np.int64),
-                                 adjacent=adj.indices.astype(np.int64))
+    graph = pymetis.CSRAdjacency(
+        adj_starts=adj.indptr.astype(np.int64), adjacent=adj.indices.astype(np.int64)
+    )
     result = pymetis.part_graph(parts, graph, options=pymetis.Options(seed=seed))
     return torch.from_numpy(np.asarray(result.vertex_part, dtype=np.int64))
 

@@ -47,22 +47,29 @@ class ClusterNodeTask(NodeTask):
         self.rank, self.world = rank_and_size()
         graph = self.graph
         part = metis_parts(graph.edge_index, graph.num_nodes, config.parts, seed=0)
-        self.batches = ClusterBatches(graph.edge_index, graph.num_nodes, part,
-                                      config.clusters_per_batch)
+        self.batches = ClusterBatches(
+            graph.edge_index, graph.num_nodes, part, config.clusters_per_batch
+        )
         if self.batches.num_batches < self.world:
             raise UsageError(
                 f"{config.parts} parts in batches of {config.clusters_per_batch} give "
                 f"{self.batches.num_batches} batches per epoch, fewer than the {self.world} "
-                "processes: raise --parts or lower --clusters-per-batch")
+                "processes: raise --parts or lower --clusters-per-batch"
+            )
         # the per-batch inputs are sliced on the CPU, then moved: the graph need not fit the device
         self.x_cpu = as_features(graph.x, config.sparse_features)  # [N, F], as self.x
         self.y_cpu = graph.y
         self.train_mask_cpu = graph.train_mask
         self.generator = torch.Generator()
         self.ddp: torch.nn.Module | None = None
-        log.info("cluster-gcn: %d parts, %d per batch, %d batches per epoch, process %d of %d",
-                 config.parts, config.clusters_per_batch, self.batches.num_batches, self.rank,
-                 self.world)
+        log.info(
+            "cluster-gcn: %d parts, %d per batch, %d batches per epoch, process %d of %d",
+            config.parts,
+            config.clusters_per_batch,
+            self.batches.num_batches,
+            self.rank,
+            self.world,
+        )
 
     def seed_run(self, seed: int) -> None:
         seed_everything(seed)

@@ -26,8 +26,9 @@ def env_world_size() -> int:
     try:
         return int(os.environ.get("WORLD_SIZE", "1"))
     except ValueError as exc:
-        raise UsageError(f"WORLD_SIZE must be a whole number, got {os.environ['WORLD_SIZE']!r}") \
-            from exc
+        raise UsageError(
+            f"WORLD_SIZE must be a whole number, got {os.environ['WORLD_SIZE']!r}"
+        ) from exc
 
 
 def local_rank() -> int:
@@ -51,8 +52,7 @@ def timeout_seconds() -> float:
     try:
         seconds = float(value)
     except ValueError as exc:
-        raise UsageError(f"GCNLAB_DIST_TIMEOUT must be a number of seconds, got {value!r}") \
-            from exc
+        raise UsageError(f"GCNLAB_DIST_TIMEOUT must be a number of seconds, got {value!r}") from exc
     if not 0 < seconds <= 86_400:
         raise UsageError(f"GCNLAB_DIST_TIMEOUT must be between 0 and 86400 s, got {value}")
     return seconds
