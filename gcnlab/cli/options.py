@@ -75,6 +75,22 @@ class Features(str, Enum):
     none = "none"
 
 
+class Batch(str, Enum):
+    """:data:`gcnlab.tasks.node.BATCHES`: full-graph steps or Cluster-GCN mini-batches."""
+
+    full = "full"
+    clusters = "clusters"
+
+
+class Reorder(str, Enum):
+    """:data:`gcnlab.data.reorder.ORDER_NAMES`: a node order for locality."""
+
+    none = "none"
+    rcm = "rcm"
+    metis = "metis"
+    degree = "degree"
+
+
 class Protocol(str, Enum):
     """:data:`gcnlab.tasks.reproduce.CHOICES`."""
 

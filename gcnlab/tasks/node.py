@@ -18,10 +18,11 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data.datasets import check_name
+from gcnlab.data.reorder import ORDER_NAMES, NodeOrder, node_order
 from gcnlab.data.validate import validate_graph
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import as_features
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.loop import EpochStats as BaseEpochStats
@@ -47,6 +48,8 @@ SELECTIONS: dict[str, Selection] = {
     "last": Selection(None, "last epoch"),
 }
 SELECTS: tuple[str, ...] = tuple(SELECTIONS)
+# full-batch training, or Cluster-GCN mini-batches (NodeTask.prepare picks the task class)
+BATCHES: tuple[str, ...] = ("full", "clusters")
 
 
 @dataclass(kw_only=True)
@@ -61,8 +64,15 @@ class NodeConfig(RunConfig):
     # exceeds the mean of the previous `patience` (the original code's rule); 0 disables it
     root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
     bias: bool = False  # the paper's model has no bias
-    sparse_features: bool = True  # keep features sparse (CSR) as the original code does
+    sparse_features: bool = True  # keep features sparse (CSR) as the original code does, where
+    # they are sparse (density below gcnlab.nn.sparse.SPARSE_FEATURES_MAX_DENSITY)
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
+    reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
+    # undone on every per-node output; gcnlab.data.reorder)
+    batch: str = "full"  # full: one step on the whole graph per epoch; clusters: Cluster-GCN
+    # mini-batches (gcnlab.tasks.cluster_gcn), one step per batch, across torchrun's processes
+    parts: int = 16  # clusters: METIS parts of the graph
+    clusters_per_batch: int = 4  # clusters: parts per mini-batch
 
     def checks(self) -> list:
         check_name(self.dataset)
@@ -70,6 +80,12 @@ class NodeConfig(RunConfig):
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
+            (self.reorder in ORDER_NAMES,
+             f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}"),
+            (self.batch in BATCHES,
+             f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}"),
+            in_range("parts", self.parts, 1, bounds.MAX_PARTS),
+            in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
         ]
 
 
@@ -147,15 +163,27 @@ class NodeTask(GraphTask):
     test_metrics = ("test_acc",)
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device, data)
+        super().__init__(config, device, data)  # self.data: the user's order (fingerprint)
         validate_graph(data)  # once per graph, before anything is built from it
+        # an optional relabelling for locality; every per-node output is put back (restore)
+        self.order: NodeOrder | None = node_order(data.edge_index, data.num_nodes, config.reorder)
+        graph = data if self.order is None else self.order.apply(data)
+        self.graph = graph  # the graph in the order training uses
         # normalized Â^T, shared by both layers and all runs: [N, N]
-        self.adj = normalized_adjacency(data.edge_index, num_nodes=data.num_nodes).to(device)
-        x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
-        self.x = x.to(device)  # [N, F]
-        self.y = data.y.to(device)  # [N]
-        self.index = {k: data[f"{k}_mask"].nonzero().view(-1).to(device)
+        self.adj = normalized_adjacency(graph.edge_index, num_nodes=graph.num_nodes).to(device)
+        self.x = as_features(graph.x, config.sparse_features).to(device)  # [N, F]
+        self.y = graph.y.to(device)  # [N]
+        self.index = {k: graph[f"{k}_mask"].nonzero().view(-1).to(device)
                       for k in ("train", "val", "test")}
+
+    @classmethod
+    def prepare(cls, config: NodeConfig, device: torch.device,
+                root: str | None = None) -> NodeTask:
+        if cls is NodeTask and config.batch == "clusters":
+            from gcnlab.tasks.cluster_gcn import ClusterNodeTask
+
+            return ClusterNodeTask.prepare(config, device, root)
+        return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
     def model_name(self) -> str:
@@ -209,7 +237,8 @@ class NodeTask(GraphTask):
     def embed(self, model: GCN) -> Tensor:
         """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every node."""
         model.eval()
-        return model.embed(self.x, self.adj)
+        h = model.embed(self.x, self.adj)  # [N, hidden] in training order
+        return h if self.order is None else self.order.restore(h)
 
 
 def train_node(
