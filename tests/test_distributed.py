@@ -141,11 +141,9 @@ def test_two_node_launch_matches_one_process(tmp_path: Path) -> None:
 
 
 def test_several_processes_need_cluster_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
-
-    from gcnlab.cli import app
+    from cli_runner import invoke
 
     monkeypatch.setenv("WORLD_SIZE", "2")
-    result = CliRunner().invoke(app, ["train", "karate", "--runs", "1", "--device", "cpu"])
+    result = invoke(["train", "karate", "--runs", "1", "--device", "cpu"])
     assert result.exit_code == 2
     assert "add --batch clusters" in result.output
