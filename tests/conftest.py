@@ -46,3 +46,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def cora_files(planetoid_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Cora (public split) exported to each graph format gcnlab reads, as load_graph keywords:
+    ``{"npz": {...}, "csv": {...}, "graphml": {...}}`` (see gcnlab.data.export)."""
+    from gcnlab import load_dataset
+    from gcnlab.data.export import write_edge_list, write_graphml, write_npz
+
+    cora = load_dataset("cora", planetoid_root, download=False)
+    folder = tmp_path_factory.mktemp("cora_files")
+    write_npz(cora, folder / "cora.npz")
+    write_edge_list(cora, folder / "edges.csv", folder / "features.csv", folder / "labels.csv")
+    write_graphml(cora, folder / "cora.graphml")
+    return {
+        "npz": {"source": folder / "cora.npz"},
+        "csv": {"source": folder / "edges.csv", "features": folder / "features.csv",
+                "labels": folder / "labels.csv"},
+        "graphml": {"source": folder / "cora.graphml"},
+    }
