@@ -60,7 +60,7 @@ _EXPORTS: dict[str, str] = {
     "Checkpoint": "gcnlab.io.checkpoint",
     "save_checkpoint": "gcnlab.io.checkpoint",
     "load_checkpoint": "gcnlab.io.checkpoint",
-    "evaluate_checkpoint": "gcnlab.io.checkpoint",
+    "evaluate_checkpoint": "gcnlab.tasks.evaluate",
     "dataset_fingerprint": "gcnlab.io.checkpoint",
     "PAPER_NUMBERS": "gcnlab.tasks.paper",
     "paper_number": "gcnlab.tasks.paper",
@@ -93,7 +93,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
-        evaluate_checkpoint,
         load_checkpoint,
         save_checkpoint,
     )
@@ -113,6 +112,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.nn.models import GCN
     from gcnlab.nn.norm import gcn_norm, normalized_adjacency
     from gcnlab.nn.sparse import SparseMatrix, spmm
+    from gcnlab.tasks.evaluate import evaluate_checkpoint
     from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node

@@ -15,15 +15,15 @@ from gcnlab.io.checkpoint import (
     FORMAT,
     Checkpoint,
     dataset_fingerprint,
-    evaluate_checkpoint,
     load_checkpoint,
     load_states,
     save_checkpoint,
     save_result,
 )
 from gcnlab.nn.models import GCN
+from gcnlab.tasks.evaluate import evaluate_checkpoint
 from gcnlab.tasks.link import LinkConfig, train_link
-from gcnlab.tasks.node import NodeConfig, _prepare, train_node
+from gcnlab.tasks.node import NodeConfig, NodeTask, train_node
 
 # lr 0.2: early stopping ends both runs after the epoch validation chooses, so the saved
 # weights are not simply the last ones
@@ -65,9 +65,9 @@ def test_fingerprint_is_of_the_tensors_only() -> None:
 
 def test_result_keeps_the_weights_of_the_selected_epoch(node_run) -> None:
     data = load_dataset("karate")
-    g = _prepare(data, NODE, torch.device("cpu"))
+    g = NodeTask(NODE, torch.device("cpu"), data)
     for run, state in enumerate(node_run.states):
-        model = GCN(34, 2)
+        model = GCN(34, hidden_channels=16, out_channels=2)
         model.load_state_dict(state)
         model.eval()
         pred = model(g.x, g.adj).argmax(1)
@@ -80,10 +80,10 @@ def test_node_round_trip_gives_identical_predictions(node_run, node_ckpt: Path) 
     ckpt = load_checkpoint(node_ckpt, task="node", model="gcn", dataset="karate")
     assert (ckpt.task, ckpt.model, ckpt.dataset) == ("node", "gcn", "karate")
     assert ckpt.config == dataclasses.asdict(NODE)
-    g = _prepare(load_dataset("karate"), NODE, torch.device("cpu"))
+    g = NodeTask(NODE, torch.device("cpu"), load_dataset("karate"))
     for run in range(2):
-        saved = load_states(ckpt, GCN(34, 2), run)
-        live = GCN(34, 2)
+        saved = load_states(ckpt, GCN(34, hidden_channels=16, out_channels=2), run)
+        live = GCN(34, hidden_channels=16, out_channels=2)
         live.load_state_dict(node_run.states[run])
         live.eval()
         assert torch.equal(saved(g.x, g.adj), live(g.x, g.adj))

@@ -4,23 +4,23 @@ A checkpoint is one ``torch.save`` file holding only tensors and plain values, s
 with ``torch.load(..., weights_only=True)`` and nothing else (a checkpoint cannot run code):
 
 - a format tag and version, and the gcnlab version that wrote it;
-- the task (``node``, ``link`` or ``image``), the model name and the run's config as a dict;
+- the task's registered name (``node``, ``link``, ``image``, ...), the model name and the
+  run's config as a dict;
 - the dataset's name and fingerprint (:func:`dataset_fingerprint`, a SHA-256 of its tensors);
 - one ``state_dict`` per run, at the epoch validation chose for that run;
 - the metrics the run reported (its JSON result without the per-epoch history).
 
-:func:`evaluate_checkpoint` rebuilds each run's model on the same data and recomputes the test
-metrics; on the same machine they equal the reported ones exactly. Refused, with one line each:
-a file that is not a gcnlab checkpoint, content other than tensors and plain values, a task,
-model or dataset other than the one asked for, and data whose fingerprint differs from the
-checkpoint's. Writes are atomic (:func:`gcnlab.utils.files.atomic_write_bytes`).
+:func:`gcnlab.tasks.evaluate.evaluate_checkpoint` rebuilds each run's model on the same data and
+recomputes the test metrics; on the same machine they equal the reported ones exactly. Refused,
+with one line each: a file that is not a gcnlab checkpoint, content other than tensors and plain
+values, a task, model or dataset other than the one asked for, and data whose fingerprint
+differs from the checkpoint's. Writes are atomic (:func:`gcnlab.utils.files.atomic_write_bytes`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import io
 import json
 import logging
@@ -38,19 +38,11 @@ from torch import Tensor
 from gcnlab.errors import DataError, UsageError
 from gcnlab.io.results import to_jsonable
 from gcnlab.utils.files import atomic_write_bytes
-from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
 FORMAT = "gcnlab-checkpoint"
 FORMAT_VERSION = 1
-TASKS: tuple[str, ...] = ("node", "link", "image")
-# task -> module with `evaluate_saved(checkpoint, *, root, device) -> dict[str, list[float]]`
-EVALUATORS = {
-    "node": "gcnlab.tasks.node",
-    "link": "gcnlab.tasks.link",
-    "image": "gcnlab.tasks.image",
-}
 # words of torch's weights_only refusals that mean "an object to import", not a broken file
 UNSAFE_WORDS = ("global", "class", "reduce", "build")
 # result fields that are not metrics: per-epoch history, weights, live objects
@@ -132,8 +124,8 @@ def save_checkpoint(
     """
     from gcnlab import __version__
 
-    if task not in TASKS:
-        raise UsageError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    if not isinstance(task, str) or not task:
+        raise UsageError(f"task must be a task's name, got {task!r}")
     if not states:
         raise UsageError("no finished run to save")
     payload = {
@@ -289,7 +281,16 @@ def check_fingerprint(
 ) -> None:
     """Refuse ``data`` (described by ``where``, e.g. the data root) unless its fingerprint is the
     checkpoint's; ``hint`` ends the message."""
-    found = dataset_fingerprint(data)
+    check_fingerprint_value(checkpoint, dataset_fingerprint(data), where, hint)
+
+
+def check_fingerprint_value(
+    checkpoint: Checkpoint,
+    found: str,
+    where: str,
+    hint: str = "point --root at the data it was trained on",
+) -> None:
+    """:func:`check_fingerprint` with the data's fingerprint already computed."""
     if found != checkpoint.fingerprint:
         raise DataError(
             f"{checkpoint.path.name} was trained on {checkpoint.dataset} with fingerprint "
@@ -312,69 +313,6 @@ def load_states(checkpoint: Checkpoint, model: torch.nn.Module, run: int) -> tor
         )
     model.load_state_dict(state)
     return model.eval()
-
-
-@dataclass
-class Evaluation:
-    """Test metrics recomputed from a checkpoint; fractions in [0, 1]."""
-
-    path: str
-    task: str
-    model: str
-    dataset: str
-    runs: int
-    metrics: dict[str, list[float]]  # per run, e.g. {"test_acc": [...]} or {"auc", "ap"}
-    mean: dict[str, float]
-    std: dict[str, float]  # sample standard deviation over runs
-    reported: dict[str, float]  # the run's reported means, same keys
-    matches: bool  # every per-run value equals the reported one exactly
-    device: str
-
-
-def evaluate_checkpoint(
-    path: str | os.PathLike[str],
-    *,
-    root: str | os.PathLike[str] | None = None,
-    device: str = "auto",
-) -> Evaluation:
-    """Rebuild every saved run and recompute its test metrics.
-
-    Args:
-        path: the checkpoint.
-        root: the data root (default: the one the run used, then ``$GCNLAB_DATA`` or
-            ``./datasets``).
-        device: ``auto``, ``cpu`` or ``cuda``. (default: ``"auto"``)
-    """
-    from gcnlab.utils.runtime import resolve_device
-
-    resolved = resolve_device(device)
-    ckpt = load_checkpoint(path)
-    if ckpt.task not in EVALUATORS:
-        raise DataError(
-            f"{ckpt.path.name} is for task {ckpt.task!r}, which this gcnlab cannot evaluate"
-        )
-    module = importlib.import_module(EVALUATORS[ckpt.task])
-    metrics = module.evaluate_saved(ckpt, root=None if root is None else str(root), device=resolved)
-    mean, std, reported = {}, {}, {}
-    matches = True
-    for name, values in metrics.items():
-        mean[name], std[name] = mean_std(values)
-        reported[name] = ckpt.metrics.get(f"{name}_mean", float("nan"))
-        matches = matches and values == ckpt.metrics.get(name)
-    log.info("%s: recomputed %s", ckpt.path, mean)
-    return Evaluation(
-        path=str(ckpt.path),
-        task=ckpt.task,
-        model=ckpt.model,
-        dataset=ckpt.dataset,
-        runs=len(ckpt.states),
-        metrics=metrics,
-        mean=mean,
-        std=std,
-        reported=reported,
-        matches=matches,
-        device=str(resolved),
-    )
 
 
 def config_from(cls: type, checkpoint: Checkpoint, **overrides: Any) -> Any:
