@@ -129,7 +129,7 @@ def test_file_public_auto() -> None:
         assert {k: v.tolist() for k, v in split.items()} == masks
     with pytest.raises(UsageError, match="the public split is Planetoid's"):
         make_split(with_masks, SplitSpec("public"))
-    with_masks.name = "cora"
+    with_masks.public_split = True  # as load_dataset marks cora, citeseer and pubmed
     assert make_split(with_masks, SplitSpec("public"))["val_mask"].tolist() == masks["val_mask"]
     with pytest.raises(UsageError, match="no split of its own; use --split random"):
         make_split(graph([0, 1, 0]), SplitSpec("file"))

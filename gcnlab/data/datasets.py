@@ -126,6 +126,7 @@ def load_dataset(
             planetoid.download(folder, key)
         data = planetoid.read_planetoid(folder, key)
         data.x = row_normalize(data.x)
+        data.public_split = True  # its masks are Planetoid's public split (gcnlab.data.splits)
     data.name = key
     data.num_classes = int(data.y.max()) + 1
     log.info("loaded %s: %d nodes, %d edges", key, data.num_nodes, data.edge_index.size(1))

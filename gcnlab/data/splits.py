@@ -7,7 +7,8 @@
 ``file``           the graph's own masks (the file's split column or mask arrays); an error if
                    it has none
 ``public``         the Planetoid public split of cora, citeseer and pubmed (20 labeled nodes
-                   per class, 500 validation, 1000 test, fixed by the Planetoid files)
+                   per class, 500 validation, 1000 test, fixed by the Planetoid files): the
+                   graphs :func:`~gcnlab.load_dataset` reads by name (``data.public_split``)
 ``random``         per class: 20 random labeled nodes of each class train, then 500 random
                    others validate and 1000 test: the GCN paper's random-split row
                    (``random:K,V,T`` changes the three numbers)
@@ -35,7 +36,6 @@ from gcnlab.errors import DataError, UsageError
 
 KINDS = ("auto", "file", "public", "random", "ratio")
 MASKS = ("train_mask", "val_mask", "test_mask")
-PLANETOID = ("cora", "citeseer", "pubmed")
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def make_split(data: Data, spec: SplitSpec, seed: int = 0) -> dict[str, Tensor]:
     if kind == "auto":
         kind = "file" if has_masks else "random"
     if kind == "public":
-        if str(getattr(data, "name", "")).lower() not in PLANETOID or not has_masks:
+        if not getattr(data, "public_split", False) or not has_masks:
             raise UsageError(
                 f"{_name(data)}: the public split is Planetoid's (cora, citeseer, "
                 "pubmed); use --split file, random or fractions such as 0.6,0.2,0.2"

@@ -22,7 +22,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data import planetoid
-from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
 from gcnlab.io.checkpoint import Checkpoint, dataset_fingerprint
 from gcnlab.nn.autoencoders import (
@@ -37,6 +37,7 @@ from gcnlab.nn.autoencoders import (
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
+from gcnlab.tasks.graph_input import GraphInput
 from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, Task, fit, in_range
 from gcnlab.tasks.metrics import average_precision, roc_auc
 from gcnlab.tasks.registry import register_task
@@ -54,10 +55,11 @@ DENSE_MAX_NODES = 10_000
 
 
 @dataclass(kw_only=True)
-class LinkConfig(RunConfig):
-    """Hyper-parameters of a link-prediction run; defaults are the paper's."""
+class LinkConfig(GraphInput, RunConfig):
+    """Hyper-parameters of a link-prediction run; defaults are the paper's. The graph's fields
+    (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.GraphInput`'s.
+    """
 
-    dataset: str = "cora"  # cora | citeseer | pubmed | karate
     model: str = "gae"  # gae | vgae
     hidden: int = 32  # hidden units of the first GCN layer
     latent: int = 16  # size of each node's embedding
@@ -67,11 +69,11 @@ class LinkConfig(RunConfig):
     # CiteSeer); normalized: rows summing to 1 (PyG's example); none: one-hot ids (featureless)
     split_seed: int | None = None  # None: each run splits the edges with its own seed; a
     # number: every run uses the one split this seed draws (the paper's "fixed splits")
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
 
     def checks(self) -> list:
-        check_name(self.dataset)
-        return super().checks() + [
+        return super().checks() + self.graph_checks() + [
+            (not self.directed, "link prediction treats the graph as undirected (the "
+             "auto-encoder's inner-product decoder is symmetric); drop --directed"),
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
             (self.features in FEATURES,
@@ -132,7 +134,7 @@ def link_features(data: Data, config: LinkConfig) -> Tensor:
     """The encoder's input features ``[N, F]`` as ``config.features`` asks."""
     if config.features == "none":
         return torch.eye(data.num_nodes)
-    if config.features == "raw" and data.name in planetoid.NAMES:
+    if config.features == "raw" and not config.is_file and data.name in planetoid.NAMES:
         # load_dataset row-normalizes (the GCN paper's input); the GAE paper feeds the raw values
         return planetoid.read_planetoid(resolve_root(config.root), data.name).x
     return data.x  # karate's one-hot ids are raw and normalized at once
@@ -214,7 +216,7 @@ class LinkTask(Task[LinkConfig, LinkEpochStats]):
                 root: str | None = None) -> LinkTask:
         if root is not None:
             config = dataclasses.replace(config, root=root)
-        return cls(config, device, load_dataset(config.dataset, config.root))
+        return cls(config, device, config.load_graph())
 
     @property
     def model_name(self) -> str:
@@ -222,13 +224,13 @@ class LinkTask(Task[LinkConfig, LinkEpochStats]):
 
     @property
     def dataset(self) -> str:
-        return self.data.name
+        return self.config.dataset_label(self.data)
 
     def fingerprint(self) -> str:
         return dataset_fingerprint(self.data)
 
     def data_source(self) -> str:
-        return f"the data root {resolve_root(self.config.root)}"
+        return self.config.data_source()
 
     def run_split(self, run: int) -> LinkSplit:
         """The split run ``run`` trains and is scored on."""

@@ -18,13 +18,15 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
+from gcnlab.errors import DataError, UsageError
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
+from gcnlab.tasks.graph_input import IN_MEMORY, GraphInput, on_graph
 from gcnlab.tasks.loop import EpochStats as BaseEpochStats
 from gcnlab.tasks.loop import (
     RunConfig,
@@ -52,23 +54,25 @@ SELECTS: tuple[str, ...] = tuple(SELECTIONS)
 
 
 @dataclass(kw_only=True)
-class NodeConfig(RunConfig):
-    """Hyper-parameters of a node-classification run; defaults are the paper's."""
+class NodeConfig(GraphInput, RunConfig):
+    """Hyper-parameters of a node-classification run; defaults are the paper's. The graph's
+    fields (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.
+    GraphInput`'s."""
 
-    dataset: str = "cora"  # cora | citeseer | pubmed | karate
+    split: str = "auto"  # auto | file | public | random[:K,V,T][@SEED] | fractions such as
+    # 0.6,0.2,0.2 (gcnlab.data.splits.SplitSpec); auto: the graph's own split, else random
     hidden: int = 16  # hidden units
     dropout: float = 0.5  # before each layer; on sparse features, the non-zeros only
     weight_decay: float = 5e-4  # L2 on the first layer's weights only, as in the paper
     patience: int = 10  # early stopping: after this many epochs, stop when the validation loss
     # exceeds the mean of the previous `patience` (the original code's rule); 0 disables it
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
     bias: bool = False  # the paper's model has no bias
     sparse_features: bool = True  # keep features sparse (CSR) as the original code does
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
 
     def checks(self) -> list:
-        check_name(self.dataset)
-        return super().checks() + classifier_checks(self) + [
+        SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
+        return super().checks() + self.graph_checks() + classifier_checks(self) + [
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
@@ -113,6 +117,8 @@ class NodeResult(RunResult):
     test_acc_mean: float
     test_acc_std: float  # sample standard deviation over runs (0 for one run)
     val_acc: list[float]  # per run, at the chosen epoch
+    split: dict = dataclasses.field(default_factory=dict)  # the SplitSpec, and the nodes of
+    # each part per run: {"spec": {...}, "sizes": [[train, val, test], ...]}
 
 
 def classifier_summary(picked: list[ClassifierStats]) -> dict[str, Any]:
@@ -144,22 +150,38 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device)
-        validate_graph(data)  # once per graph, before anything is built from it
+        if data.get("y") is None:
+            raise DataError(f"{config.dataset}: the graph has no labels; node classification "
+                            "needs them (--labels-file for an edge list, --label-attr for the "
+                            "node attribute of a networkx file)")
         self.data = data
+        self.spec = SplitSpec.parse(config.split)
+        masks = make_split(data, self.spec, config.seed)
+        # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask
+        validate_graph(data, masks=masks)
         # normalized Â^T, shared by both layers and all runs: [N, N]
         self.adj = normalized_adjacency(data.edge_index, num_nodes=data.num_nodes).to(device)
         x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
         self.x = x.to(device)  # [N, F]
         self.y = data.y.to(device)  # [N]
-        self.index = {k: data[f"{k}_mask"].nonzero().view(-1).to(device)
-                      for k in ("train", "val", "test")}
+        self.index = self._index(masks)
+        self.sizes: list[list[int]] = []  # train/val/test nodes of each run
+
+    def _index(self, masks: dict[str, Tensor]) -> dict[str, Tensor]:
+        return {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
+                for k in ("train", "val", "test")}
 
     @classmethod
     def prepare(cls, config: NodeConfig, device: torch.device,
                 root: str | None = None) -> NodeTask:
-        if root is not None:
-            config = dataclasses.replace(config, root=root)
-        return cls(config, device, load_dataset(config.dataset, config.root))
+        return cls(config, device, config.load_graph(root))
+
+    def start_run(self, run: int, seed: int) -> None:
+        # a random split is drawn per run from the run's seed, unless the spec fixes its seed
+        if self.spec.kind in ("random", "ratio") or (
+                self.spec.kind == "auto" and self.data.get("train_mask") is None):
+            self.index = self._index(make_split(self.data, self.spec, seed))
+        self.sizes.append([int(i.numel()) for i in self.index.values()])
 
     @property
     def model_name(self) -> str:
@@ -167,13 +189,16 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
 
     @property
     def dataset(self) -> str:
-        return self.config.dataset.lower()
+        return self.config.dataset_label(self.data)
 
     def fingerprint(self) -> str:
         return dataset_fingerprint(self.data)
 
     def data_source(self) -> str:
-        return f"the data root {resolve_root(self.config.root)}"
+        return self.config.data_source()
+
+    def extras(self, runs: Any) -> dict[str, Any]:
+        return {"split": {"spec": self.spec.to_dict(), "sizes": self.sizes[: len(runs.picked)]}}
 
     def build_model(self) -> GCN:
         c = self.config
@@ -224,18 +249,35 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
 
 
 def train_node(
-    config: NodeConfig | None = None, *, on_epoch: Callable[[ClassifierStats], None] | None = None
+    config: NodeConfig | None = None,
+    *,
+    on_epoch: Callable[[ClassifierStats], None] | None = None,
+    data: Any = None,
 ) -> NodeResult:
     """Run ``config.runs`` seeded trainings and return their result.
 
     Args:
         config: hyper-parameters (default: the paper's, on Cora).
         on_epoch: called after every epoch of every run with its :class:`EpochStats`.
+        data: a graph to train on instead of ``config.dataset``: a PyG ``Data`` or a networkx
+            graph, read by :func:`~gcnlab.data.graphs.load_graph` with the config's
+            ``directed``, ``label_attr`` and ``featureless``. The result's config then records
+            ``"<in-memory graph>"`` as the dataset. (default: :obj:`None`)
 
     A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with
     ``partial=True``; before that it propagates.
     """
-    return fit(NodeTask, config or NodeConfig(), on_epoch=on_epoch)
+    config = config or NodeConfig()
+    if data is None:
+        return fit(NodeTask, config, on_epoch=on_epoch)
+    from gcnlab.data.graphs import load_graph
+
+    config = dataclasses.replace(config, dataset=IN_MEMORY)
+    if config.features_file is not None or config.labels_file is not None:
+        raise UsageError("features_file and labels_file apply to edge-list files, not to data=")
+    graph = load_graph(data, directed=config.directed, label=config.label_attr,
+                       featureless=config.featureless)
+    return fit(on_graph(NodeTask, graph), config, on_epoch=on_epoch)
 
 
 @torch.no_grad()
