@@ -2,10 +2,12 @@
 
 from gcnlab.cli import (  # noqa: F401 (registers the commands)
     datasets,
+    embed,
     evaluate,
     filters,
     linkpred,
     reproduce,
+    rerun,
     train,
 )
 from gcnlab.cli.app import app, main

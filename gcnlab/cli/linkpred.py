@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import app, handle_errors
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -16,7 +17,7 @@ from gcnlab.cli.progress import epoch_progress
 @app.command("linkpred")
 @handle_errors
 def linkpred_command(
-    dataset: Annotated[str, typer.Argument(help="cora, citeseer, pubmed or karate.")] = "cora",
+    dataset: g.Dataset = "cora",
     model: Annotated[str, typer.Option(help="gae or vgae.")] = "gae",
     epochs: Annotated[int, typer.Option(help="Epochs per run.")] = 200,
     hidden: Annotated[int, typer.Option(help="Hidden units.")] = 32,
@@ -43,17 +44,32 @@ def linkpred_command(
     plots: Annotated[Path | None, typer.Option(
         help="Write figures (PNG) into this folder: training curves, and ROC and "
              "precision-recall curves on the test edges.")] = None,
+    features_file: g.FeaturesFile = None,
+    featureless: g.Featureless = "identity",
+    predictions: g.Predictions = None,
+    pairs: Annotated[Path | None, typer.Option(
+        help="With --predictions: also score these node pairs (a two-column file of node ids, "
+             "as an edge list).")] = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
+    from gcnlab.errors import UsageError
     from gcnlab.tasks.link import LinkConfig, train_link
 
+    g.set_threads(threads)
+    if pairs is not None and predictions is None:
+        raise UsageError("--pairs needs --predictions (the file its scores go to)")
+    if pairs is not None and not pairs.is_file():
+        raise UsageError(f"no such pairs file: {pairs}")
     config = LinkConfig(dataset=dataset, model=model.lower(), epochs=epochs, hidden=hidden,
+                        features_file=None if features_file is None else str(features_file),
+                        featureless=featureless.lower(),
                         latent=latent, lr=lr, loss=loss.lower(), features=features.lower(),
                         runs=runs, seed=seed, split_seed=split_seed, device=device,
                         root=None if root is None else str(root))
     config.validate()
-    check_outputs(json_path, save, plots)
+    check_outputs(json_path, save, plots, predictions)
 
     def describe(s) -> str:  # noqa: ANN001
         return (f"run {s.run + 1}/{runs}  epoch {s.epoch}  val AUC {100 * s.val_auc:.1f}  "
@@ -67,4 +83,4 @@ def linkpred_command(
            f"{100 * result.ap_mean:.1f} ± {100 * result.ap_std:.1f} % "
            f"over {runs_phrase(result.runs)} "
            f"({result.reconstruction} loss, {result.seconds:.1f} s, {result.device})",
-           json_path=json_path, save=save, plots=plots)
+           json_path=json_path, save=save, plots=plots, predictions=predictions, pairs=pairs)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import app, handle_errors
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -16,7 +17,11 @@ from gcnlab.cli.progress import epoch_progress
 @handle_errors
 def train_command(
     dataset: Annotated[
-        str, typer.Argument(help="cora, citeseer, pubmed, karate, or digits (GridConv CNN).")
+        str,
+        typer.Argument(
+            help="cora, citeseer, pubmed, karate, a graph file or spec (see docs/data.md), "
+            "or digits (GridConv CNN)."
+        ),
     ] = "cora",
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
     hidden: Annotated[int, typer.Option(help="Hidden units.")] = 16,
@@ -55,18 +60,32 @@ def train_command(
     plots: Annotated[
         Path | None,
         typer.Option(
-            help="Write figures (PNG) into this folder: training curves and a t-SNE "
-            "of the hidden layer (digits: the first layer's filters and maps)."
+            help="Write figures (PNG) into this folder: training curves (mean and spread over "
+            "runs) and a t-SNE of the hidden layer (digits: the first layer's filters and maps)."
         ),
     ] = None,
+    split: g.Split = "auto",
+    directed: g.Directed = False,
+    features_file: g.FeaturesFile = None,
+    labels_file: g.LabelsFile = None,
+    label_attr: g.LabelAttr = "label",
+    featureless: g.Featureless = "identity",
+    predictions: g.Predictions = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
     # the options both tasks take; digits refuses the ones it has no use for
     options = dict(epochs=epochs, hidden=hidden, lr=lr, dropout=dropout,
                    weight_decay=weight_decay, patience=patience, runs=runs, seed=seed,
                    device=device, bias=bias, select=select)
+    graph = g.graph_fields(directed=directed, features_file=features_file,
+                           labels_file=labels_file, label_attr=label_attr,
+                           featureless=featureless)
+    g.set_threads(threads)
     if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
         from gcnlab.cli.digits import run_digits
+
+        g.refuse_for_digits(split=split, predictions=predictions, **graph)
 
         return run_digits(json_path=json_path, plots=plots, save=save, root=root, layer=layer,
                           **options)
@@ -76,9 +95,10 @@ def train_command(
         raise UsageError("--layer applies only to digits")
     from gcnlab.tasks.node import NodeConfig, train_node
 
-    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), **options)
+    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), split=split,
+                        **graph, **options)
     config.validate()
-    check_outputs(json_path, save, plots)
+    check_outputs(json_path, save, plots, predictions)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
@@ -94,4 +114,5 @@ def train_command(
         json_path=json_path,
         save=save,
         plots=plots,
+        predictions=predictions,
     )
