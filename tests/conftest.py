@@ -15,6 +15,11 @@ SHARED = Path(os.environ.get("GCNLAB_TEST_DATA",
                              Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
 
 
+# One torch thread, as the CLI's --threads default: on a shared 2-core machine torch's default
+# (a thread per core) made each epoch several times slower (benchmarks/bench_threads.py).
+torch.set_num_threads(int(os.environ.get("GCNLAB_TEST_THREADS", "1")))
+
+
 def _has(name: str) -> bool:
     return (SHARED / name / "raw").is_dir()
 

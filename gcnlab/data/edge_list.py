@@ -36,7 +36,7 @@ import numpy as np
 
 from gcnlab.data.graph_parts import GraphParts, class_ids
 from gcnlab.data.limits import check_file_fits
-from gcnlab.errors import DataError
+from gcnlab.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def read_edge_list(
     """Read an edge list and its optional features and labels files (module docstring).
 
     Raises:
-        DataError: naming the file and line: a line without exactly two ids, a non-numeric or
+        InputError: naming the file and line: a line without exactly two ids, a non-numeric or
             non-finite feature, rows of different lengths, a node without features, a label
             for a node not in the graph, a node listed twice, a file larger than memory.
     """
@@ -141,11 +141,11 @@ def rows(path: Path, header: bool | None = None) -> Iterator[tuple[int, list[str
                     if any(fields) and not fields[0].startswith("#"):
                         yield reader.line_num, fields
             except csv.Error as exc:
-                raise DataError(f"{path}, line {reader.line_num}: {exc}") from exc
+                raise InputError(f"{path}, line {reader.line_num}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
 def _read_edges(
@@ -161,17 +161,17 @@ def _read_edges(
             ):
                 continue
         if len(fields) != 2:
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: expected 2 columns (source, target), got "
                 f"{len(fields)}; gcnlab's GCN is unweighted, so keep the two id "
                 "columns only"
             )
         if not fields[0] or not fields[1]:
-            raise DataError(f"{path}, line {number}: an empty node id")
+            raise InputError(f"{path}, line {number}: an empty node id")
         if closed is not None:
             for name in fields:
                 if name not in ids.index:
-                    raise DataError(
+                    raise InputError(
                         f"{path}, line {number}: node {name!r} has no row in "
                         f"the features file {closed}"
                     )
@@ -193,17 +193,17 @@ def _read_features(path: Path, ids: NodeIds, header: bool | None) -> np.ndarray:
         if width is None:
             width = len(fields)
             if width < 2:
-                raise DataError(
+                raise InputError(
                     f"{path}, line {number}: expected a node id and at least one feature"
                 )
         if len(fields) != width:
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: {len(fields)} columns; the first row "
                 f"has {width} (node id and {width - 1} features)"
             )
         name = fields[0]
         if name in lines:
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: node {name!r} is listed twice (first on "
                 f"line {lines[name]})"
             )
@@ -212,20 +212,20 @@ def _read_features(path: Path, ids: NodeIds, header: bool | None) -> np.ndarray:
             row = np.array(fields[1:], dtype=np.float32)
         except ValueError:
             column = next(i for i, v in enumerate(fields) if i and not _is_number(v))
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: feature {fields[column]!r} in column "
                 f"{column + 1} is not a number"
             ) from None
         if not np.all(np.isfinite(row)):
             column = int(np.flatnonzero(~np.isfinite(row))[0]) + 2
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: feature {fields[column - 1]!r} in column "
                 f"{column} is NaN or infinite"
             )
         ids.add(name)
         values.append(row)
     if not values:
-        raise DataError(f"{path}: no feature rows")
+        raise InputError(f"{path}: no feature rows")
     return np.stack(values)
 
 
@@ -247,15 +247,15 @@ def _read_labels(
             if _is_header(header, named):
                 continue
         if len(fields) not in (2, 3):
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: expected 2 or 3 columns (node, label"
                 f"[, split]), got {len(fields)}"
             )
         node = ids.index.get(fields[0])
         if node is None:
-            raise DataError(f"{path}, line {number}: node {fields[0]!r} is not in the graph")
+            raise InputError(f"{path}, line {number}: node {fields[0]!r} is not in the graph")
         if node in lines:
-            raise DataError(
+            raise InputError(
                 f"{path}, line {number}: node {fields[0]!r} is listed twice "
                 f"(first on line {lines[node]})"
             )
@@ -264,14 +264,14 @@ def _read_labels(
         if len(fields) == 3:
             key = fields[2].lower()
             if key not in SPLITS:
-                raise DataError(
+                raise InputError(
                     f"{path}, line {number}: split {fields[2]!r} is not one of "
                     "train, val, test or empty"
                 )
             split[node] = SPLITS[key]
             has_split = True
             if split[node] and not fields[1]:
-                raise DataError(
+                raise InputError(
                     f"{path}, line {number}: node {fields[0]!r} is in the "
                     f"{fields[2]} split but has no label"
                 )

@@ -28,7 +28,7 @@ import torch
 from torch_geometric.data import Data
 
 from gcnlab.data.limits import check_fits
-from gcnlab.errors import DataError, UsageError
+from gcnlab.errors import InputError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def assemble(parts: GraphParts, *, directed: bool = False, featureless: str = "i
         ``None`` for ids ``0..N-1``), ``class_names`` and ``directed``.
 
     Raises:
-        DataError: no nodes, no edges, features with NaN or inf, labels of one class only.
+        InputError: no nodes, no edges, features with NaN or inf, labels of one class only.
     """
     if featureless not in FEATURELESS:
         raise UsageError(
@@ -71,7 +71,7 @@ def assemble(parts: GraphParts, *, directed: bool = False, featureless: str = "i
         )
     n = parts.num_nodes
     if n == 0:
-        raise DataError(f"{parts.source}: the graph has no nodes")
+        raise InputError(f"{parts.source}: the graph has no nodes")
     edge_index = _edges(parts, directed=directed and not parts.undirected_format)
     x = _features(parts, featureless)
     data = Data(x=x, edge_index=edge_index)
@@ -83,7 +83,7 @@ def assemble(parts: GraphParts, *, directed: bool = False, featureless: str = "i
         for key, mask in parts.masks.items():
             data[key] = torch.as_tensor(np.asarray(mask, dtype=bool)) & labeled
     elif parts.masks:
-        raise DataError(f"{parts.source}: the file has split masks but no labels")
+        raise InputError(f"{parts.source}: the file has split masks but no labels")
     data.node_ids = parts.node_ids
     data.class_names = parts.class_names
     data.directed = bool(directed and not parts.undirected_format)
@@ -102,14 +102,14 @@ def _edges(parts: GraphParts, *, directed: bool) -> torch.Tensor:
     src = np.asarray(parts.src, dtype=np.int64)
     dst = np.asarray(parts.dst, dtype=np.int64)
     if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
-        raise DataError(f"{parts.source}: an edge refers to a node outside 0..{n - 1}")
+        raise InputError(f"{parts.source}: an edge refers to a node outside 0..{n - 1}")
     keep = src != dst  # Step 1: self-loops go; the GCN adds one per node itself
     dropped = int(src.size - keep.sum())
     if dropped:
         log.info("%s: dropped %d self-loops", parts.source, dropped)
         src, dst = src[keep], dst[keep]
     if src.size == 0:
-        raise DataError(
+        raise InputError(
             f"{parts.source}: the graph has no edges (self-loops aside); "
             "a GCN needs edges to convolve over"
         )
@@ -126,7 +126,7 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
         if featureless == "ones":
             return torch.ones(n, 1)
         if n > MAX_IDENTITY_NODES:
-            raise DataError(
+            raise InputError(
                 f"{parts.source}: the graph has no node features and {n} nodes; one-hot ids "
                 f"(used up to {MAX_IDENTITY_NODES} nodes) would take {4 * n * n / 2**30:.0f} GB. "
                 "Give a features file, or featureless='ones' (--featureless ones) for one "
@@ -136,14 +136,14 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
     x = parts.x
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
-            raise DataError(f"{parts.source}: node features must be numbers, got {x.dtype}")
+            raise InputError(f"{parts.source}: node features must be numbers, got {x.dtype}")
         x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     if x.layout != torch.strided:
         check_dense(parts.source, x.size(0), x.size(-1))
         x = x.to_dense()
     x = x.float()
     if x.dim() != 2 or x.size(0) != n or x.size(1) == 0:
-        raise DataError(
+        raise InputError(
             f"{parts.source}: node features have shape {list(x.shape)}; "
             f"expected [{n}, F] with F >= 1"
         )
@@ -151,7 +151,7 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
     if bool(bad.any()):
         node = int(bad.any(dim=1).nonzero()[0, 0])
         name = parts.node_ids[node] if parts.node_ids else str(node)
-        raise DataError(
+        raise InputError(
             f"{parts.source}: node features hold {int(bad.sum())} NaN or infinite "
             f"values (first at node {name})"
         )
@@ -161,22 +161,22 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
 def _labels(parts: GraphParts) -> torch.Tensor:
     y = np.asarray(parts.y)
     if y.shape != (parts.num_nodes,) or y.dtype.kind not in "iu":
-        raise DataError(
+        raise InputError(
             f"{parts.source}: labels must be {parts.num_nodes} integers, got "
             f"shape {list(y.shape)} of {y.dtype}"
         )
     labeled = y[y >= 0]
     if labeled.size == 0:
-        raise DataError(f"{parts.source}: no node has a label")
+        raise InputError(f"{parts.source}: no node has a label")
     classes = np.unique(labeled)
     if classes.size < 2:
         name = parts.class_names[int(classes[0])] if parts.class_names else int(classes[0])
-        raise DataError(
+        raise InputError(
             f"{parts.source}: every labeled node has the same class ({name}); "
             "classification needs at least two classes"
         )
     if (y < -1).any():
-        raise DataError(
+        raise InputError(
             f"{parts.source}: labels must be >= 0 (-1 for unlabeled), found {int(y.min())}"
         )
     return torch.from_numpy(y.astype(np.int64))
@@ -206,12 +206,12 @@ def from_data(data: Data, source: str = "Data object") -> GraphParts:
     """A PyG ``Data`` (``edge_index``; ``x``, ``y``, masks and ``node_ids`` where present) as
     :class:`GraphParts`; its tensors are not modified."""
     if not isinstance(data, Data):
-        raise DataError(
+        raise InputError(
             f"{source}: expected a torch_geometric.data.Data, got {type(data).__name__}"
         )
     edge_index = data.edge_index
     if not isinstance(edge_index, torch.Tensor) or edge_index.dim() != 2 or edge_index.size(0) != 2:
-        raise DataError(f"{source}: edge_index must be a [2, E] tensor")
+        raise InputError(f"{source}: edge_index must be a [2, E] tensor")
     n = data.num_nodes if data.num_nodes is not None else 0
     edges = edge_index.detach().cpu().long().numpy()
     parts = GraphParts(
@@ -229,7 +229,7 @@ def from_data(data: Data, source: str = "Data object") -> GraphParts:
         if y.dim() == 2 and y.size(1) == 1:  # OGB keeps labels as [N, 1]
             y = y.view(-1)
         if y.is_floating_point():
-            raise DataError(f"{source}: y must hold integer class ids, got {y.dtype}")
+            raise InputError(f"{source}: y must hold integer class ids, got {y.dtype}")
         parts.y = y.long().numpy()
     for key in MASKS:
         mask = data.get(key)
@@ -239,6 +239,6 @@ def from_data(data: Data, source: str = "Data object") -> GraphParts:
                 or mask.dtype != torch.bool
                 or (mask.shape != (parts.num_nodes,))
             ):
-                raise DataError(f"{source}: {key} must be a boolean [N] tensor")
+                raise InputError(f"{source}: {key} must be a boolean [N] tensor")
             parts.masks[key] = mask.cpu().numpy()
     return parts

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gcnlab.errors import DataError
+from gcnlab.errors import InputError
 
 
 def available_memory() -> int:
@@ -31,7 +31,7 @@ def available_memory() -> int:
 
 
 def check_fits(source: str | os.PathLike[str], nbytes: int, what: str) -> None:
-    """Raise :class:`DataError` naming ``source`` if ``nbytes`` exceed the available memory.
+    """Raise :class:`InputError` naming ``source`` if ``nbytes`` exceed the available memory.
 
     Args:
         source: the file (or object) being read, for the message.
@@ -40,7 +40,7 @@ def check_fits(source: str | os.PathLike[str], nbytes: int, what: str) -> None:
     """
     free = available_memory()
     if nbytes > free:
-        raise DataError(
+        raise InputError(
             f"{source}: {what} would take {_size(nbytes)} but only {_size(free)} of memory is "
             "available; use a machine with more memory or a smaller graph"
         )

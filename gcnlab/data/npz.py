@@ -29,7 +29,7 @@ import scipy.sparse
 
 from gcnlab.data.graph_parts import MASKS, GraphParts, check_dense
 from gcnlab.data.limits import check_fits
-from gcnlab.errors import DataError
+from gcnlab.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +41,26 @@ def read_npz(path: Path) -> GraphParts:
     """Read a GNN-benchmark ``.npz`` (see the module docstring) into :class:`GraphParts`.
 
     Raises:
-        DataError: not an ``.npz``, missing adjacency keys, a needed key holding pickled
+        InputError: not an ``.npz``, missing adjacency keys, a needed key holding pickled
             objects, inconsistent shapes, or more than the available memory.
     """
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise DataError(f"{path}: not a readable .npz archive ({exc})") from exc
+        raise InputError(f"{path}: not a readable .npz archive ({exc})") from exc
     check_fits(path, unpacked, "the unpacked arrays")
     with np.load(path, allow_pickle=False) as f:
         keys = set(f.files)
         missing = [k for k in ADJ if k not in keys]
         if missing and "adj_matrix" not in keys:
-            raise DataError(
+            raise InputError(
                 f"{path}: missing keys {', '.join(missing)} (the GNN-benchmark "
                 f"layout stores the adjacency as {', '.join(ADJ)})"
             )
         adj = _matrix(f, path, "adj")
         if adj.shape[0] != adj.shape[1]:
-            raise DataError(
+            raise InputError(
                 f"{path}: the adjacency has shape {list(adj.shape)}; it must be square [N, N]"
             )
         n = adj.shape[0]
@@ -87,24 +87,24 @@ def _array(f: np.lib.npyio.NpzFile, path: Path, key: str) -> np.ndarray:
     try:
         return f[key]
     except ValueError as exc:  # numpy refuses object arrays before unpickling anything
-        raise DataError(
+        raise InputError(
             f"{path}: {key} holds pickled Python objects, which gcnlab never "
             "loads (they could run code); store it as a numeric array"
         ) from exc
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{path}: cannot read {key} ({exc})") from exc
+        raise InputError(f"{path}: cannot read {key} ({exc})") from exc
 
 
 def _matrix(f: np.lib.npyio.NpzFile, path: Path, prefix: str) -> scipy.sparse.csr_matrix:
     if f"{prefix}_matrix" in f.files and f"{prefix}_data" not in f.files:
         dense = _array(f, path, f"{prefix}_matrix")
         if dense.ndim != 2:
-            raise DataError(f"{path}: {prefix}_matrix must be 2-D, got shape {list(dense.shape)}")
+            raise InputError(f"{path}: {prefix}_matrix must be 2-D, got shape {list(dense.shape)}")
         return scipy.sparse.csr_matrix(dense)
     keys = [f"{prefix}_{part}" for part in ("data", "indices", "indptr", "shape")]
     missing = [k for k in keys if k not in f.files]
     if missing:
-        raise DataError(f"{path}: missing keys {', '.join(missing)}")
+        raise InputError(f"{path}: missing keys {', '.join(missing)}")
     data, indices, indptr, shape = (_array(f, path, k) for k in keys)
     try:
         shape = tuple(int(s) for s in shape)
@@ -113,7 +113,7 @@ def _matrix(f: np.lib.npyio.NpzFile, path: Path, prefix: str) -> scipy.sparse.cs
         matrix = scipy.sparse.csr_matrix((data, indices, indptr), shape=shape)
         matrix.check_format(full_check=True)
     except (ValueError, TypeError, IndexError) as exc:
-        raise DataError(f"{path}: {', '.join(keys)} are not a valid CSR matrix ({exc})") from exc
+        raise InputError(f"{path}: {', '.join(keys)} are not a valid CSR matrix ({exc})") from exc
     return matrix
 
 
@@ -121,35 +121,35 @@ def _features(f: np.lib.npyio.NpzFile, path: Path, n: int) -> np.ndarray:
     if "attr_data" not in f.files:
         x = _array(f, path, "attr_matrix")
         if x.ndim != 2:
-            raise DataError(f"{path}: attr_matrix must be 2-D, got shape {list(x.shape)}")
+            raise InputError(f"{path}: attr_matrix must be 2-D, got shape {list(x.shape)}")
     else:
         shape = _array(f, path, "attr_shape") if "attr_shape" in f.files else None
         if shape is not None and len(shape) == 2:  # before the dense copy is allocated
             check_dense(str(path), int(shape[0]), int(shape[1]))
         x = _matrix(f, path, "attr").toarray()
     if x.shape[0] != n:
-        raise DataError(f"{path}: features have {x.shape[0]} rows but the graph has {n} nodes")
+        raise InputError(f"{path}: features have {x.shape[0]} rows but the graph has {n} nodes")
     if x.dtype.kind not in "biuf":
-        raise DataError(f"{path}: features must be numbers, got {x.dtype}")
+        raise InputError(f"{path}: features must be numbers, got {x.dtype}")
     return x.astype(np.float32, copy=False)
 
 
 def _labels(y: np.ndarray, path: Path, n: int) -> np.ndarray:
     if y.ndim != 1 or y.shape[0] != n:
         hint = " (multi-label or one-hot labels are not supported)" if y.ndim == 2 else ""
-        raise DataError(f"{path}: labels must have shape [{n}], got {list(y.shape)}{hint}")
+        raise InputError(f"{path}: labels must have shape [{n}], got {list(y.shape)}{hint}")
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise DataError(f"{path}: labels must be integers")
+            raise InputError(f"{path}: labels must be integers")
         y = y.astype(np.int64)
     if y.dtype.kind not in "iu":
-        raise DataError(f"{path}: labels must be integers, got {y.dtype}")
+        raise InputError(f"{path}: labels must be integers, got {y.dtype}")
     return y.astype(np.int64)
 
 
 def _mask(mask: np.ndarray, path: Path, key: str, n: int) -> np.ndarray:
     if mask.shape != (n,) or mask.dtype != np.bool_:
-        raise DataError(
+        raise InputError(
             f"{path}: {key} must be a boolean array of shape [{n}], got "
             f"{mask.dtype} {list(mask.shape)}"
         )
@@ -165,5 +165,5 @@ def _names(f: np.lib.npyio.NpzFile, path: Path, key: str, n: int | None) -> list
         log.warning("%s: %s holds pickled objects; not loaded (ids 0..N-1 used instead)", path, key)
         return None
     if names.ndim != 1 or (n is not None and names.shape[0] != n):
-        raise DataError(f"{path}: {key} must have shape [{n}], got {list(names.shape)}")
+        raise InputError(f"{path}: {key} must have shape [{n}], got {list(names.shape)}")
     return [str(v) for v in names.tolist()]

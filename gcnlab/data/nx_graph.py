@@ -30,7 +30,7 @@ import numpy as np
 from gcnlab.data.edge_list import SPLITS
 from gcnlab.data.graph_parts import GraphParts, check_dense, class_ids
 from gcnlab.data.limits import check_file_fits
-from gcnlab.errors import DataError
+from gcnlab.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def read_nx_file(
     try:
         graph = readers[suffix](path)
     except Exception as exc:  # networkx raises anything from KeyError to XML ParseError
-        raise DataError(
+        raise InputError(
             f"{path}: not a readable {suffix[1:]} file ({type(exc).__name__}: {exc})"
         ) from exc
     return from_networkx(graph, label=label, features=features, source=str(path))
@@ -70,7 +70,7 @@ def from_networkx(
 ) -> GraphParts:
     """A networkx graph as :class:`GraphParts` (see the module docstring)."""
     if not isinstance(graph, nx.Graph):
-        raise DataError(f"{source}: expected a networkx graph, got {type(graph).__name__}")
+        raise InputError(f"{source}: expected a networkx graph, got {type(graph).__name__}")
     nodes = list(graph.nodes)
     index = {node: i for i, node in enumerate(nodes)}
     n = len(nodes)
@@ -125,7 +125,7 @@ def _features(
             try:
                 x[i, j] = float(value)
             except (TypeError, ValueError):
-                raise DataError(
+                raise InputError(
                     f"{source}: node {ids[i]}: attribute {key!r} = {value!r} is not a number"
                 ) from None
     return x
@@ -140,7 +140,7 @@ def _masks(attrs: list[dict[str, Any]], ids: list[str], source: str) -> dict[str
     for i, a in enumerate(attrs):
         value = str(a.get("split", "")).lower()
         if value not in SPLITS:
-            raise DataError(
+            raise InputError(
                 f"{source}: node {ids[i]}: split {value!r} is not one of train, val, test or empty"
             )
         if SPLITS[value]:

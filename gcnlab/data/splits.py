@@ -32,7 +32,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gcnlab.errors import DataError, UsageError
+from gcnlab.errors import InputError, UsageError
 
 KINDS = ("auto", "file", "public", "random", "ratio")
 MASKS = ("train_mask", "val_mask", "test_mask")
@@ -123,13 +123,13 @@ def make_split(data: Data, spec: SplitSpec, seed: int = 0) -> dict[str, Tensor]:
 
     Raises:
         UsageError: a ``public`` split of a graph that is not Planetoid's, ``file`` without
-            masks. DataError: no labels, a class with fewer labeled nodes than ``per_class``,
+            masks. InputError: no labels, a class with fewer labeled nodes than ``per_class``,
             too few nodes left for validation and test.
     """
     spec.validate()
     y = getattr(data, "y", None)
     if not isinstance(y, Tensor):
-        raise DataError(f"{_name(data)}: the graph has no labels to split")
+        raise InputError(f"{_name(data)}: the graph has no labels to split")
     has_masks = all(isinstance(data.get(k), Tensor) for k in MASKS)
     kind = spec.kind
     if kind == "auto":
@@ -165,7 +165,7 @@ def _per_class(
     for c in range(classes):
         idx = (y == c).nonzero().view(-1)
         if 0 < idx.numel() < spec.per_class:
-            raise DataError(
+            raise InputError(
                 f"{name}: class {c} has {idx.numel()} labeled nodes; the random "
                 f"split takes {spec.per_class} of each class to train (use "
                 "random:K,V,T with a smaller K, or fractions such as 0.6,0.2,0.2)"
@@ -175,7 +175,7 @@ def _per_class(
     remaining = ((y >= 0) & ~train).nonzero().view(-1)
     need = spec.num_val + spec.num_test
     if remaining.numel() < need:
-        raise DataError(
+        raise InputError(
             f"{name}: {remaining.numel()} labeled nodes remain after training, "
             f"fewer than the {spec.num_val} validation + {spec.num_test} test nodes "
             "of the random split (use random:K,V,T, or fractions such as "
@@ -198,7 +198,7 @@ def _ratio(y: Tensor, spec: SplitSpec, generator: torch.Generator, name: str) ->
     if abs(sum(spec.ratios) - 1) <= 1e-9:
         sizes[2] = total - sizes[0] - sizes[1]  # fractions of 1: nobody left out by rounding
     if min(sizes) < 1:
-        raise DataError(
+        raise InputError(
             f"{name}: fractions {spec} of {total} labeled nodes leave a split empty (sizes {sizes})"
         )
     bounds = [0, sizes[0], sizes[0] + sizes[1], sum(sizes)]

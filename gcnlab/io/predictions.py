@@ -38,7 +38,7 @@ def write_node_predictions(path: str | os.PathLike[str], predictions: Any) -> Pa
     probs = p.probabilities.tolist()
     header = ["node", "split", "label", "predicted", *(f"p_{c}" for c in p.classes)]
     return write_csv(path, header, (
-        [p.node_ids[i], p.split[i], p.labels[i], pred, *(f"{v:.6g}" for v in probs[i])]
+        [p.node_ids[i], p.split[i], p.labels[i], pred, *(f"{v:.9g}" for v in probs[i])]
         for i, pred in enumerate(p.predicted)))
 
 
@@ -47,7 +47,7 @@ def write_pair_scores(path: str | os.PathLike[str], scores: Any) -> Path:
     s = scores
     values = s.probability.tolist()
     return write_csv(path, ["kind", "source", "target", "probability"], (
-        [s.kind[i], s.source[i], s.target[i], f"{values[i]:.6g}"] for i in range(len(values))))
+        [s.kind[i], s.source[i], s.target[i], f"{values[i]:.9g}"] for i in range(len(values))))
 
 
 def write_embeddings(path: str | os.PathLike[str], node_ids: list[str],

@@ -20,7 +20,7 @@ from torch_geometric.data import Data
 
 from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
-from gcnlab.errors import DataError, UsageError
+from gcnlab.errors import InputError, UsageError
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
@@ -151,7 +151,7 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device)
         if data.get("y") is None:
-            raise DataError(f"{config.dataset}: the graph has no labels; node classification "
+            raise InputError(f"{config.dataset}: the graph has no labels; node classification "
                             "needs them (--labels-file for an edge list, --label-attr for the "
                             "node attribute of a networkx file)")
         self.data = data

@@ -18,7 +18,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data.edge_list import rows
-from gcnlab.errors import DataError
+from gcnlab.errors import InputError
 from gcnlab.io.checkpoint import Checkpoint, check_fingerprint_value, config_from
 from gcnlab.tasks.link import LinkTask
 from gcnlab.tasks.node import NodeTask
@@ -168,20 +168,20 @@ def read_pairs(path: Path, ids: list[str]) -> Tensor:
     from gcnlab.data.edge_list import EDGE_HEADERS
 
     if not path.is_file():
-        raise DataError(f"no such pairs file: {path}")
+        raise InputError(f"no such pairs file: {path}")
     index = {name: i for i, name in enumerate(ids)}
     out: list[tuple[int, int]] = []
     for number, fields in rows(path):
         if not out and number and all(f.lower() in EDGE_HEADERS for f in fields):
             continue
         if len(fields) != 2:
-            raise DataError(f"{path}, line {number}: expected 2 columns (source, target), got "
+            raise InputError(f"{path}, line {number}: expected 2 columns (source, target), got "
                             f"{len(fields)}")
         missing = [f for f in fields if f not in index]
         if missing:
-            raise DataError(f"{path}, line {number}: node {missing[0]!r} is not in the graph")
+            raise InputError(f"{path}, line {number}: node {missing[0]!r} is not in the graph")
         out.append((index[fields[0]], index[fields[1]]))
     if not out:
-        raise DataError(f"{path}: no pairs")
+        raise InputError(f"{path}: no pairs")
     return torch.tensor(out, dtype=torch.long).t()
 
