@@ -133,8 +133,10 @@ def _fetch(url: str, timeout: float, root: Path, name: str) -> bytes:
 def _missing_message(root: Path, name: str, reason: str) -> str:
     folder = raw_dir(root, name)
     missing = missing_files(root, name)
+    where = f"{folder}" if folder.is_absolute() else f"{folder} (= {folder.absolute()})"
     return (
-        f"{NAMES[name]} files missing in {folder}: {', '.join(missing)} ({reason}). "
+        f"{NAMES[name]} files missing in the data root {root}, folder {where}: "
+        f"{', '.join(missing)} ({reason}). "
         f"Go online and run again to download them, or copy the Planetoid raw files there "
         f"(from {URL}); --root DIR or GCNLAB_DATA choose another data root"
     )
