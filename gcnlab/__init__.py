@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "GCNConv": "gcnlab.nn.gcn_conv",
     "normalized_adjacency": "gcnlab.nn.norm",
+    "NormalizedAdjacency": "gcnlab.nn.norm",
+    "dropout": "gcnlab.nn.dropout",
+    "Dropout": "gcnlab.nn.dropout",
     "gcn_norm": "gcnlab.nn.norm",
     "SparseMatrix": "gcnlab.nn.sparse",
     "spmm": "gcnlab.nn.sparse",
@@ -32,6 +35,12 @@ _EXPORTS: dict[str, str] = {
     "NodeResult": "gcnlab.tasks.node",
     "EpochStats": "gcnlab.tasks.node",
     "train_node": "gcnlab.tasks.node",
+    "RunConfig": "gcnlab.tasks.loop",
+    "RunResult": "gcnlab.tasks.loop",
+    "Task": "gcnlab.tasks.loop",
+    "fit": "gcnlab.tasks.loop",
+    "register_task": "gcnlab.tasks.registry",
+    "Evaluation": "gcnlab.tasks.evaluate",
     "resolve_device": "gcnlab.utils.runtime",
     "seed_everything": "gcnlab.utils.runtime",
     "GcnlabError": "gcnlab.errors",
@@ -114,20 +123,23 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         VariationalGCNEncoder,
     )
     from gcnlab.nn.digits_cnn import DigitsCNN
+    from gcnlab.nn.dropout import Dropout, dropout
     from gcnlab.nn.gcn_conv import GCNConv
     from gcnlab.nn.gcn_on_grid import gcn_as_grid_conv
     from gcnlab.nn.grid import GridGraph, grid_graph
     from gcnlab.nn.grid_conv import GridConv, neighbour_table_conv
     from gcnlab.nn.grid_pool import GridPool
     from gcnlab.nn.models import GCN
-    from gcnlab.nn.norm import gcn_norm, normalized_adjacency
+    from gcnlab.nn.norm import NormalizedAdjacency, gcn_norm, normalized_adjacency
     from gcnlab.nn.sparse import SparseMatrix, spmm
-    from gcnlab.tasks.evaluate import evaluate_checkpoint
+    from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
     from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
+    from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
     from gcnlab.tasks.predict import link_scores, node_embeddings, node_predictions
+    from gcnlab.tasks.registry import register_task
     from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
     from gcnlab.tasks.rerun import rerun
     from gcnlab.utils.runtime import resolve_device, seed_everything

@@ -39,6 +39,24 @@ def _csr(crow: Tensor, col: Tensor, values: Tensor, size: tuple[int, int]) -> Te
         return torch.sparse_csr_tensor(crow, col, values, size, check_invariants=False)
 
 
+def check_ids(index: Tensor, size: int, name: str, unit: str = "nodes") -> None:
+    """Raise :class:`IndexError` unless every id in ``index`` lies in ``[0, size)``.
+
+    One pass over ``index`` (``aminmax``), so callers run it once, where a graph is built. The
+    message names the first offending id, where it is, and the size: a negative id is an error,
+    never counted from the end as Python indexing would.
+    """
+    if index.numel() == 0:
+        return
+    low, high = (int(v) for v in torch.aminmax(index))
+    if low >= 0 and high < size:
+        return
+    bad = low if low < 0 else high
+    at = ", ".join(str(int(i)) for i in (index == bad).nonzero()[0])
+    hint = " (negative ids are not counted from the end)" if bad < 0 else ""
+    raise IndexError(f"{name}[{at}] is {bad}, outside [0, {size}) for {size} {unit}{hint}")
+
+
 @dataclass(frozen=True)
 class SparseMatrix:
     """A sparse ``[m, n]`` matrix in CSR together with its transpose, also in CSR.
@@ -56,8 +74,11 @@ class SparseMatrix:
     def from_coo(
         cls, row: Tensor, col: Tensor, value: Tensor, size: tuple[int, int]
     ) -> SparseMatrix:
-        """Build from coordinates; duplicate ``(row, col)`` pairs are summed."""
+        """Build from coordinates; duplicate ``(row, col)`` pairs are summed. Coordinates
+        outside ``size`` raise :class:`IndexError`."""
         m, n = size
+        check_ids(row, m, "row", "rows")
+        check_ids(col, n, "col", "columns")
         # Coalesce: sort by (row, col) and sum duplicates, so CSR invariants hold.
         key = row * n + col
         key, inverse = torch.unique(key, sorted=True, return_inverse=True)
@@ -93,16 +114,18 @@ class SparseMatrix:
         return self.mat.values()
 
     def with_values(self, values: Tensor) -> SparseMatrix:
-        """The same sparsity pattern with new ``values`` (in ``mat``'s order)."""
-        return SparseMatrix(
+        """The same sparsity pattern with new ``values`` (in ``mat``'s order), of the same type
+        (a :class:`~gcnlab.NormalizedAdjacency` stays one)."""
+        return type(self)(
             mat=_csr(self.mat.crow_indices(), self.mat.col_indices(), values, self.mat.shape),
             t=_csr(self.t.crow_indices(), self.t.col_indices(), values[self.perm], self.t.shape),
             perm=self.perm,
         )
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> SparseMatrix:
+        """The same matrix, of the same type, on ``device`` (and in ``dtype`` if given)."""
         values = self.values.to(device=device, dtype=dtype or self.values.dtype)
-        moved = SparseMatrix(
+        moved = type(self)(
             mat=_csr(
                 self.mat.crow_indices().to(device),
                 self.mat.col_indices().to(device),

@@ -96,15 +96,14 @@ def node_figures(
     """
     import statistics
 
-    from gcnlab.io.checkpoint import Checkpoint, check_fingerprint, config_from
+    from gcnlab.io.checkpoint import Checkpoint
+    from gcnlab.tasks.evaluate import saved_runs
     from gcnlab.tasks.graph_input import safe_name
-    from gcnlab.tasks.node import NodeConfig, embed_nodes
 
     folder = Path(folder)
     checkpoint = Checkpoint.from_result(result)
-    config = config_from(NodeConfig, checkpoint, root=None if root is None else str(root))
-    data = config.load_graph()
-    check_fingerprint(checkpoint, data, config.data_source())
+    # the first run's model on the data it was trained on (checked by fingerprint)
+    task, model = next(saved_runs(checkpoint, root=None if root is None else str(root)))
     name = result.dataset
     runs = as_runs(result.history)
     curves = training_curves(
@@ -113,13 +112,13 @@ def node_figures(
         title=f"GCN on {name}, {runs_title(runs, result.seeds)}",
         chosen_epoch=int(statistics.median(result.best_epoch)),
     )
-    hidden = embed_nodes(config, data, result.states[0])  # [N, hidden]
+    hidden = task.embed(model).cpu()  # [N, hidden]
     tsne = tsne_plot(
         hidden,
-        data.y,
+        task.y.cpu(),
         folder / f"{safe_name(name)}_gcn_tsne.png",
         seed=result.seeds[0],
-        title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {data.num_nodes} "
+        title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {hidden.size(0)} "
         f"{name} nodes\nrun 1, epoch {result.best_epoch[0]}; test accuracy "
         f"{100 * result.test_acc[0]:.1f}%",
     )

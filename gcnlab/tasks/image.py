@@ -26,7 +26,6 @@ from gcnlab.tasks import bounds
 from gcnlab.tasks.loop import (
     NoImprovement,
     RunConfig,
-    RunResult,
     SeededRuns,
     Selection,
     StopRule,
@@ -35,6 +34,7 @@ from gcnlab.tasks.loop import (
     in_range,
 )
 from gcnlab.tasks.node import (
+    ClassifierResult,
     ClassifierStats,
     classifier_checks,
     classifier_metrics,
@@ -77,15 +77,10 @@ class DigitsConfig(RunConfig):
 
 
 @dataclass(kw_only=True)
-class DigitsResult(RunResult):
+class DigitsResult(ClassifierResult):
     """The outcome of :func:`train_digits`; accuracies are fractions in [0, 1]."""
 
     task: str = "image"
-
-    test_acc: list[float]  # per run, at the epoch chosen by validation
-    test_acc_mean: float
-    test_acc_std: float  # sample standard deviation over runs (0 for one run)
-    val_acc: list[float]  # per run, at the chosen epoch
     num_parameters: int
     split_sizes: dict[str, int]  # images in train / val / test
     # the first run's network at its chosen epoch, on the CPU (for plots; not written to JSON)
@@ -139,9 +134,9 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         seed_everything(seed)
         self.generator = torch.Generator().manual_seed(seed)  # the batch order
 
-    def build_model(self) -> DigitsCNN:
+    def make_model(self) -> DigitsCNN:
         c = self.config
-        return DigitsCNN(c.channels, c.dropout, c.layer).to(self.device)
+        return DigitsCNN(c.channels, c.dropout, c.layer)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         c = self.config
@@ -176,7 +171,7 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         return classifier_summary(picked)
 
     def extras(self, runs: SeededRuns) -> dict[str, Any]:
-        trained = self.build_model().cpu()
+        trained = self.make_model()
         trained.load_state_dict(runs.states[0])  # the first run's network, for the figures
         trained.eval()
         return {

@@ -11,7 +11,6 @@ the run's device; the loop reads one row of metrics per epoch.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from torch_geometric.data import Data
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
-from gcnlab.io.checkpoint import Checkpoint, dataset_fingerprint
+from gcnlab.io.checkpoint import Checkpoint
 from gcnlab.nn.autoencoders import (
     GAE,
     VGAE,
@@ -37,8 +36,9 @@ from gcnlab.nn.autoencoders import (
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
+from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.graph_input import GraphInput
-from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, Task, fit, in_range
+from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range
 from gcnlab.tasks.metrics import average_precision, roc_auc
 from gcnlab.tasks.registry import register_task
 from gcnlab.utils.stats import mean_std
@@ -192,7 +192,7 @@ def score_split(model: GAE, x: SparseMatrix, split: SplitOnDevice) -> Tensor:
 
 
 @register_task
-class LinkTask(Task[LinkConfig, LinkEpochStats]):
+class LinkTask(GraphTask):
     """Link prediction with a GAE or VGAE on one graph, a new edge split per run (or one fixed)."""
 
     name = "link"
@@ -202,21 +202,13 @@ class LinkTask(Task[LinkConfig, LinkEpochStats]):
     test_metrics = ("auc", "ap")
 
     def __init__(self, config: LinkConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device)
-        self.data = data
+        super().__init__(config, device, data)
         self.x = SparseMatrix.from_tensor(link_features(data, config)).to(device)  # [N, F]
         self.reconstruction = resolve_loss(config.loss, data.num_nodes)
         self.split: SplitOnDevice | None = None
         self._fixed: SplitOnDevice | None = None  # with split_seed: the one split of every run
         log.info("%s on %s: %s reconstruction, %s features, device %s", config.model, data.name,
                  self.reconstruction, config.features, device)
-
-    @classmethod
-    def prepare(cls, config: LinkConfig, device: torch.device,
-                root: str | None = None) -> LinkTask:
-        if root is not None:
-            config = dataclasses.replace(config, root=root)
-        return cls(config, device, config.load_graph())
 
     @property
     def model_name(self) -> str:
@@ -225,12 +217,6 @@ class LinkTask(Task[LinkConfig, LinkEpochStats]):
     @property
     def dataset(self) -> str:
         return self.config.dataset_label(self.data)
-
-    def fingerprint(self) -> str:
-        return dataset_fingerprint(self.data)
-
-    def data_source(self) -> str:
-        return self.config.data_source()
 
     def run_split(self, run: int) -> LinkSplit:
         """The split run ``run`` trains and is scored on."""
@@ -246,8 +232,8 @@ class LinkTask(Task[LinkConfig, LinkEpochStats]):
         if self.config.split_seed is not None:
             self._fixed = self.split
 
-    def build_model(self) -> GAE:
-        return build_autoencoder(self.config, self.x.shape[1]).to(self.device)
+    def make_model(self) -> GAE:
+        return build_autoencoder(self.config, self.x.shape[1])
 
     def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensor:
         # one full-batch gradient step on the training graph

@@ -225,8 +225,8 @@ class Task(Generic[C, S]):
         """Where the data came from, for messages (e.g. ``the data root ./datasets``)."""
         raise NotImplementedError
 
-    def build_model(self) -> torch.nn.Module:
-        """A fresh model on the task's device (called right after seeding)."""
+    def make_model(self) -> torch.nn.Module:
+        """A fresh model, on the current default device (the loop moves it)."""
         raise NotImplementedError
 
     def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensor:
@@ -245,6 +245,10 @@ class Task(Generic[C, S]):
         raise NotImplementedError
 
     # -- what a task may change ----------------------------------------------------------
+    def build_model(self) -> torch.nn.Module:
+        """A fresh model on the task's device (called right after seeding)."""
+        return self.make_model().to(self.device)
+
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=self.config.lr)
 

@@ -21,11 +21,11 @@ from torch_geometric.data import Data
 from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
 from gcnlab.errors import InputError, UsageError
-from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
+from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.graph_input import IN_MEMORY, GraphInput, on_graph
 from gcnlab.tasks.loop import EpochStats as BaseEpochStats
 from gcnlab.tasks.loop import (
@@ -33,7 +33,6 @@ from gcnlab.tasks.loop import (
     RunResult,
     Selection,
     StopRule,
-    Task,
     ValidationLossWindow,
     fit,
     in_range,
@@ -108,15 +107,20 @@ EpochStats = ClassifierStats  # its public name since gcnlab 0.1
 
 
 @dataclass(kw_only=True)
-class NodeResult(RunResult):
-    """The outcome of :func:`train_node`; accuracies are fractions in [0, 1]."""
-
-    task: str = "node"
+class ClassifierResult(RunResult):
+    """The result fields of a classifier; accuracies are fractions in [0, 1]."""
 
     test_acc: list[float]  # per run, at the epoch chosen by validation
     test_acc_mean: float
     test_acc_std: float  # sample standard deviation over runs (0 for one run)
     val_acc: list[float]  # per run, at the chosen epoch
+
+
+@dataclass(kw_only=True)
+class NodeResult(ClassifierResult):
+    """The outcome of :func:`train_node`."""
+
+    task: str = "node"
     split: dict = dataclasses.field(default_factory=dict)  # the SplitSpec, and the nodes of
     # each part per run: {"spec": {...}, "sizes": [[train, val, test], ...]}
 
@@ -139,7 +143,7 @@ def classifier_metrics(logits: Tensor, y: Tensor, index: dict[str, Tensor]) -> T
 
 
 @register_task
-class NodeTask(Task[NodeConfig, ClassifierStats]):
+class NodeTask(GraphTask):
     """The GCN paper's node classification on one graph, full batch."""
 
     name = "node"
@@ -149,12 +153,11 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
     test_metrics = ("test_acc",)
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device)
+        super().__init__(config, device, data)
         if data.get("y") is None:
             raise InputError(f"{config.dataset}: the graph has no labels; node classification "
                             "needs them (--labels-file for an edge list, --label-attr for the "
                             "node attribute of a networkx file)")
-        self.data = data
         self.spec = SplitSpec.parse(config.split)
         masks = make_split(data, self.spec, config.seed)
         # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask
@@ -171,11 +174,6 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
         return {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
                 for k in ("train", "val", "test")}
 
-    @classmethod
-    def prepare(cls, config: NodeConfig, device: torch.device,
-                root: str | None = None) -> NodeTask:
-        return cls(config, device, config.load_graph(root))
-
     def start_run(self, run: int, seed: int) -> None:
         # a random split is drawn per run from the run's seed, unless the spec fixes its seed
         if self.spec.kind in ("random", "ratio") or (
@@ -191,20 +189,13 @@ class NodeTask(Task[NodeConfig, ClassifierStats]):
     def dataset(self) -> str:
         return self.config.dataset_label(self.data)
 
-    def fingerprint(self) -> str:
-        return dataset_fingerprint(self.data)
-
-    def data_source(self) -> str:
-        return self.config.data_source()
-
     def extras(self, runs: Any) -> dict[str, Any]:
         return {"split": {"spec": self.spec.to_dict(), "sizes": self.sizes[: len(runs.picked)]}}
 
-    def build_model(self) -> GCN:
+    def make_model(self) -> GCN:
         c = self.config
-        return GCN(self.data.x.size(1), hidden_channels=c.hidden,
-                   out_channels=self.data.num_classes, dropout=c.dropout,
-                   bias=c.bias).to(self.device)
+        return GCN(self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout,
+                   bias=c.bias)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the
@@ -279,14 +270,3 @@ def train_node(
                        featureless=config.featureless)
     return fit(on_graph(NodeTask, graph), config, on_epoch=on_epoch)
 
-
-@torch.no_grad()
-def embed_nodes(
-    config: NodeConfig, data: Data, state: dict[str, Tensor], device: torch.device | str = "cpu"
-) -> Tensor:
-    """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) of the GCN with weights
-    ``state``, on every node of ``data``: what the GCN paper draws with t-SNE."""
-    task = NodeTask(config, torch.device(device), data)
-    model = task.build_model()
-    model.load_state_dict(state)
-    return task.embed(model).cpu()

@@ -1,0 +1,35 @@
+"""What every task on one stored graph shares: loading it as the config's
+:class:`~gcnlab.tasks.graph_input.GraphInput` fields say (a name, a graph file or a spec), and
+describing and fingerprinting it for checkpoints."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch
+from torch_geometric.data import Data
+
+from gcnlab.io.checkpoint import dataset_fingerprint
+from gcnlab.tasks.loop import Task
+
+
+class GraphTask(Task):
+    """A :class:`~gcnlab.tasks.loop.Task` whose config is a
+    :class:`~gcnlab.tasks.graph_input.GraphInput` (``dataset``, ``root``, how to read it)."""
+
+    def __init__(self, config: Any, device: torch.device, data: Data) -> None:
+        super().__init__(config, device)
+        self.data = data
+
+    @classmethod
+    def prepare(cls, config: Any, device: torch.device, root: str | None = None) -> GraphTask:
+        if root is not None:
+            config = dataclasses.replace(config, root=root)
+        return cls(config, device, config.load_graph())
+
+    def fingerprint(self) -> str:
+        return dataset_fingerprint(self.data)
+
+    def data_source(self) -> str:
+        return self.config.data_source()
