@@ -67,7 +67,7 @@ def test_cli_trains_an_npz_like_cora(cora_files: dict, planetoid_root: Path,
                      "--json", tmp_path / "b.json")
     assert by_name.exit_code == 0 and by_file.exit_code == 0, by_file.output
     a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
-    assert a["test_acc"] == b["test_acc"] and b["dataset"] == "cora"
+    assert a["test_acc"] == b["test_acc"] and b["dataset"] == str(cora_files["npz"]["source"])
     assert b["split"]["spec"]["kind"] == "auto" and b["split"]["sizes"] == [[140, 500, 1000]]
 
 
@@ -221,7 +221,7 @@ def test_train_node_on_objects() -> None:
     graph = nx.karate_club_graph()
     by_object = train_node(NodeConfig(runs=1, epochs=20, label_attr="club", split="random:2,6,10"),
                            data=graph)
-    assert by_object.config["dataset"] == "<in-memory graph>" and by_object.dataset == "Graph"
+    assert by_object.config["dataset"] == by_object.dataset == "<in-memory graph>"
     data = load_graph(graph, label="club")
     by_data = train_node(NodeConfig(runs=1, epochs=20, split="random:2,6,10"), data=data)
     assert by_data.test_acc == by_object.test_acc

@@ -71,11 +71,10 @@ class GraphInput:
                             features=self.features_file, labels=self.labels_file,
                             label=self.label_attr, featureless=self.featureless)
 
-    def dataset_label(self, data: Data) -> str:
-        """The dataset's name in results and file names: ``cora``, a file's stem, a spec."""
-        if not self.is_file:
-            return self.dataset.strip().lower()
-        return str(getattr(data, "name", None) or Path(self.dataset).stem)
+    def dataset_label(self, data: Data | None = None) -> str:
+        """The dataset in results and checkpoints: the name (``cora``), else the file or spec
+        exactly as given, so that the label and the config always agree."""
+        return self.dataset if self.is_file else self.dataset.strip().lower()
 
     def data_source(self) -> str:
         if not self.is_file or self.dataset.startswith(("pyg:", "ogb:")):
@@ -103,5 +102,7 @@ def on_graph(task_type: type[T], data: Data) -> type[T]:
 
 
 def safe_name(name: str) -> str:
-    """``name`` as a file name: ``pyg:Amazon/Computers`` becomes ``pyg-Amazon-Computers``."""
-    return re.sub(r"[^\w.-]+", "-", name).strip("-") or "graph"
+    """A dataset label as part of a file name: ``data/my_graph.npz`` gives ``my_graph``,
+    ``pyg:Amazon/Computers`` gives ``pyg-Amazon-Computers``."""
+    base = name if ":" in name else Path(name).stem
+    return re.sub(r"[^\w.-]+", "-", base).strip("-") or "graph"
