@@ -63,8 +63,13 @@ def synthetic(path: Path, nodes: int, edges: int, features: int, seed: int = 0) 
 def measure(threads: str, kind: str, arg: str, epochs: int) -> dict:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     env.pop("OMP_NUM_THREADS", None)  # the setting under test is torch.set_num_threads
-    out = subprocess.run([sys.executable, "-c", CHILD, threads, kind, arg, str(epochs)],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, threads, kind, arg, str(epochs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -80,8 +85,10 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}; cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
         big = synthetic(Path(tmp) / "big.npz", args.big_nodes, args.big_edges, 32)
-        cases = {"cora": ("cora", args.root, args.cora_epochs),
-                 f"{args.big_edges // 1000}k edges": ("file", str(big), args.big_epochs)}
+        cases = {
+            "cora": ("cora", args.root, args.cora_epochs),
+            f"{args.big_edges // 1000}k edges": ("file", str(big), args.big_epochs),
+        }
         results: dict[tuple[str, str], list[float]] = {}
         used: dict[str, int] = {}
         for _ in range(args.rounds):
@@ -94,8 +101,10 @@ def main() -> None:
     print(f"{'graph':<14} {'threads':>8} {'median ms/epoch':>16}  rounds")
     for (name, threads), times in results.items():
         label = f"{used[threads]}" + (" (default)" if threads == "default" else "")
-        print(f"{name:<14} {label:>8} {1000 * statistics.median(times):>16.1f}  "
-              + ", ".join(f"{1000 * t:.1f}" for t in times))
+        print(
+            f"{name:<14} {label:>8} {1000 * statistics.median(times):>16.1f}  "
+            + ", ".join(f"{1000 * t:.1f}" for t in times)
+        )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def child(args: list[str]) -> tuple[str, float, float]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
-        pid = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT,
-                               env=env).pid
+        pid = subprocess.Popen(
+            [sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, env=env
+        ).pid
         _, status, usage = os.wait4(pid, 0)
         out.seek(0)
         text = out.read()
@@ -63,18 +64,27 @@ def write_graph(path: Path, nodes: int, edges: int, features: int, seed: int = 0
     rng = np.random.default_rng(seed)
     row = rng.integers(0, nodes, size=edges, dtype=np.int64)
     col = rng.integers(0, nodes, size=edges, dtype=np.int64)
-    adj = scipy.sparse.csr_matrix((np.ones(edges, dtype=np.float32), (row, col)),
-                                  shape=(nodes, nodes))
+    adj = scipy.sparse.csr_matrix(
+        (np.ones(edges, dtype=np.float32), (row, col)), shape=(nodes, nodes)
+    )
     del row, col
     import io
 
     # features as CSR (attr_*): PyG's read_npz reads no dense attr_matrix
     attr = scipy.sparse.csr_matrix(rng.random((nodes, features), dtype=np.float32))
     buffer = io.BytesIO()
-    np.savez(buffer, adj_data=adj.data, adj_indices=adj.indices, adj_indptr=adj.indptr,
-             adj_shape=np.array(adj.shape), attr_data=attr.data, attr_indices=attr.indices,
-             attr_indptr=attr.indptr, attr_shape=np.array(attr.shape),
-             labels=rng.integers(0, 5, size=nodes))
+    np.savez(
+        buffer,
+        adj_data=adj.data,
+        adj_indices=adj.indices,
+        adj_indptr=adj.indptr,
+        adj_shape=np.array(adj.shape),
+        attr_data=attr.data,
+        attr_indices=attr.indices,
+        attr_indptr=attr.indptr,
+        attr_shape=np.array(attr.shape),
+        labels=rng.integers(0, 5, size=nodes),
+    )
     atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -92,20 +102,44 @@ def main() -> None:
         if not path.is_file():
             start = time.perf_counter()
             write_graph(path, args.nodes, args.edges, args.features)
-            print(f"wrote {path} ({path.stat().st_size / 2**20:.0f} MB) in "
-                  f"{time.perf_counter() - start:.1f} s")
+            print(
+                f"wrote {path} ({path.stat().st_size / 2**20:.0f} MB) in "
+                f"{time.perf_counter() - start:.1f} s"
+            )
         rows = []
         for name, code in (("gcnlab load_graph", LOAD_GCNLAB), ("PyG read_npz", LOAD_PYG)):
             out, wall, peak = child(["-c", code, str(path)])
             seconds, n, e = out.splitlines()[-1].split()
             rows.append((name, float(seconds), wall, peak, f"{n} nodes, {e} directed edges"))
         result = folder / "train.json"
-        out, wall, peak = child(["-m", "gcnlab", "train", str(path), "--epochs", "1", "--runs",
-                                 "1", "--split", "0.1,0.1,0.1", "--threads", "1",
-                                 "--json", str(result)])
+        out, wall, peak = child(
+            [
+                "-m",
+                "gcnlab",
+                "train",
+                str(path),
+                "--epochs",
+                "1",
+                "--runs",
+                "1",
+                "--split",
+                "0.1,0.1,0.1",
+                "--threads",
+                "1",
+                "--json",
+                str(result),
+            ]
+        )
         payload = json.loads(result.read_text())
-        rows.append(("gcnlab train (1 epoch)", payload["seconds"], wall, peak,
-                     out.splitlines()[0] if out else ""))
+        rows.append(
+            (
+                "gcnlab train (1 epoch)",
+                payload["seconds"],
+                wall,
+                peak,
+                out.splitlines()[0] if out else "",
+            )
+        )
     print(f"load average: {os.getloadavg()}")
     print("| step | seconds (inside) | wall s (process) | peak RSS MB | note |")
     print("|---|---:|---:|---:|---|")

@@ -24,9 +24,29 @@ PUBLIC = {"cora": 81.5, "citeseer": 70.3}  # the public split, Table 2
 
 def train(dataset: str, split: str, root: str, runs: int, out: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    subprocess.run([sys.executable, "-m", "gcnlab", "train", dataset, "--root", root, "--split",
-                    split, "--runs", str(runs), "--threads", "1", "--json", str(out)],
-                   check=True, env=env, capture_output=True, text=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gcnlab",
+            "train",
+            dataset,
+            "--root",
+            root,
+            "--split",
+            split,
+            "--runs",
+            str(runs),
+            "--threads",
+            "1",
+            "--json",
+            str(out),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.read_text())
 
 
@@ -43,9 +63,12 @@ def main() -> None:
             for split in ("random", "public"):
                 r = train(name, split, args.root, args.runs, Path(tmp) / f"{name}_{split}.json")
                 paper = f"{mean} ± {std}" if split == "random" else f"{PUBLIC[name]}"
-                print(f"| {name} | {split} | {100 * r['test_acc_mean']:.1f} ± "
-                      f"{100 * r['test_acc_std']:.1f} | {paper} | {r['runs']} | "
-                      f"{r['seconds']:.1f} |", flush=True)
+                print(
+                    f"| {name} | {split} | {100 * r['test_acc_mean']:.1f} ± "
+                    f"{100 * r['test_acc_std']:.1f} | {paper} | {r['runs']} | "
+                    f"{r['seconds']:.1f} |",
+                    flush=True,
+                )
     print(f"load average: {os.getloadavg()}")
 
 

@@ -35,8 +35,12 @@ def adjacency(edges: list[tuple[int, int]], n: int) -> dict[str, np.ndarray]:
 
     row, col = zip(*edges, strict=True)
     adj = scipy.sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, n))
-    return {"adj_data": adj.data, "adj_indices": adj.indices, "adj_indptr": adj.indptr,
-            "adj_shape": np.array(adj.shape)}
+    return {
+        "adj_data": adj.data,
+        "adj_indices": adj.indices,
+        "adj_indptr": adj.indptr,
+        "adj_shape": np.array(adj.shape),
+    }
 
 
 # --- .npz ------------------------------------------------------------------------------------
@@ -46,12 +50,17 @@ def test_npz_rules_self_loops_duplicates_directions(tmp_path: Path) -> None:
     # one direction only, a duplicate written as (2, 0), and a self-loop on 3
     edges = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 3)]
     x = np.arange(8, dtype=np.float32).reshape(4, 2)
-    path = npz(tmp_path / "g.npz", **adjacency(edges, 4), attr_matrix=x,
-               labels=np.array([0, 1, -1, 1]), node_names=np.array(["a", "b", "c", "d"]),
-               class_names=np.array(["cats", "dogs"]),
-               train_mask=np.array([True, False, True, False]),
-               val_mask=np.array([False, True, False, False]),
-               test_mask=np.array([False, False, False, True]))
+    path = npz(
+        tmp_path / "g.npz",
+        **adjacency(edges, 4),
+        attr_matrix=x,
+        labels=np.array([0, 1, -1, 1]),
+        node_names=np.array(["a", "b", "c", "d"]),
+        class_names=np.array(["cats", "dogs"]),
+        train_mask=np.array([True, False, True, False]),
+        val_mask=np.array([False, True, False, False]),
+        test_mask=np.array([False, False, False, True]),
+    )
     data = load_graph(path)
     assert data.edge_index.tolist() == TRIANGLE_TAIL
     assert data.x.tolist() == x.tolist() and data.x.dtype == torch.float32
@@ -73,8 +82,14 @@ def test_npz_sparse_attributes_and_featureless_ones(tmp_path: Path) -> None:
     import scipy.sparse
 
     attr = scipy.sparse.csr_matrix(np.array([[0, 2.5], [1, 0], [0, 0]], dtype=np.float32))
-    path = npz(tmp_path / "g.npz", **adjacency([(0, 1), (1, 2)], 3), attr_data=attr.data,
-               attr_indices=attr.indices, attr_indptr=attr.indptr, attr_shape=attr.shape)
+    path = npz(
+        tmp_path / "g.npz",
+        **adjacency([(0, 1), (1, 2)], 3),
+        attr_data=attr.data,
+        attr_indices=attr.indices,
+        attr_indptr=attr.indptr,
+        attr_shape=attr.shape,
+    )
     assert load_graph(path).x.tolist() == [[0, 2.5], [1, 0], [0, 0]]
     plain = npz(tmp_path / "plain.npz", **adjacency([(0, 1), (1, 2)], 3))
     assert load_graph(plain, featureless="ones").x.tolist() == [[1.0], [1.0], [1.0]]
@@ -130,14 +145,20 @@ def test_npz_bad_csr_and_bad_labels(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"same class \(0\)"):
         load_graph(npz(tmp_path / "one.npz", **ok, labels=np.array([0, 0, -1])))
     with pytest.raises(DataError, match=r"NaN or infinite values \(first at node 1\)"):
-        load_graph(npz(tmp_path / "nan.npz", **ok,
-                       attr_matrix=np.array([[1.0], [np.nan], [0.0]])))
+        load_graph(npz(tmp_path / "nan.npz", **ok, attr_matrix=np.array([[1.0], [np.nan], [0.0]])))
 
 
 def test_npz_empty_graph(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="the graph has no nodes"):
-        load_graph(npz(tmp_path / "none.npz", adj_data=np.ones(0), adj_indices=np.zeros(0, int),
-                       adj_indptr=np.zeros(1, int), adj_shape=np.array([0, 0])))
+        load_graph(
+            npz(
+                tmp_path / "none.npz",
+                adj_data=np.ones(0),
+                adj_indices=np.zeros(0, int),
+                adj_indptr=np.zeros(1, int),
+                adj_shape=np.array([0, 0]),
+            )
+        )
     with pytest.raises(DataError, match="has no edges"):
         load_graph(npz(tmp_path / "loops.npz", **adjacency([(0, 0), (1, 1)], 2)))
 
@@ -163,8 +184,9 @@ def test_file_larger_than_memory_is_refused_before_reading(
 def test_csv_string_ids_header_features_labels_split(tmp_path: Path) -> None:
     edges = write(tmp_path / "e.csv", "source,target\nb,c\nc,a\n# a comment\n\na,b\nc,d\nd,d\n")
     features = write(tmp_path / "f.csv", "node,x1,x2\nd,1,2\nc,3,4\nb,5,6\na,7,8\n")
-    labels = write(tmp_path / "l.csv",
-                   "node,label,split\na,dog,train\nb,cat,val\nc,,\nd,dog,test\n")
+    labels = write(
+        tmp_path / "l.csv", "node,label,split\na,dog,train\nb,cat,val\nc,,\nd,dog,test\n"
+    )
     data = load_graph(edges, features=features, labels=labels)
     assert data.node_ids == ["d", "c", "b", "a"]  # the features file's order
     assert data.x.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
@@ -201,10 +223,18 @@ def test_labels_numeric_order_and_header_option(tmp_path: Path) -> None:
     "edges,features,labels,message",
     [
         ("a,b\nb,c,2\n", None, None, r"e\.csv, line 2: expected 2 columns \(source, target\)"),
-        ("a,b\n", "a,1,x\nb,2,3\n", None,
-         r"f\.csv, line 1: feature 'x' in column 3 is not a number"),
-        ("a,b\n", "n,f\na,1\nb,oops\n", None,
-         r"f\.csv, line 3: feature 'oops' in column 2 is not a number"),
+        (
+            "a,b\n",
+            "a,1,x\nb,2,3\n",
+            None,
+            r"f\.csv, line 1: feature 'x' in column 3 is not a number",
+        ),
+        (
+            "a,b\n",
+            "n,f\na,1\nb,oops\n",
+            None,
+            r"f\.csv, line 3: feature 'oops' in column 2 is not a number",
+        ),
         ("a,b\n", "a,1\nb,nan\n", None, r"f\.csv, line 2: feature 'nan' in column 2 is NaN"),
         ("a,b\n", "a,1\nb,inf\n", None, r"f\.csv, line 2: .* is NaN or infinite"),
         ("a,b\n", "a,1,2\nb,3\n", None, r"f\.csv, line 2: 2 columns; the first row has 3"),
@@ -374,8 +404,9 @@ def test_ogb_without_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "ogb" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ogb" else real(name, *a)
+    )
     with pytest.raises(UsageError, match=r"need the optional package ogb.*gcnlab\[ogb\]"):
         load_graph("ogb:ogbn-arxiv", root=tmp_path)
 

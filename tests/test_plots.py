@@ -126,8 +126,10 @@ def test_curves_show_the_mean_and_spread_over_runs(tmp_path) -> None:  # noqa: A
     from gcnlab.plots.node import training_curves
 
     def run(losses):  # noqa: ANN001, ANN202
-        return [SimpleNamespace(epoch=e + 1, loss=v, val_loss=v, train_acc=0.5, val_acc=0.5)
-                for e, v in enumerate(losses)]
+        return [
+            SimpleNamespace(epoch=e + 1, loss=v, val_loss=v, train_acc=0.5, val_acc=0.5)
+            for e, v in enumerate(losses)
+        ]
 
     runs = [run([1.0, 2.0, 4.0]), run([3.0, 4.0])]  # the second stopped after epoch 2
     ax = new_figure(4, 3).subplots()

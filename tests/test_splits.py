@@ -101,8 +101,9 @@ def test_random_split_equals_pyg_planetoid_random(planetoid_root: Path, tmp_path
     for seed in (0, 1):
         torch.manual_seed(seed)
         theirs = Planetoid(str(tmp_path), "Cora", split="random")[0]
-        ours = make_split(load_dataset("cora", planetoid_root, download=False),
-                          SplitSpec("random"), seed=seed)
+        ours = make_split(
+            load_dataset("cora", planetoid_root, download=False), SplitSpec("random"), seed=seed
+        )
         for key in MASKS:
             assert torch.equal(ours[key], theirs[key]), (seed, key)
         assert torch.bincount(theirs.y[ours["train_mask"]]).tolist() == [20] * 7
@@ -121,8 +122,11 @@ def test_ratio_split_sizes_and_cover() -> None:
 
 
 def test_file_public_auto() -> None:
-    masks = {"train_mask": [True, False, False], "val_mask": [False, True, False],
-             "test_mask": [False, False, True]}
+    masks = {
+        "train_mask": [True, False, False],
+        "val_mask": [False, True, False],
+        "test_mask": [False, False, True],
+    }
     with_masks = graph([0, 1, 0], **masks)
     for kind in ("auto", "file"):
         split = make_split(with_masks, SplitSpec(kind))

@@ -24,21 +24,35 @@ class EmbedModel(str, Enum):
 @app.command("embed")
 @handle_errors
 def embed_command(
-    dataset: Annotated[str, typer.Argument(
-        help="A dataset, graph file or spec to train on (see 'gcnlab train --help'), or a "
-             "checkpoint (.pt, from --save) whose weights to use without training.")],
-    out: Annotated[Path, typer.Option(
-        help="Where the embeddings go: .npy (ids in <name>.ids.csv beside it) or .npz "
-             "(embeddings and node_ids).")],
-    model: Annotated[EmbedModel, typer.Option(
-        help="gcn: the hidden layer of node classification (needs labels); gae or vgae: the "
-             "auto-encoder's latent vectors (no labels needed).")] = EmbedModel.gcn,
+    dataset: Annotated[
+        str,
+        typer.Argument(
+            help="A dataset, graph file or spec to train on (see 'gcnlab train --help'), or a "
+            "checkpoint (.pt, from --save) whose weights to use without training."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Where the embeddings go: .npy (ids in <name>.ids.csv beside it) or .npz "
+            "(embeddings and node_ids)."
+        ),
+    ],
+    model: Annotated[
+        EmbedModel,
+        typer.Option(
+            help="gcn: the hidden layer of node classification (needs labels); gae or vgae: the "
+            "auto-encoder's latent vectors (no labels needed)."
+        ),
+    ] = EmbedModel.gcn,
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
-    hidden: Annotated[int | None, typer.Option(
-        help="Hidden units (default: 16 for gcn, 32 for gae/vgae).")] = None,
+    hidden: Annotated[
+        int | None, typer.Option(help="Hidden units (default: 16 for gcn, 32 for gae/vgae).")
+    ] = None,
     latent: Annotated[int, typer.Option(help="gae/vgae: embedding size.")] = 16,
-    runs: Annotated[int, typer.Option(
-        help="Seeded runs; the embeddings come from the one validation prefers.")] = 1,
+    runs: Annotated[
+        int, typer.Option(help="Seeded runs; the embeddings come from the one validation prefers.")
+    ] = 1,
     seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
     split: g.Split = "auto",
     directed: g.Directed = False,
@@ -47,10 +61,12 @@ def embed_command(
     label_attr: g.LabelAttr = "label",
     featureless: g.Featureless = "identity",
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    root: Annotated[Path | None, typer.Option(
-        help="Data root (default: $GCNLAB_DATA or ./datasets).")] = None,
-    json_path: Annotated[Path | None, typer.Option(
-        "--json", help="Write the training result as JSON here.")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the training result as JSON here.")
+    ] = None,
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train (or load) a model and write every node's embedding, the node ids alongside."""
@@ -66,11 +82,22 @@ def embed_command(
         source = load_checkpoint(dataset)
         _write(source, out)
         return
-    graph = g.graph_fields(directed=directed, features_file=features_file,
-                           labels_file=labels_file, label_attr=label_attr,
-                           featureless=featureless)
-    common = dict(dataset=dataset, root=None if root is None else str(root), epochs=epochs,
-                  runs=runs, seed=seed, device=device, **graph)
+    graph = g.graph_fields(
+        directed=directed,
+        features_file=features_file,
+        labels_file=labels_file,
+        label_attr=label_attr,
+        featureless=featureless,
+    )
+    common = dict(
+        dataset=dataset,
+        root=None if root is None else str(root),
+        epochs=epochs,
+        runs=runs,
+        seed=seed,
+        device=device,
+        **graph,
+    )
     if model is EmbedModel.gcn:
         from gcnlab.tasks.node import NodeConfig, train_node
 
@@ -87,9 +114,14 @@ def embed_command(
     with epoch_progress(runs, epochs, lambda s: f"run {s.run + 1}/{runs}  epoch {s.epoch}") as cb:
         result = train(config, on_epoch=cb)
     _write(result, out)
-    report(result, f"{result.dataset} {result.model.upper()}: trained "
-           f"{runs_phrase(result.runs)} ({result.seconds:.1f} s, {result.device})",
-           json_path=json_path, save=None, plots=None)
+    report(
+        result,
+        f"{result.dataset} {result.model.upper()}: trained "
+        f"{runs_phrase(result.runs)} ({result.seconds:.1f} s, {result.device})",
+        json_path=json_path,
+        save=None,
+        plots=None,
+    )
 
 
 def _write(source: object, out: Path) -> None:

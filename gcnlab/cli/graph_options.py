@@ -13,35 +13,72 @@ import typer
 # a 1M-edge graph (benchmarks/bench_threads.py, docs/data.md); one thread is never the slow one.
 DEFAULT_THREADS = 1
 
-Dataset = Annotated[str, typer.Argument(
-    help="cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, "
-         ".graphml, .gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, "
-         "ogb:ogbn-arxiv); see docs/data.md.")]
-Directed = Annotated[bool, typer.Option(
-    "--directed/--undirected",
-    help="Graph files: keep each edge's direction (default: undirected, both directions).")]
-FeaturesFile = Annotated[Path | None, typer.Option(
-    help="Edge lists: node features file (node, f_1, ..., f_F).")]
-LabelsFile = Annotated[Path | None, typer.Option(
-    help="Edge lists: labels file (node, label[, split]); a missing or empty label: unlabeled.")]
-LabelAttr = Annotated[str, typer.Option(
-    help="networkx files: the node attribute that holds the class.")]
-Featureless = Annotated[str, typer.Option(
-    help="A graph without node features: identity (one-hot ids, up to 20000 nodes) or ones.")]
-Split = Annotated[str, typer.Option(
-    help="auto (the graph's own split, else random), file, public (Planetoid's), random "
-         "(20 per class, 500 val, 1000 test; random:K,V,T), or fractions such as 0.6,0.2,0.2; "
-         "@SEED fixes a random split for every run.")]
-Threads = Annotated[int, typer.Option(
-    min=1, help="CPU threads for torch (torch.set_num_threads); 1 is fastest on a shared "
-                "machine (measured, docs/data.md).")]
-Predictions = Annotated[Path | None, typer.Option(
-    help="Write a CSV of predictions from the run validation prefers (node: id, split, label, "
-         "predicted class, class probabilities; link: test pairs' probabilities).")]
+Dataset = Annotated[
+    str,
+    typer.Argument(
+        help="cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, "
+        ".graphml, .gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, "
+        "ogb:ogbn-arxiv); see docs/data.md."
+    ),
+]
+Directed = Annotated[
+    bool,
+    typer.Option(
+        "--directed/--undirected",
+        help="Graph files: keep each edge's direction (default: undirected, both directions).",
+    ),
+]
+FeaturesFile = Annotated[
+    Path | None, typer.Option(help="Edge lists: node features file (node, f_1, ..., f_F).")
+]
+LabelsFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="Edge lists: labels file (node, label[, split]); a missing or empty label: unlabeled."
+    ),
+]
+LabelAttr = Annotated[
+    str, typer.Option(help="networkx files: the node attribute that holds the class.")
+]
+Featureless = Annotated[
+    str,
+    typer.Option(
+        help="A graph without node features: identity (one-hot ids, up to 20000 nodes) or ones."
+    ),
+]
+Split = Annotated[
+    str,
+    typer.Option(
+        help="auto (the graph's own split, else random), file, public (Planetoid's), random "
+        "(20 per class, 500 val, 1000 test; random:K,V,T), or fractions such as 0.6,0.2,0.2; "
+        "@SEED fixes a random split for every run."
+    ),
+]
+Threads = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        help="CPU threads for torch (torch.set_num_threads); 1 is fastest on a shared "
+        "machine (measured, docs/data.md).",
+    ),
+]
+Predictions = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write a CSV of predictions from the run validation prefers (node: id, split, label, "
+        "predicted class, class probabilities; link: test pairs' probabilities)."
+    ),
+]
 
 
-def graph_fields(*, directed: bool, features_file: Path | None, labels_file: Path | None,
-                 label_attr: str, featureless: str) -> dict[str, Any]:
+def graph_fields(
+    *,
+    directed: bool,
+    features_file: Path | None,
+    labels_file: Path | None,
+    label_attr: str,
+    featureless: str,
+) -> dict[str, Any]:
     """The GraphInput config fields from the command's options."""
     return {
         "directed": directed,
@@ -63,8 +100,15 @@ def refuse_for_digits(**given: Any) -> None:
     """The graph options mean nothing for the digits images: refuse any set to a non-default."""
     from gcnlab.errors import UsageError
 
-    defaults = {"split": "auto", "predictions": None, "directed": False, "features_file": None,
-                "labels_file": None, "label_attr": "label", "featureless": "identity"}
+    defaults = {
+        "split": "auto",
+        "predictions": None,
+        "directed": False,
+        "features_file": None,
+        "labels_file": None,
+        "label_attr": "label",
+        "featureless": "identity",
+    }
     extra = [f"--{k.replace('_', '-')}" for k, v in given.items() if v != defaults[k]]
     if extra:
         raise UsageError(f"{', '.join(extra)} apply to graphs, not to digits")

@@ -68,7 +68,10 @@ def history_columns(history: list[list[Any]]) -> list[dict[str, list[float]]]:
         if not run:
             out.append({})
             continue
-        names = [f.name for f in dataclasses.fields(run[0])
-                 if f.name != "run" and not f.name.startswith("test")]
+        names = [
+            f.name
+            for f in dataclasses.fields(run[0])
+            if f.name != "run" and not f.name.startswith("test")
+        ]
         out.append({name: [getattr(s, name) for s in run] for name in names})
     return out

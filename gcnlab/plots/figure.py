@@ -44,8 +44,13 @@ def as_runs(history: Sequence[Any]) -> list[Sequence[Any]]:
     return [history]
 
 
-def mean_band(ax: Any, runs: list[Sequence[Any]], value: Callable[[Any], float], label: str,
-              scale: float = 1.0) -> None:
+def mean_band(
+    ax: Any,
+    runs: list[Sequence[Any]],
+    value: Callable[[Any], float],
+    label: str,
+    scale: float = 1.0,
+) -> None:
     """The mean over runs of ``value(stats)`` per epoch, with a band of one standard deviation
     (a run that stopped early counts up to its last epoch only)."""
     from gcnlab.utils.stats import mean_std

@@ -46,30 +46,54 @@ class GraphInput:
         """The dataset exists by name or looks like a file or spec; file options only for files."""
         if not self.is_file:
             check_name(self.dataset)  # raises, listing the names and the other ways in
-            extra = [f"--{name.replace('_', '-')}" for name, value in self.file_options().items()
-                     if value != _DEFAULTS[name]]
+            extra = [
+                f"--{name.replace('_', '-')}"
+                for name, value in self.file_options().items()
+                if value != _DEFAULTS[name]
+            ]
             if extra:
-                return [(False, f"{', '.join(extra)} apply to graph files, not to "
-                                f"{self.dataset.strip().lower()}")]
-        return [(self.featureless in FEATURELESS,
-                 f"featureless must be one of {', '.join(FEATURELESS)}, got {self.featureless!r}")]
+                return [
+                    (
+                        False,
+                        f"{', '.join(extra)} apply to graph files, not to "
+                        f"{self.dataset.strip().lower()}",
+                    )
+                ]
+        return [
+            (
+                self.featureless in FEATURELESS,
+                f"featureless must be one of {', '.join(FEATURELESS)}, got {self.featureless!r}",
+            )
+        ]
 
     def file_options(self) -> dict[str, Any]:
-        return {"directed": self.directed, "features_file": self.features_file,
-                "labels_file": self.labels_file, "label_attr": self.label_attr,
-                "featureless": self.featureless}
+        return {
+            "directed": self.directed,
+            "features_file": self.features_file,
+            "labels_file": self.labels_file,
+            "label_attr": self.label_attr,
+            "featureless": self.featureless,
+        }
 
     def load_graph(self, root: str | None = None) -> Data:
         """The graph, read as these fields say (``root`` overrides the config's data root)."""
         root = self.root if root is None else root
         if self.dataset == IN_MEMORY:
-            raise UsageError("this run trained on an in-memory graph, which cannot be loaded "
-                             "again from its config; pass the graph again (data=...)")
+            raise UsageError(
+                "this run trained on an in-memory graph, which cannot be loaded "
+                "again from its config; pass the graph again (data=...)"
+            )
         if not self.is_file:
             return load_dataset(self.dataset, root)
-        return load_dataset(self.dataset, root, directed=self.directed,
-                            features=self.features_file, labels=self.labels_file,
-                            label=self.label_attr, featureless=self.featureless)
+        return load_dataset(
+            self.dataset,
+            root,
+            directed=self.directed,
+            features=self.features_file,
+            labels=self.labels_file,
+            label=self.label_attr,
+            featureless=self.featureless,
+        )
 
     def dataset_label(self, data: Data | None = None) -> str:
         """The dataset in results and checkpoints: the name (``cora``), else the file or spec

@@ -92,8 +92,9 @@ def _ids(data: Data) -> list[str]:
 
 
 @torch.no_grad()
-def node_predictions(result: Any, data: Data | None = None, *,
-                     device: torch.device | str = "cpu") -> NodePredictions:
+def node_predictions(
+    result: Any, data: Data | None = None, *, device: torch.device | str = "cpu"
+) -> NodePredictions:
     """Class probabilities of every node from the result's preferred run (module docstring).
 
     Args:
@@ -113,13 +114,20 @@ def node_predictions(result: Any, data: Data | None = None, *,
     for part in PARTS:
         for i in task.index[part].tolist():
             split[i] = part
-    return NodePredictions(run, _ids(task.data), classes,
-                           [classes[c] if c >= 0 else "" for c in y], split, probabilities)
+    return NodePredictions(
+        run,
+        _ids(task.data),
+        classes,
+        [classes[c] if c >= 0 else "" for c in y],
+        split,
+        probabilities,
+    )
 
 
 @torch.no_grad()
-def node_embeddings(result: Any, data: Data | None = None, *,
-                    device: torch.device | str = "cpu") -> tuple[list[str], Tensor, int]:
+def node_embeddings(
+    result: Any, data: Data | None = None, *, device: torch.device | str = "cpu"
+) -> tuple[list[str], Tensor, int]:
     """``(node ids, embeddings [N, D], run)``: the GCN's hidden layer (after the ReLU) for a
     node result, the auto-encoder's ``z`` (the VGAE's means) for a link result, from the
     preferred run."""
@@ -136,8 +144,13 @@ def node_embeddings(result: Any, data: Data | None = None, *,
 
 
 @torch.no_grad()
-def link_scores(result: Any, pairs: str | Path | None = None, data: Data | None = None, *,
-                device: torch.device | str = "cpu") -> PairScores:
+def link_scores(
+    result: Any,
+    pairs: str | Path | None = None,
+    data: Data | None = None,
+    *,
+    device: torch.device | str = "cpu",
+) -> PairScores:
     """Probabilities of the preferred run's test edges and test non-edges, and of the node
     pairs in ``pairs`` (a two-column file of node ids, as an edge list; module docstring)."""
     checkpoint = saved(result)
@@ -175,8 +188,9 @@ def read_pairs(path: Path, ids: list[str]) -> Tensor:
         if not out and number and all(f.lower() in EDGE_HEADERS for f in fields):
             continue
         if len(fields) != 2:
-            raise InputError(f"{path}, line {number}: expected 2 columns (source, target), got "
-                            f"{len(fields)}")
+            raise InputError(
+                f"{path}, line {number}: expected 2 columns (source, target), got {len(fields)}"
+            )
         missing = [f for f in fields if f not in index]
         if missing:
             raise InputError(f"{path}, line {number}: node {missing[0]!r} is not in the graph")
@@ -184,4 +198,3 @@ def read_pairs(path: Path, ids: list[str]) -> Tensor:
     if not out:
         raise InputError(f"{path}: no pairs")
     return torch.tensor(out, dtype=torch.long).t()
-

@@ -65,15 +65,28 @@ def read_recorded(path: str | os.PathLike[str]) -> Recorded:
             raise DataError(f"{path}: not a gcnlab result JSON ({exc})") from exc
         missing = [k for k in ("task", "config") if k not in payload]
         if missing:
-            raise DataError(f"{path}: not a gcnlab result JSON (no {', '.join(missing)}); "
-                            "write one with --json")
-        return Recorded(path, payload["task"], payload["config"], payload,
-                        payload.get("versions", {}), payload.get("threads"))
+            raise DataError(
+                f"{path}: not a gcnlab result JSON (no {', '.join(missing)}); write one with --json"
+            )
+        return Recorded(
+            path,
+            payload["task"],
+            payload["config"],
+            payload,
+            payload.get("versions", {}),
+            payload.get("threads"),
+        )
     from gcnlab.io.checkpoint import load_checkpoint
 
     checkpoint = load_checkpoint(path)
-    return Recorded(path, checkpoint.task, checkpoint.config, checkpoint.metrics,
-                    checkpoint.metrics.get("versions", {}), checkpoint.metrics.get("threads"))
+    return Recorded(
+        path,
+        checkpoint.task,
+        checkpoint.config,
+        checkpoint.metrics,
+        checkpoint.metrics.get("versions", {}),
+        checkpoint.metrics.get("threads"),
+    )
 
 
 def recorded_config(recorded: Recorded, **overrides: Any) -> Any:
@@ -84,9 +97,11 @@ def recorded_config(recorded: Recorded, **overrides: Any) -> Any:
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(recorded.config) - known)
     if unknown:
-        raise DataError(f"{recorded.path}: config fields this gcnlab does not know "
-                        f"({', '.join(unknown)}); written by gcnlab "
-                        f"{recorded.versions.get('gcnlab', '?')}")
+        raise DataError(
+            f"{recorded.path}: config fields this gcnlab does not know "
+            f"({', '.join(unknown)}); written by gcnlab "
+            f"{recorded.versions.get('gcnlab', '?')}"
+        )
     values = {**recorded.config, **{k: v for k, v in overrides.items() if v is not None}}
     return cls(**values)
 
@@ -111,8 +126,11 @@ def rerun(
     task_type = task_for(recorded.task, recorded.path.name)
     result = fit(task_type, config, on_epoch=on_epoch)
     now = versions()
-    changes = {k: (str(recorded.versions.get(k, "?")), str(v)) for k, v in now.items()
-               if str(recorded.versions.get(k, "?")) != str(v)}
+    changes = {
+        k: (str(recorded.versions.get(k, "?")), str(v))
+        for k, v in now.items()
+        if str(recorded.versions.get(k, "?")) != str(v)
+    }
     return Rerun(recorded, result, changes, compare(recorded.metrics, result))
 
 
