@@ -115,8 +115,13 @@ def _edges(parts: GraphParts, *, directed: bool) -> torch.Tensor:
         )
     if not directed:  # Step 2: both directions
         src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-    # Step 3: one key per (source, target); np.unique sorts and merges duplicates at once
-    key = np.unique(src * n + dst)  # [E] int64: fits for n < 3e9
+    # Step 3: one key per (source, target), sorted, each once. A sort and a comparison with the
+    # neighbour: numpy 2's np.unique hashes first and took 10x longer on 20 M edges.
+    key = src * n + dst  # [E] int64: fits for n < 3e9
+    del src, dst
+    key.sort()
+    if key.size > 1:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     return torch.from_numpy(np.stack([key // n, key % n]))
 
 
@@ -168,7 +173,7 @@ def _labels(parts: GraphParts) -> torch.Tensor:
     labeled = y[y >= 0]
     if labeled.size == 0:
         raise InputError(f"{parts.source}: no node has a label")
-    classes = np.unique(labeled)
+    classes = np.flatnonzero(np.bincount(labeled))  # the classes present, sorted
     if classes.size < 2:
         name = parts.class_names[int(classes[0])] if parts.class_names else int(classes[0])
         raise InputError(
