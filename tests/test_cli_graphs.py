@@ -10,16 +10,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import torch
-from typer.testing import CliRunner
+from cli_runner import invoke as run_cli
 
 from gcnlab import NodeConfig, load_graph, train_node
-from gcnlab.cli import app
-
-runner = CliRunner()
 
 
-def invoke(*args: str):  # noqa: ANN201
-    return runner.invoke(app, [str(a) for a in args])
+def invoke(*args: object):  # noqa: ANN201
+    return run_cli([str(a) for a in args])
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

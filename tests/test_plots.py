@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from typer.testing import CliRunner
+from cli_runner import invoke
 
-import gcnlab.cli.linkpred  # noqa: F401 (registers the command)
-import gcnlab.cli.train  # noqa: F401 (registers the command)
-from gcnlab.cli.app import app
 from gcnlab.plots import draw_result
 from gcnlab.plots.link import link_training_curves, roc_pr_curves
 from gcnlab.plots.node import training_curves, tsne_plot
 from gcnlab.tasks.link import LinkConfig, LinkEpochStats, train_link
 from gcnlab.tasks.node import EpochStats, NodeConfig, train_node
 
-runner = CliRunner()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -83,13 +79,12 @@ def test_figures_of_real_runs(tmp_path: Path) -> None:
 
 
 def test_train_and_linkpred_plots_option(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["train", "karate", "--runs", "1", "--epochs", "10", "--plots", str(tmp_path / "figs")]
+    result = invoke(
+        ["train", "karate", "--runs", "1", "--epochs", "10", "--plots", str(tmp_path / "figs")]
     )
     assert result.exit_code == 0, result.output
     assert f"wrote {tmp_path / 'figs' / 'karate_gcn_tsne.png'}" in result.output
-    result = runner.invoke(
-        app,
+    result = invoke(
         ["linkpred", "karate", "--runs", "1", "--epochs", "5", "--plots", str(tmp_path / "figs")],
     )
     assert result.exit_code == 0, result.output
@@ -105,7 +100,7 @@ def test_plots_option_must_be_a_folder(tmp_path: Path) -> None:
     file = tmp_path / "file"
     file.write_text("x")
     for command in ("train", "linkpred"):
-        result = runner.invoke(app, [command, "karate", "--plots", str(file)])
+        result = invoke([command, "karate", "--plots", str(file)])
         assert result.exit_code == 2
         assert "is a file; give a folder" in result.output
 

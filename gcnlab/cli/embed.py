@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import app, handle_errors
+from gcnlab.cli.app import command
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 
@@ -21,8 +21,7 @@ class EmbedModel(str, Enum):
     vgae = "vgae"
 
 
-@app.command("embed")
-@handle_errors
+@command("embed")
 def embed_command(
     dataset: Annotated[
         str,

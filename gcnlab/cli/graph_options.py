@@ -95,20 +95,3 @@ def set_threads(threads: int) -> None:
 
     torch.set_num_threads(threads)
 
-
-def refuse_for_digits(**given: Any) -> None:
-    """The graph options mean nothing for the digits images: refuse any set to a non-default."""
-    from gcnlab.errors import UsageError
-
-    defaults = {
-        "split": "auto",
-        "predictions": None,
-        "directed": False,
-        "features_file": None,
-        "labels_file": None,
-        "label_attr": "label",
-        "featureless": "identity",
-    }
-    extra = [f"--{k.replace('_', '-')}" for k, v in given.items() if v != defaults[k]]
-    if extra:
-        raise UsageError(f"{', '.join(extra)} apply to graphs, not to digits")

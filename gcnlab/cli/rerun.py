@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import EXIT_FAILED, app, handle_errors
+from gcnlab.cli.app import EXIT_FAILED, command
 from gcnlab.cli.outputs import check_outputs, result_payload
 from gcnlab.cli.progress import epoch_progress
 
 
-@app.command("rerun")
-@handle_errors
+@command("rerun")
 def rerun_command(
     result: Annotated[
         Path, typer.Argument(help="A result written by --json, or a checkpoint written by --save.")

@@ -8,60 +8,74 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import app, handle_errors
+from gcnlab.cli.app import command
+from gcnlab.cli.options import (
+    NODE,
+    DeviceOption,
+    Dropout,
+    Epochs,
+    Hidden,
+    Json,
+    Lr,
+    Root,
+    Runs,
+    Save,
+    Seed,
+    Select,
+    check_seeds,
+)
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
+from gcnlab.tasks.bounds import MAX_WEIGHT_DECAY
 
 
-@app.command("train")
-@handle_errors
+@command("train")
 def train_command(
     dataset: Annotated[
         str,
         typer.Argument(
-            help="cora, citeseer, pubmed, karate, a graph file or spec (see docs/data.md), "
-            "or digits (GridConv CNN)."
+            help="cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, "
+            ".graphml, .gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, "
+            "ogb:ogbn-arxiv); see docs/data.md. (digits: 'gcnlab digits')"
         ),
-    ] = "cora",
-    epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
-    hidden: Annotated[int, typer.Option(help="Hidden units.")] = 16,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
-    dropout: Annotated[float, typer.Option(help="Dropout probability, in [0, 1).")] = 0.5,
-    weight_decay: Annotated[float, typer.Option(help="L2 on the first layer.")] = 5e-4,
+    ] = NODE.dataset,
+    epochs: Epochs = NODE.epochs,
+    hidden: Hidden = NODE.hidden,
+    lr: Lr = NODE.lr,
+    dropout: Dropout = NODE.dropout,
+    weight_decay: Annotated[
+        float,
+        typer.Option(help="L2 on the first layer's weights.", min=0.0, max=MAX_WEIGHT_DECAY),
+    ] = NODE.weight_decay,
     patience: Annotated[
-        int, typer.Option(help="Early-stopping window on validation loss (0: off).")
-    ] = 10,
-    runs: Annotated[int, typer.Option(help="Number of seeded runs.")] = 10,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    root: Annotated[
-        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
-    ] = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the result as JSON here.")
-    ] = None,
-    bias: Annotated[
-        bool, typer.Option(help="Add a bias to each layer (the paper has none).")
-    ] = False,
-    select: Annotated[
-        str, typer.Option(help="Reported epoch: val_acc, val_loss or last.")
-    ] = "val_acc",
-    layer: Annotated[
-        str,
-        typer.Option(help="digits only: gridconv (message passing) or conv2d (torch's layers)."),
-    ] = "gridconv",
-    save: Annotated[
-        Path | None,
+        int,
         typer.Option(
-            help="Save a checkpoint here (weights at each run's chosen epoch, config, "
-            "dataset fingerprint); check it with 'gcnlab evaluate'."
+            help="Early stopping: stop when the validation loss is above the mean "
+            "of this many epochs before it (0: off).",
+            min=0,
         ),
-    ] = None,
+    ] = NODE.patience,
+    runs: Runs = NODE.runs,
+    seed: Seed = NODE.seed,
+    device: DeviceOption = NODE.device,
+    root: Root = None,
+    json_path: Json = None,
+    bias: Annotated[
+        bool, typer.Option("--bias", help="Add a bias to each layer (the paper has none).")
+    ] = NODE.bias,
+    select: Annotated[
+        Select,
+        typer.Option(
+            help="The epoch whose test accuracy is reported: best validation "
+            "accuracy, lowest validation loss, or the last."
+        ),
+    ] = NODE.select,
+    save: Save = None,
     plots: Annotated[
         Path | None,
         typer.Option(
-            help="Write figures (PNG) into this folder: training curves (mean and spread over "
-            "runs) and a t-SNE of the hidden layer (digits: the first layer's filters and maps)."
+            help="Write figures (PNG) into this folder: training curves (mean and spread "
+            "over runs) and a t-SNE of the hidden layer."
         ),
     ] = None,
     split: g.Split = "auto",
@@ -74,31 +88,41 @@ def train_command(
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
-    # the options both tasks take; digits refuses the ones it has no use for
-    options = dict(epochs=epochs, hidden=hidden, lr=lr, dropout=dropout,
-                   weight_decay=weight_decay, patience=patience, runs=runs, seed=seed,
-                   device=device, bias=bias, select=select)
-    graph = g.graph_fields(directed=directed, features_file=features_file,
-                           labels_file=labels_file, label_attr=label_attr,
-                           featureless=featureless)
-    g.set_threads(threads)
-    if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
-        from gcnlab.cli.digits import run_digits
+    from gcnlab.errors import UsageError
 
-        g.refuse_for_digits(split=split, predictions=predictions, **graph)
-
-        return run_digits(json_path=json_path, plots=plots, save=save, root=root, layer=layer,
-                          **options)
-    if layer != "gridconv":
-        from gcnlab.errors import UsageError
-
-        raise UsageError("--layer applies only to digits")
+    if dataset.strip().lower() == "digits":
+        raise UsageError(
+            "digits are images, not a graph: use 'gcnlab digits' (see 'gcnlab digits --help')"
+        )
     from gcnlab.tasks.node import NodeConfig, train_node
 
-    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), split=split,
-                        **graph, **options)
+    config = NodeConfig(
+        dataset=dataset,
+        epochs=epochs,
+        hidden=hidden,
+        lr=lr,
+        dropout=dropout,
+        weight_decay=weight_decay,
+        patience=patience,
+        runs=runs,
+        seed=seed,
+        device=device.value,
+        root=None if root is None else str(root),
+        bias=bias,
+        select=select.value,
+        split=split,
+        **g.graph_fields(
+            directed=directed,
+            features_file=features_file,
+            labels_file=labels_file,
+            label_attr=label_attr,
+            featureless=featureless,
+        ),
+    )
     config.validate()
+    check_seeds(seed, runs)
     check_outputs(json_path, save, plots, predictions)
+    g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"

@@ -69,6 +69,9 @@ def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
         in_range("runs", runs, 1, bounds.MAX_RUNS),
         positive("lr", lr, bounds.MAX_LR),
         in_range("seed", seed, 0, bounds.MAX_SEED),
+        (seed + runs - 1 <= bounds.MAX_SEED,
+         f"the last run's seed, seed + runs - 1 = {seed + runs - 1}, must be at most "
+         f"{bounds.MAX_SEED}"),
     ]
 
 

@@ -79,10 +79,11 @@ class NodeConfig(GraphInput, RunConfig):
 
 
 def classifier_checks(config: Any) -> list:
-    """Checks of ``hidden``, ``dropout`` and ``weight_decay``, shared by the classifiers."""
-    width = getattr(config, "hidden", getattr(config, "channels", 1))
-    return [
-        in_range("hidden", width, 1, bounds.MAX_HIDDEN),
+    """Checks of ``hidden`` (if it has one), ``dropout`` and ``weight_decay``, shared by the
+    classifiers."""
+    width = [in_range("hidden", config.hidden, 1, bounds.MAX_HIDDEN)] if hasattr(
+        config, "hidden") else []
+    return width + [
         (0.0 <= config.dropout < bounds.MAX_DROPOUT,
          f"dropout must be in [0, 1), got {config.dropout}"),
         (0.0 <= config.weight_decay <= bounds.MAX_WEIGHT_DECAY,

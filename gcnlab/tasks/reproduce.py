@@ -34,6 +34,7 @@ from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
 from gcnlab.tasks import bounds
+from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
 from gcnlab.tasks.loop import in_range, raise_first_failure
 from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
 from gcnlab.utils.files import atomic_write_bytes
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")
 CHOICES: tuple[str, ...] = (*PROTOCOLS, "all")
 PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
-MAX_RUNS = 1000
+MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
     "gae": "GAE",
