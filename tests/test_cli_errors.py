@@ -86,7 +86,7 @@ BOUNDS = {
     "last seed >= 2**32": (
         ["train", "karate", "--seed", str(2**32 - 5), "--runs", "10"],
         r"the last run's seed, seed \+ runs - 1 = 4294967300, is above "
-        r"4294967295; lower --seed or --runs",
+        r"4294967295; lower the seed or the number of runs",
     ),
     "lr 1e38": (["train", "karate", "--lr", "1e38"], "--lr"),
     "weight decay 1e300": (["train", "karate", "--weight-decay", "1e300"], "--weight-decay"),

@@ -13,6 +13,7 @@ import gcnlab.tasks.image as image
 import gcnlab.tasks.link as link
 import gcnlab.tasks.node as node
 from gcnlab.cli import options
+from gcnlab.data.reorder import ORDER_NAMES
 from gcnlab.nn.digits_cnn import LAYERS
 from gcnlab.tasks.reproduce import CHOICES
 from gcnlab.utils.runtime import DEVICES
@@ -28,6 +29,8 @@ from gcnlab.utils.runtime import DEVICES
         (options.LinkLoss, link.LOSSES),
         (options.Features, link.FEATURES),
         (options.Protocol, CHOICES),
+        (options.Batch, node.BATCHES),
+        (options.Reorder, ORDER_NAMES),
     ],
 )
 def test_choices_are_the_librarys(enum: type, values: tuple[str, ...]) -> None:

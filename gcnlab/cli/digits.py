@@ -26,7 +26,6 @@ from gcnlab.cli.options import (
     Save,
     Seed,
     WeightDecay,
-    check_seeds,
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -98,7 +97,6 @@ def digits_command(
         device=device.value,
     )
     config.validate()
-    check_seeds(seed, runs)
     check_outputs(json_path, save, plots)
     g.set_threads(threads)
 

@@ -24,7 +24,6 @@ from gcnlab.cli.options import (
     Runs,
     Save,
     Seed,
-    check_seeds,
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
@@ -121,7 +120,6 @@ def linkpred_command(
         featureless=featureless.lower(),
     )
     config.validate()
-    check_seeds(seed, runs)
     check_outputs(json_path, save, plots, predictions)
     g.set_threads(threads)
 

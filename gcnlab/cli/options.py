@@ -75,6 +75,22 @@ class Features(str, Enum):
     none = "none"
 
 
+class Batch(str, Enum):
+    """:data:`gcnlab.tasks.node.BATCHES`: full-graph steps or Cluster-GCN mini-batches."""
+
+    full = "full"
+    clusters = "clusters"
+
+
+class Reorder(str, Enum):
+    """:data:`gcnlab.data.reorder.ORDER_NAMES`: a node order for locality."""
+
+    none = "none"
+    rcm = "rcm"
+    metis = "metis"
+    degree = "degree"
+
+
 class Protocol(str, Enum):
     """:data:`gcnlab.tasks.reproduce.CHOICES`."""
 
@@ -134,17 +150,6 @@ NODE = ConfigDefaults("gcnlab.tasks.node:NodeConfig")
 LINK = ConfigDefaults("gcnlab.tasks.link:LinkConfig")
 DIGITS = ConfigDefaults("gcnlab.tasks.image:DigitsConfig")
 REPRODUCE = ConfigDefaults("gcnlab.tasks.reproduce:ReproduceConfig")
-
-
-def check_seeds(seed: int, runs: int) -> None:
-    """Every run's seed (``seed + i``) must stay within :data:`MAX_SEED`."""
-    from gcnlab.errors import UsageError
-
-    if seed + runs - 1 > MAX_SEED:
-        raise UsageError(
-            f"the last run's seed, seed + runs - 1 = {seed + runs - 1}, is above "
-            f"{MAX_SEED}; lower --seed or --runs"
-        )
 
 
 # Options several commands share. Bounds are checked by Click (exit 2) before any work.

@@ -17,7 +17,6 @@ from gcnlab.cli.options import (
     DeviceOption,
     Protocol,
     Seed,
-    check_seeds,
 )
 from gcnlab.cli.progress import progress_bar
 from gcnlab.tasks.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS
@@ -93,7 +92,6 @@ def reproduce_command(
         device=device.value,
     )
     config.validate()
-    check_seeds(seed, runs)
     if out.exists() and not out.is_dir():
         from gcnlab.errors import UsageError
 

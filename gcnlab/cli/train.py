@@ -11,22 +11,23 @@ from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import (
     NODE,
+    Batch,
     DeviceOption,
     Dropout,
     Epochs,
     Hidden,
     Json,
     Lr,
+    Reorder,
     Root,
     Runs,
     Save,
     Seed,
     Select,
-    check_seeds,
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.tasks.bounds import MAX_WEIGHT_DECAY
+from gcnlab.tasks.bounds import MAX_PARTS, MAX_WEIGHT_DECAY
 
 
 @command("train")
@@ -78,6 +79,21 @@ def train_command(
             "over runs) and a t-SNE of the hidden layer."
         ),
     ] = None,
+    batch: Annotated[
+        Batch,
+        typer.Option(help="full (one step on the whole graph) or clusters (Cluster-GCN "
+                     "mini-batches; needed under torchrun with several processes)."),
+    ] = NODE.batch,
+    parts: Annotated[
+        int, typer.Option(help="clusters: METIS parts of the graph.", min=1, max=MAX_PARTS)
+    ] = NODE.parts,
+    clusters_per_batch: Annotated[
+        int, typer.Option(help="clusters: parts per mini-batch.", min=1, max=MAX_PARTS)
+    ] = NODE.clusters_per_batch,
+    reorder: Annotated[
+        Reorder, typer.Option(help="Node order for locality (outputs stay in the dataset's "
+                              "order); rcm and metis help random and power-law graphs.")
+    ] = NODE.reorder,
     split: g.Split = "auto",
     directed: g.Directed = False,
     features_file: g.FeaturesFile = None,
@@ -94,6 +110,7 @@ def train_command(
         raise UsageError(
             "digits are images, not a graph: use 'gcnlab digits' (see 'gcnlab digits --help')"
         )
+    from gcnlab.cli.distributed import distributed_run
     from gcnlab.tasks.node import NodeConfig, train_node
 
     config = NodeConfig(
@@ -110,6 +127,10 @@ def train_command(
         root=None if root is None else str(root),
         bias=bias,
         select=select.value,
+        batch=batch.value,
+        parts=parts,
+        clusters_per_batch=clusters_per_batch,
+        reorder=reorder.value,
         split=split,
         **g.graph_fields(
             directed=directed,
@@ -120,15 +141,18 @@ def train_command(
         ),
     )
     config.validate()
-    check_seeds(seed, runs)
-    check_outputs(json_path, save, plots, predictions)
     g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
 
-    with epoch_progress(runs, epochs, describe) as on_epoch:
-        result = train_node(config, on_epoch=on_epoch)
+    with distributed_run(config) as main_process:
+        if not main_process:  # torchrun's other processes train in step and write nothing
+            train_node(config)
+            return
+        check_outputs(json_path, save, plots, predictions)
+        with epoch_progress(runs, epochs, describe) as on_epoch:
+            result = train_node(config, on_epoch=on_epoch)
 
     report(
         result,

@@ -54,3 +54,6 @@ MAX_PIXELS = 1024 * 1024
 
 # Dropout is a probability of dropping; 1 would drop everything (exclusive bound).
 MAX_DROPOUT = 1.0
+
+# METIS parts for Cluster-GCN batches: about one node a part on a 1M-node graph.
+MAX_PARTS = 1_000_000

@@ -23,6 +23,7 @@ from torch_geometric.data import Data
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
+from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import Checkpoint
 from gcnlab.nn.autoencoders import (
     GAE,
@@ -34,7 +35,7 @@ from gcnlab.nn.autoencoders import (
     sampled_recon_loss,
 )
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import SparseMatrix, as_features, identity
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.graph_input import GraphInput
@@ -52,6 +53,10 @@ FEATURES: tuple[str, ...] = ("raw", "normalized", "none")
 # The loss alone, forward and backward, one CPU core of a shared machine: Cora 24 ms dense,
 # CiteSeer 37 ms, 10 000 nodes 0.28 s, PubMed (19 717) 1.1 s against 24 ms sampled.
 DENSE_MAX_NODES = 10_000
+# loss="dense" asked for explicitly is refused above this: its memory stays O(block + edges), but
+# it scores N^2 pairs per epoch, O(N^2 F) time: 10^10 pairs at 100 000 nodes, minutes per epoch
+# on a CPU; beyond it, days of training for what sampled negatives estimate.
+DENSE_FORCED_MAX_NODES = 100_000
 
 
 @dataclass(kw_only=True)
@@ -124,16 +129,26 @@ class SplitOnDevice:
 
 
 def resolve_loss(loss: str, num_nodes: int) -> str:
-    """``"dense"`` or ``"sampled"``: ``auto`` picks dense up to :data:`DENSE_MAX_NODES` nodes."""
+    """``"dense"`` or ``"sampled"``: ``auto`` picks dense up to :data:`DENSE_MAX_NODES` nodes
+    (and logs one line when it switches); ``dense`` past :data:`DENSE_FORCED_MAX_NODES` is
+    refused with a :class:`~gcnlab.errors.UsageError`."""
     if loss == "auto":
-        return "dense" if num_nodes <= DENSE_MAX_NODES else "sampled"
+        if num_nodes <= DENSE_MAX_NODES:
+            return "dense"
+        log.info("%d nodes > %d: sampled negatives instead of the all-pairs loss", num_nodes,
+                 DENSE_MAX_NODES)
+        return "sampled"
+    if loss == "dense" and num_nodes > DENSE_FORCED_MAX_NODES:
+        raise UsageError(f"loss 'dense' scores all {num_nodes}^2 node pairs every epoch; above "
+                         f"{DENSE_FORCED_MAX_NODES} nodes use loss 'sampled' (or 'auto')")
     return loss
 
 
-def link_features(data: Data, config: LinkConfig) -> Tensor:
-    """The encoder's input features ``[N, F]`` as ``config.features`` asks."""
+def link_features(data: Data, config: LinkConfig) -> Tensor | SparseMatrix:
+    """The encoder's input features ``[N, F]`` as ``config.features`` asks (the identity as
+    a :class:`SparseMatrix`: ``N`` stored values, not ``N^2``)."""
     if config.features == "none":
-        return torch.eye(data.num_nodes)
+        return identity(data.num_nodes)
     if config.features == "raw" and not config.is_file and data.name in planetoid.NAMES:
         # load_dataset row-normalizes (the GCN paper's input); the GAE paper feeds the raw values
         return planetoid.read_planetoid(resolve_root(config.root), data.name).x
@@ -203,7 +218,8 @@ class LinkTask(GraphTask):
 
     def __init__(self, config: LinkConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)
-        self.x = SparseMatrix.from_tensor(link_features(data, config)).to(device)  # [N, F]
+        x = link_features(data, config)
+        self.x = (x if isinstance(x, SparseMatrix) else as_features(x)).to(device)  # [N, F]
         self.reconstruction = resolve_loss(config.loss, data.num_nodes)
         self.split: SplitOnDevice | None = None
         self._fixed: SplitOnDevice | None = None  # with split_seed: the one split of every run

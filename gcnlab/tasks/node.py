@@ -18,12 +18,13 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
+from gcnlab.data.reorder import ORDER_NAMES, NodeOrder, node_order
 from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
 from gcnlab.errors import InputError, UsageError
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import as_features
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.graph_input import IN_MEMORY, GraphInput, on_graph
@@ -50,6 +51,8 @@ SELECTIONS: dict[str, Selection] = {
     "last": Selection(None, "last epoch"),
 }
 SELECTS: tuple[str, ...] = tuple(SELECTIONS)
+# full-batch training, or Cluster-GCN mini-batches (NodeTask.prepare picks the task class)
+BATCHES: tuple[str, ...] = ("full", "clusters")
 
 
 @dataclass(kw_only=True)
@@ -66,8 +69,15 @@ class NodeConfig(GraphInput, RunConfig):
     patience: int = 10  # early stopping: after this many epochs, stop when the validation loss
     # exceeds the mean of the previous `patience` (the original code's rule); 0 disables it
     bias: bool = False  # the paper's model has no bias
-    sparse_features: bool = True  # keep features sparse (CSR) as the original code does
+    sparse_features: bool = True  # keep features sparse (CSR) as the original code does, where
+    # they are sparse (density below gcnlab.nn.sparse.SPARSE_FEATURES_MAX_DENSITY)
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
+    reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
+    # undone on every per-node output; gcnlab.data.reorder)
+    batch: str = "full"  # full: one step on the whole graph per epoch; clusters: Cluster-GCN
+    # mini-batches (gcnlab.tasks.cluster_gcn), one step per batch, across torchrun's processes
+    parts: int = 16  # clusters: METIS parts of the graph
+    clusters_per_batch: int = 4  # clusters: parts per mini-batch
 
     def checks(self) -> list:
         SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
@@ -75,6 +85,16 @@ class NodeConfig(GraphInput, RunConfig):
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
+            (self.reorder in ORDER_NAMES,
+             f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}"),
+            (self.batch in BATCHES,
+             f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}"),
+            in_range("parts", self.parts, 1, bounds.MAX_PARTS),
+            in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
+            (self.batch == "full" or SplitSpec.parse(self.split).kind in ("auto", "file",
+                                                                           "public"),
+             "--batch clusters trains on the graph's own split; a random or fractional "
+             "--split (drawn per run) needs --batch full"),
         ]
 
 
@@ -154,24 +174,33 @@ class NodeTask(GraphTask):
     test_metrics = ("test_acc",)
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device, data)
+        super().__init__(config, device, data)  # self.data: the user's order (fingerprint)
         if data.get("y") is None:
             raise InputError(f"{config.dataset}: the graph has no labels; node classification "
-                            "needs them (--labels-file for an edge list, --label-attr for the "
-                            "node attribute of a networkx file)")
+                             "needs them (--labels-file for an edge list, --label-attr for the "
+                             "node attribute of a networkx file)")
         self.spec = SplitSpec.parse(config.split)
-        masks = make_split(data, self.spec, config.seed)
+        masks = make_split(data, self.spec, config.seed)  # in the user's order
         # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask
         validate_graph(data, masks=masks)
+        # an optional relabelling for locality; every per-node output is put back (restore)
+        self.order: NodeOrder | None = node_order(data.edge_index, data.num_nodes, config.reorder)
+        graph = data.clone()
+        for key, mask in masks.items():  # the split in force, where every task reads it
+            graph[key] = mask
+        graph = graph if self.order is None else self.order.apply(graph)
+        self.graph = graph  # the graph in the order training uses
         # normalized Â^T, shared by both layers and all runs: [N, N]
-        self.adj = normalized_adjacency(data.edge_index, num_nodes=data.num_nodes).to(device)
-        x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
-        self.x = x.to(device)  # [N, F]
-        self.y = data.y.to(device)  # [N]
+        self.adj = normalized_adjacency(graph.edge_index, num_nodes=graph.num_nodes).to(device)
+        self.x = as_features(graph.x, config.sparse_features).to(device)  # [N, F]
+        self.y = graph.y.to(device)  # [N]
         self.index = self._index(masks)
         self.sizes: list[list[int]] = []  # train/val/test nodes of each run
 
     def _index(self, masks: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Node ids (in the training order) of each part of a split given in the user's."""
+        if self.order is not None:
+            masks = {k: m[self.order.perm] for k, m in masks.items()}
         return {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
                 for k in ("train", "val", "test")}
 
@@ -181,6 +210,26 @@ class NodeTask(GraphTask):
                 self.spec.kind == "auto" and self.data.get("train_mask") is None):
             self.index = self._index(make_split(self.data, self.spec, seed))
         self.sizes.append([int(i.numel()) for i in self.index.values()])
+
+    def node_ids(self, index: Tensor) -> Tensor:
+        """Training-order node ids as the user's."""
+        return index if self.order is None else self.order.perm.to(index.device)[index]
+
+    @torch.no_grad()
+    def predict(self, model: GCN) -> Tensor:
+        """Class probabilities ``[N, C]`` (dropout off), in the user's node order."""
+        model.eval()
+        probs = torch.softmax(model(self.x, self.adj), dim=1)  # [N, C] in training order
+        return probs if self.order is None else self.order.restore(probs)
+
+    @classmethod
+    def prepare(cls, config: NodeConfig, device: torch.device,
+                root: str | None = None) -> NodeTask:
+        if cls is NodeTask and config.batch == "clusters":
+            from gcnlab.tasks.cluster_gcn import ClusterNodeTask
+
+            return ClusterNodeTask.prepare(config, device, root)
+        return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
     def model_name(self) -> str:
@@ -237,7 +286,8 @@ class NodeTask(GraphTask):
     def embed(self, model: GCN) -> Tensor:
         """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every node."""
         model.eval()
-        return model.embed(self.x, self.adj)
+        h = model.embed(self.x, self.adj)  # [N, hidden] in training order
+        return h if self.order is None else self.order.restore(h)
 
 
 def train_node(

@@ -106,13 +106,13 @@ def node_predictions(
     task: NodeTask = _task(checkpoint, data, torch.device(device))
     run = best_run(checkpoint)
     model = _model(task, checkpoint, run)
-    probabilities = torch.softmax(model(task.x, task.adj), dim=1).cpu()  # [N, C]
+    probabilities = task.predict(model).cpu()  # [N, C] in the input's node order
     names = task.data.get("class_names")
     classes = list(names) if names else [str(c) for c in range(probabilities.size(1))]
     y = task.data.y.tolist()
     split = [""] * task.data.num_nodes
     for part in PARTS:
-        for i in task.index[part].tolist():
+        for i in task.node_ids(task.index[part]).tolist():
             split[i] = part
     return NodePredictions(
         run,

@@ -35,7 +35,7 @@ from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
 from gcnlab.tasks import bounds
 from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
-from gcnlab.tasks.loop import in_range, raise_first_failure
+from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
 from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
@@ -78,6 +78,7 @@ class ReproduceConfig:
         raise_first_failure([
             in_range("runs", self.runs, 1, MAX_RUNS),
             in_range("seed", self.seed, 0, bounds.MAX_SEED),
+            last_seed_check(self.seed, self.runs),
             in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
         ])
         if not self.datasets:
