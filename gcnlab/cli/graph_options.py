@@ -94,4 +94,3 @@ def set_threads(threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
-

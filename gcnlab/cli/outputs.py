@@ -30,9 +30,11 @@ def check_outputs(
     for i, (first, a) in enumerate(given):
         for second, b in given[i + 1 :]:
             if same_file(a, b):
-                clash = ("the checkpoint would overwrite the result"
-                         if (first, second) == ("--json", "--save")
-                         else "one would overwrite the other")
+                clash = (
+                    "the checkpoint would overwrite the result"
+                    if (first, second) == ("--json", "--save")
+                    else "one would overwrite the other"
+                )
                 raise UsageError(
                     f"{first} and {second} are the same file ({a}); {clash}: give two paths"
                 )
