@@ -27,6 +27,9 @@ _EXPORTS: dict[str, str] = {
     "GCN": "gcnlab.nn.models",
     "DATASETS": "gcnlab.data.datasets",
     "load_dataset": "gcnlab.data.datasets",
+    "load_graph": "gcnlab.data.graphs",
+    "SplitSpec": "gcnlab.data.splits",
+    "make_split": "gcnlab.data.splits",
     "resolve_root": "gcnlab.data.datasets",
     "NodeConfig": "gcnlab.tasks.node",
     "NodeResult": "gcnlab.tasks.node",
@@ -43,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "GcnlabError": "gcnlab.errors",
     "UsageError": "gcnlab.errors",
     "DataError": "gcnlab.errors",
+    "InputError": "gcnlab.errors",
     "TrainingDiverged": "gcnlab.errors",
     "validate_graph": "gcnlab.data.validate",
     "GAE": "gcnlab.nn.autoencoders",
@@ -76,6 +80,10 @@ _EXPORTS: dict[str, str] = {
     "ReproduceConfig": "gcnlab.tasks.reproduce",
     "ReproduceResult": "gcnlab.tasks.reproduce",
     "ReproduceRow": "gcnlab.tasks.reproduce",
+    "node_predictions": "gcnlab.tasks.predict",
+    "node_embeddings": "gcnlab.tasks.predict",
+    "link_scores": "gcnlab.tasks.predict",
+    "rerun": "gcnlab.tasks.rerun",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -96,9 +104,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
+    from gcnlab.data.graphs import load_graph
     from gcnlab.data.link_split import LinkSplit, split_edges
+    from gcnlab.data.splits import SplitSpec, make_split
     from gcnlab.data.validate import validate_graph
-    from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
+    from gcnlab.errors import DataError, GcnlabError, InputError, TrainingDiverged, UsageError
     from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
@@ -128,6 +138,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
+    from gcnlab.tasks.predict import link_scores, node_embeddings, node_predictions
     from gcnlab.tasks.registry import register_task
     from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
+    from gcnlab.tasks.rerun import rerun
     from gcnlab.utils.runtime import resolve_device, seed_everything

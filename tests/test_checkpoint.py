@@ -194,14 +194,14 @@ def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
 
 
 def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.tasks.graph as nc
+    import gcnlab.tasks.graph_input as graph_input
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
         data = load_dataset(name)
         data.y = 1 - data.y  # same shapes, different labels
         return data
 
-    monkeypatch.setattr(nc, "load_dataset", other_karate)
+    monkeypatch.setattr(graph_input, "load_dataset", other_karate)
     with pytest.raises(
         DataError, match="trained on karate with fingerprint .* holds different karate data"
     ):

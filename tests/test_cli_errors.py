@@ -242,7 +242,8 @@ def test_debug_prints_the_traceback_from_the_real_script(tmp_path: Path) -> None
     assert "Traceback (most recent call last)" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1] == (
         "gcnlab.errors.UsageError: unknown dataset 'nope'; choose one of: cora, citeseer, pubmed, "
-        "karate"
+        "karate, or give a graph file (.npz, .csv, .graphml, ...) or a spec "
+        "(pyg:Amazon/Computers, ogb:ogbn-arxiv)"
     )
 
 

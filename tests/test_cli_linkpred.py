@@ -56,7 +56,9 @@ def test_linkpred_karate_writes_json(tmp_path: Path) -> None:
     assert len(payload["auc"]) == len(payload["ap"]) == 2
     assert all(0 <= v <= 1 for v in payload["auc"] + payload["ap"])
     assert payload["auc_mean"] == pytest.approx(sum(payload["auc"]) / 2)
-    assert payload["epochs"] == [30, 30] and "history" not in payload
+    assert payload["epochs"] == [30, 30]
+    assert [len(run["val_auc"]) for run in payload["history"]] == [30, 30]
+    assert not any(key.startswith("test") for key in payload["history"][0])
 
 
 def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001

@@ -38,7 +38,10 @@ def test_train_karate_writes_json(tmp_path: Path) -> None:
     assert payload["seeds"] == [0, 1] and len(payload["test_acc"]) == 2
     assert all(0 <= a <= 1 for a in payload["test_acc"])
     assert payload["config"]["epochs"] == 50 and payload["device"] == "cpu"
-    assert "torch" in payload["versions"] and "history" not in payload
+    assert "torch" in payload["versions"]
+    # every epoch of every run, without per-epoch test metrics
+    assert [len(run["epoch"]) for run in payload["history"]] == payload["epochs"]
+    assert set(payload["history"][0]) == {"epoch", "loss", "train_acc", "val_loss", "val_acc"}
 
 
 def test_train_cora_options_reach_the_library(planetoid_root: Path, tmp_path: Path) -> None:

@@ -3,10 +3,12 @@
 from gcnlab.cli import (  # noqa: F401 (registers the commands)
     datasets,
     digits,
+    embed,
     evaluate,
     filters,
     linkpred,
     reproduce,
+    rerun,
     train,
 )
 from gcnlab.cli.app import app

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import (
     DIGITS,
@@ -75,6 +76,7 @@ def digits_command(
             "filters and their feature maps on a test digit."
         ),
     ] = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train a small CNN built from GridConv and GridPool (message passing on the pixel grid)
     on scikit-learn's digits and report test accuracy."""
@@ -96,6 +98,7 @@ def digits_command(
     )
     config.validate()
     check_outputs(json_path, save, plots)
+    g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import (
     LINK,
@@ -31,9 +32,7 @@ from gcnlab.tasks.bounds import MAX_HIDDEN, MAX_SEED
 
 @command("linkpred")
 def linkpred_command(
-    dataset: Annotated[
-        str, typer.Argument(help="cora, citeseer, pubmed or karate.")
-    ] = LINK.dataset,
+    dataset: g.Dataset = LINK.dataset,
     model: Annotated[
         LinkModel,
         typer.Option(help="The graph auto-encoder: plain or variational.", case_sensitive=False),
@@ -77,14 +76,31 @@ def linkpred_command(
     plots: Annotated[
         Path | None,
         typer.Option(
-            help="Write figures (PNG) into this folder: training curves, and ROC and "
-            "precision-recall curves on the test edges."
+            help="Write figures (PNG) into this folder: training curves (mean and spread "
+            "over runs), and ROC and precision-recall curves on the test edges."
         ),
     ] = None,
+    features_file: g.FeaturesFile = None,
+    featureless: g.Featureless = "identity",
+    predictions: g.Predictions = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --predictions: also score these node pairs (a two-column file of node "
+            "ids, as an edge list)."
+        ),
+    ] = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
+    from gcnlab.errors import UsageError
     from gcnlab.tasks.link import LinkConfig, train_link
+
+    if pairs is not None and predictions is None:
+        raise UsageError("--pairs needs --predictions (the file its scores go to)")
+    if pairs is not None and not pairs.is_file():
+        raise UsageError(f"no such pairs file: {pairs}")
 
     config = LinkConfig(
         dataset=dataset,
@@ -100,9 +116,12 @@ def linkpred_command(
         split_seed=split_seed,
         device=device.value,
         root=None if root is None else str(root),
+        features_file=None if features_file is None else str(features_file),
+        featureless=featureless.lower(),
     )
     config.validate()
-    check_outputs(json_path, save, plots)
+    check_outputs(json_path, save, plots, predictions)
+    g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
         return (
@@ -123,4 +142,6 @@ def linkpred_command(
         json_path=json_path,
         save=save,
         plots=plots,
+        predictions=predictions,
+        pairs=pairs,
     )

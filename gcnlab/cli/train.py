@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import (
     NODE,
@@ -32,7 +33,12 @@ from gcnlab.tasks.bounds import MAX_PARTS, MAX_WEIGHT_DECAY
 @command("train")
 def train_command(
     dataset: Annotated[
-        str, typer.Argument(help="cora, citeseer, pubmed or karate (digits: 'gcnlab digits').")
+        str,
+        typer.Argument(
+            help="cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, "
+            ".graphml, .gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, "
+            "ogb:ogbn-arxiv); see docs/data.md. (digits: 'gcnlab digits')"
+        ),
     ] = NODE.dataset,
     epochs: Epochs = NODE.epochs,
     hidden: Hidden = NODE.hidden,
@@ -69,8 +75,8 @@ def train_command(
     plots: Annotated[
         Path | None,
         typer.Option(
-            help="Write figures (PNG) into this folder: training curves and a t-SNE "
-            "of the hidden layer."
+            help="Write figures (PNG) into this folder: training curves (mean and spread "
+            "over runs) and a t-SNE of the hidden layer."
         ),
     ] = None,
     batch: Annotated[
@@ -88,6 +94,14 @@ def train_command(
         Reorder, typer.Option(help="Node order for locality (outputs stay in the dataset's "
                               "order); rcm and metis help random and power-law graphs.")
     ] = NODE.reorder,
+    split: g.Split = "auto",
+    directed: g.Directed = False,
+    features_file: g.FeaturesFile = None,
+    labels_file: g.LabelsFile = None,
+    label_attr: g.LabelAttr = "label",
+    featureless: g.Featureless = "identity",
+    predictions: g.Predictions = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
     from gcnlab.errors import UsageError
@@ -117,8 +131,17 @@ def train_command(
         parts=parts,
         clusters_per_batch=clusters_per_batch,
         reorder=reorder.value,
+        split=split,
+        **g.graph_fields(
+            directed=directed,
+            features_file=features_file,
+            labels_file=labels_file,
+            label_attr=label_attr,
+            featureless=featureless,
+        ),
     )
     config.validate()
+    g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
@@ -127,7 +150,7 @@ def train_command(
         if not main_process:  # torchrun's other processes train in step and write nothing
             train_node(config)
             return
-        check_outputs(json_path, save, plots)
+        check_outputs(json_path, save, plots, predictions)
         with epoch_progress(runs, epochs, describe) as on_epoch:
             result = train_node(config, on_epoch=on_epoch)
 
@@ -139,4 +162,5 @@ def train_command(
         json_path=json_path,
         save=save,
         plots=plots,
+        predictions=predictions,
     )

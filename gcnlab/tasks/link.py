@@ -21,7 +21,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data import planetoid
-from gcnlab.data.datasets import check_name, resolve_root
+from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
 from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import Checkpoint
@@ -38,6 +38,7 @@ from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features, identity
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
+from gcnlab.tasks.graph_input import GraphInput
 from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range
 from gcnlab.tasks.metrics import average_precision, roc_auc
 from gcnlab.tasks.registry import register_task
@@ -59,10 +60,11 @@ DENSE_FORCED_MAX_NODES = 100_000
 
 
 @dataclass(kw_only=True)
-class LinkConfig(RunConfig):
-    """Hyper-parameters of a link-prediction run; defaults are the paper's."""
+class LinkConfig(GraphInput, RunConfig):
+    """Hyper-parameters of a link-prediction run; defaults are the paper's. The graph's fields
+    (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.GraphInput`'s.
+    """
 
-    dataset: str = "cora"  # cora | citeseer | pubmed | karate
     model: str = "gae"  # gae | vgae
     hidden: int = 32  # hidden units of the first GCN layer
     latent: int = 16  # size of each node's embedding
@@ -72,11 +74,11 @@ class LinkConfig(RunConfig):
     # CiteSeer); normalized: rows summing to 1 (PyG's example); none: one-hot ids (featureless)
     split_seed: int | None = None  # None: each run splits the edges with its own seed; a
     # number: every run uses the one split this seed draws (the paper's "fixed splits")
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
 
     def checks(self) -> list:
-        check_name(self.dataset)
-        return super().checks() + [
+        return super().checks() + self.graph_checks() + [
+            (not self.directed, "link prediction treats the graph as undirected (the "
+             "auto-encoder's inner-product decoder is symmetric); drop --directed"),
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
             (self.features in FEATURES,
@@ -147,7 +149,7 @@ def link_features(data: Data, config: LinkConfig) -> Tensor | SparseMatrix:
     a :class:`SparseMatrix`: ``N`` stored values, not ``N^2``)."""
     if config.features == "none":
         return identity(data.num_nodes)
-    if config.features == "raw" and data.name in planetoid.NAMES:
+    if config.features == "raw" and not config.is_file and data.name in planetoid.NAMES:
         # load_dataset row-normalizes (the GCN paper's input); the GAE paper feeds the raw values
         return planetoid.read_planetoid(resolve_root(config.root), data.name).x
     return data.x  # karate's one-hot ids are raw and normalized at once
@@ -230,7 +232,7 @@ class LinkTask(GraphTask):
 
     @property
     def dataset(self) -> str:
-        return self.data.name
+        return self.config.dataset_label(self.data)
 
     def run_split(self, run: int) -> LinkSplit:
         """The split run ``run`` trains and is scored on."""
