@@ -10,25 +10,39 @@ from typing import Annotated, Any
 
 import typer
 
-from gcnlab.cli.app import app, check_writable, console, handle_errors
+from gcnlab.cli import interrupts
+from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, command, console
+from gcnlab.cli.options import (
+    REPRODUCE,
+    DeviceOption,
+    Protocol,
+    Seed,
+)
 from gcnlab.cli.progress import progress_bar
+from gcnlab.tasks.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS
 
 
-@app.command("reproduce")
-@handle_errors
+@command("reproduce")
 def reproduce_command(
     which: Annotated[
-        str,
+        Protocol,
         typer.Argument(
             help="gcn (Kipf & Welling 2017, Table 2), gae or vgae (Kipf & Welling 2016, Table 1), "
-            "grid (the digits CNN against its Conv2d twin) or all."
+            "grid (the digits CNN against its Conv2d twin) or all.",
+            case_sensitive=False,
         ),
-    ] = "all",
-    runs: Annotated[int, typer.Option(help="Seeds per row.")] = 10,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
+    ] = REPRODUCE.which,
+    runs: Annotated[
+        int, typer.Option(help="Seeds per row.", min=1, max=MAX_REPRODUCE_RUNS)
+    ] = REPRODUCE.runs,
+    seed: Seed = REPRODUCE.seed,
     epochs: Annotated[
         int | None,
-        typer.Option(help="Cap the epochs for a quick check (default: each paper's protocol)."),
+        typer.Option(
+            help="Cap the epochs for a quick check (default: each paper's protocol).",
+            min=1,
+            max=MAX_EPOCHS,
+        ),
     ] = None,
     dataset: Annotated[
         list[str] | None,
@@ -44,7 +58,7 @@ def reproduce_command(
             "row that says so."
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = REPRODUCE.device,
     out: Annotated[Path, typer.Option(help="Folder for reproduce.md and reproduce.json.")] = Path(
         "runs/reproduce"
     ),
@@ -69,13 +83,13 @@ def reproduce_command(
     )
 
     config = ReproduceConfig(
-        which=which.strip().lower(),
+        which=which.value,
         runs=runs,
         seed=seed,
         epochs=epochs,
         datasets=tuple(dataset) if dataset else PAPER_DATASETS,
         root=None if root is None else str(root),
-        device=device,
+        device=device.value,
     )
     config.validate()
     if out.exists() and not out.is_dir():
@@ -99,12 +113,13 @@ def reproduce_command(
 
         result = reproduce(config, on_row=on_row, on_epoch=on_epoch, on_job=on_job)
 
-    console().print(_table(result))
-    for path in write_tables(result, out):
-        typer.echo(f"wrote {path}")
+    with interrupts.deferred():
+        console().print(_table(result))
+        for path in write_tables(result, out):
+            typer.echo(f"wrote {path}")
     if result.partial:
-        typer.echo("interrupted: the table holds the finished rows only", err=True)
-        raise typer.Exit(130)
+        typer.echo("interrupted: the table holds the finished rows only")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _draw(result: Any, folder: Path, root: str | None) -> list[Path]:
@@ -157,5 +172,6 @@ def _progress(jobs: list[Any]) -> Iterator[tuple[Any, Any, Any]]:
                 description=f"[{job.index + 1}/{job.total}] {job.label}  run "
                 f"{stats.run + 1}/{job.runs}  epoch {stats.epoch}",
             )
+            interrupts.stop_point()  # a Ctrl-C takes effect here, between epochs
 
         yield bar, on_job, on_epoch

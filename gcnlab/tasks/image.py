@@ -65,7 +65,8 @@ class DigitsConfig(RunConfig):
 
     def checks(self) -> list:
         return super().checks() + classifier_checks(self) + [
-            in_range("batch size", self.batch_size, 1, 1797),
+            in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
+            in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
             (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
@@ -134,9 +135,9 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         seed_everything(seed)
         self.generator = torch.Generator().manual_seed(seed)  # the batch order
 
-    def build_model(self) -> DigitsCNN:
+    def make_model(self) -> DigitsCNN:
         c = self.config
-        return DigitsCNN(c.channels, c.dropout, c.layer).to(self.device)
+        return DigitsCNN(c.channels, c.dropout, c.layer)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         c = self.config
@@ -171,7 +172,7 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         return classifier_summary(picked)
 
     def extras(self, runs: SeededRuns) -> dict[str, Any]:
-        trained = self.build_model().cpu()
+        trained = self.make_model()
         trained.load_state_dict(runs.states[0])  # the first run's network, for the figures
         trained.eval()
         return {

@@ -69,7 +69,15 @@ def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
         in_range("runs", runs, 1, bounds.MAX_RUNS),
         positive("lr", lr, bounds.MAX_LR),
         in_range("seed", seed, 0, bounds.MAX_SEED),
+        last_seed_check(seed, runs),
     ]
+
+
+def last_seed_check(seed: int, runs: int) -> Check:
+    """Every run's seed (``seed + i``) must stay within :data:`~gcnlab.tasks.bounds.MAX_SEED`."""
+    last = seed + runs - 1
+    return (last <= bounds.MAX_SEED, f"the last run's seed, seed + runs - 1 = {last}, is above "
+            f"{bounds.MAX_SEED}; lower the seed or the number of runs")
 
 
 @dataclass(kw_only=True)
@@ -225,8 +233,8 @@ class Task(Generic[C, S]):
         """Where the data came from, for messages (e.g. ``the data root ./datasets``)."""
         raise NotImplementedError
 
-    def build_model(self) -> torch.nn.Module:
-        """A fresh model on the task's device (called right after seeding)."""
+    def make_model(self) -> torch.nn.Module:
+        """A fresh model, on the current default device (the loop moves it)."""
         raise NotImplementedError
 
     def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensor:
@@ -245,6 +253,10 @@ class Task(Generic[C, S]):
         raise NotImplementedError
 
     # -- what a task may change ----------------------------------------------------------
+    def build_model(self) -> torch.nn.Module:
+        """A fresh model on the task's device (called right after seeding)."""
+        return self.make_model().to(self.device)
+
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=self.config.lr)
 

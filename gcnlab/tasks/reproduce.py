@@ -34,7 +34,8 @@ from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
 from gcnlab.tasks import bounds
-from gcnlab.tasks.loop import in_range, raise_first_failure
+from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
+from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
 from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")
 CHOICES: tuple[str, ...] = (*PROTOCOLS, "all")
 PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
-MAX_RUNS = 1000
+MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
     "gae": "GAE",
@@ -77,6 +78,7 @@ class ReproduceConfig:
         raise_first_failure([
             in_range("runs", self.runs, 1, MAX_RUNS),
             in_range("seed", self.seed, 0, bounds.MAX_SEED),
+            last_seed_check(self.seed, self.runs),
             in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
         ])
         if not self.datasets:
