@@ -6,17 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
-from torch_geometric.data import Data
-from typer.testing import CliRunner
+from cli_runner import invoke
 
-import gcnlab.cli.cluster  # noqa: F401 (registers the commands)
-import gcnlab.cli.karate  # noqa: F401
-from gcnlab.cli.app import app
 from gcnlab.cli.cluster import Assign, Features, Method
 from gcnlab.cli.karate import Communities
-
-runner = CliRunner()
 
 
 def test_choices_are_the_library_names() -> None:
@@ -32,8 +25,7 @@ def test_choices_are_the_library_names() -> None:
 
 def test_cluster_karate_json_and_clusters(tmp_path: Path) -> None:
     out, csv = tmp_path / "c.json", tmp_path / "c.csv"
-    result = runner.invoke(
-        app,
+    result = invoke(
         [
             "cluster",
             "karate",
@@ -98,8 +90,7 @@ def test_anchors_are_printed_beside_ours(monkeypatch: pytest.MonkeyPatch) -> Non
         return fake
 
     monkeypatch.setattr(tc, "cluster", fake_cluster)
-    result = runner.invoke(
-        app,
+    result = invoke(
         [
             "cluster",
             "cora",
@@ -163,37 +154,37 @@ def test_anchors_are_printed_beside_ours(monkeypatch: pytest.MonkeyPatch) -> Non
     ],
 )
 def test_bad_input_is_one_line_exit_2(args: list[str], message: str) -> None:
-    result = runner.invoke(app, ["cluster", "karate", *args])
+    result = invoke(["cluster", "karate", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert result.output.count("\n") == 1 and result.output.startswith("error: ")
 
 
-def test_unlabelled_graph_writes_its_clusters(
+def test_unlabelled_graph_file_writes_its_clusters(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import gcnlab.tasks.cluster as tc
-
-    edges = torch.tensor([[0, 1], [1, 2], [3, 4], [4, 5], [2, 3]]).t()
-    data = Data(x=torch.eye(6), edge_index=torch.cat([edges, edges.flip(0)], dim=1), num_nodes=6)
-    data.name = "toy"
-    monkeypatch.setattr(tc, "load_dataset", lambda name, root=None: data)
+    # two triangles joined by one edge, node 6 isolated (only in the features file), no labels
+    (tmp_path / "toy.csv").write_text("0,1\n1,2\n0,2\n3,4\n4,5\n3,5\n2,3\n")
+    rows = ["0,1,0", "1,1,0", "2,1,0", "3,0,1", "4,0,1", "5,0,1", "6,1,1"]
+    (tmp_path / "features.csv").write_text("\n".join(rows) + "\n")
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(
-        app, ["cluster", "karate", "--method", "spectral", "--k", "2", "--runs", "1"]
-    )
+    args = ["cluster", "toy.csv", "--features-file", "features.csv", "--runs", "2"]
+    result = invoke([*args, "--method", "smooth", "--k", "2", "--max-power", "3"])
     assert result.exit_code == 0, result.output
+    assert "toy.csv smooth: 2 clusters, 2 runs" in result.output
     assert "no labels: clusters not scored" in result.output
-    assert "wrote toy-spectral-clusters.csv" in result.output
-    assert (tmp_path / "toy-spectral-clusters.csv").read_text().splitlines()[0] == "node,seed_0"
-    result = runner.invoke(app, ["cluster", "karate", "--method", "spectral", "--runs", "1"])
-    assert result.exit_code == 2 and "toy has no labels" in result.output
+    assert "wrote toy-smooth-clusters.csv" in result.output
+    lines = (tmp_path / "toy-smooth-clusters.csv").read_text().splitlines()
+    assert lines[0] == "node,seed_0,seed_1" and len(lines) == 8  # the isolated node too
+    first = [int(line.split(",")[1]) for line in lines[1:]]
+    assert len(set(first[:3])) == 1 and len(set(first[3:6])) == 1 and first[0] != first[3]
+    result = invoke([*args, "--method", "spectral"])
+    assert result.exit_code == 2 and "error: toy.csv has no labels" in result.output
 
 
 def test_karate_command(tmp_path: Path) -> None:
     out = tmp_path / "k.json"
-    result = runner.invoke(
-        app,
+    result = invoke(
         [
             "karate",
             "--communities",
@@ -213,5 +204,5 @@ def test_karate_command(tmp_path: Path) -> None:
     factions = payload["factions"]
     assert factions["task"] == "karate" and len(factions["acc"]) == 2
     assert "frames" not in factions and "history" not in factions
-    result = runner.invoke(app, ["karate", "--communities", "clubs"])
+    result = invoke(["karate", "--communities", "clubs"])
     assert result.exit_code == 2 and "Invalid value for '--communities'" in result.output

@@ -3,12 +3,12 @@ isolated nodes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from gcnlab.errors import UsageError
-from gcnlab.tasks import cluster as cluster_module
 from gcnlab.tasks.cluster import METHODS, AutoencoderClustering, ClusterConfig, cluster
 from gcnlab.tasks.cluster_metrics import cluster_scores
 from gcnlab.tasks.clustering import kmeans
@@ -72,29 +72,27 @@ def test_k_larger_than_the_graph() -> None:
         cluster(ClusterConfig(dataset="karate", method="kmeans", k=35))
 
 
-def _unlabelled_graph_with_isolated_node() -> Data:
-    # two triangles joined by an edge, and node 6 with no edge at all
-    edges = torch.tensor([[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5], [2, 3]]).t()
-    x = torch.tensor([[1.0, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1], [1, 1]])
-    data = Data(x=x, edge_index=torch.cat([edges, edges.flip(0)], dim=1), num_nodes=7)
-    data.name = "toy"
-    return data
-
-
 @pytest.fixture
-def toy_graph(monkeypatch: pytest.MonkeyPatch) -> Data:
-    data = _unlabelled_graph_with_isolated_node()
-    from gcnlab.tasks import graph
-
-    for module in (cluster_module, graph):  # the training-free methods and the loop's task
-        monkeypatch.setattr(module, "load_dataset", lambda name, root=None: data)
-    return data
+def toy_graph(tmp_path: Path) -> dict:
+    """Config fields of an unlabelled graph file: two triangles joined by an edge, and node 6
+    with no edge at all (it appears only in the features file)."""
+    (tmp_path / "toy.csv").write_text("0,1\n1,2\n0,2\n3,4\n4,5\n3,5\n2,3\n")
+    rows = ["0,1,0", "1,1,0", "2,1,0", "3,0,1", "4,0,1", "5,0,1", "6,1,1"]
+    (tmp_path / "features.csv").write_text("\n".join(rows) + "\n")
+    return {"dataset": str(tmp_path / "toy.csv"), "features_file": str(tmp_path / "features.csv")}
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
-def test_unlabelled_graph_with_an_isolated_node(method: str, toy_graph: Data) -> None:
+def test_unlabelled_graph_with_an_isolated_node(method: str, toy_graph: dict) -> None:
     config = ClusterConfig(
-        method=method, k=2, runs=2, restarts=2, max_power=3, epochs=100, device="cpu"
+        method=method,
+        k=2,
+        runs=2,
+        restarts=2,
+        max_power=3,
+        epochs=100,
+        device="cpu",
+        **toy_graph,
     )
     result = cluster(config)
     assert not result.labelled
@@ -111,9 +109,32 @@ def test_unlabelled_graph_with_an_isolated_node(method: str, toy_graph: Data) ->
 
 
 @pytest.mark.parametrize("method", ["kmeans", "gae"])
-def test_unlabelled_graph_needs_k(method: str, toy_graph: Data) -> None:
-    with pytest.raises(UsageError, match="toy has no labels .*give k"):
-        cluster(ClusterConfig(method=method, device="cpu"))
+def test_unlabelled_graph_needs_k(method: str, toy_graph: dict) -> None:
+    with pytest.raises(UsageError, match="toy.csv has no labels .*give k"):
+        cluster(ClusterConfig(method=method, device="cpu", **toy_graph))
+
+
+def test_partly_labelled_graph_is_scored_on_its_labelled_nodes(
+    toy_graph: dict, tmp_path: Path
+) -> None:
+    # labels for the triangles only; node 6 (isolated) stays unlabelled (-1) and is not scored
+    (tmp_path / "labels.csv").write_text("0,a\n1,a\n2,a\n3,b\n4,b\n5,b\n")
+    config = ClusterConfig(
+        method="smooth",
+        runs=1,
+        restarts=2,
+        max_power=3,
+        labels_file=str(tmp_path / "labels.csv"),
+        **toy_graph,
+    )
+    result = cluster(config)
+    assert result.labelled and result.num_clusters == 2 and len(result.clusters[0]) == 7
+    assert result.acc == [1.0] and result.nmi == pytest.approx([1.0])
+
+
+def test_directed_graph_is_refused(toy_graph: dict) -> None:
+    with pytest.raises(UsageError, match="clustering treats the graph as undirected"):
+        cluster(ClusterConfig(directed=True, **toy_graph))
 
 
 @pytest.mark.parametrize("method", ["gae", "vgae"])

@@ -3,18 +3,33 @@ published numbers beside ours."""
 
 from __future__ import annotations
 
-import enum
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from gcnlab.cli.app import EXIT_INTERRUPTED, app, check_writable, console, handle_errors
+from gcnlab.cli import graph_options as g
+from gcnlab.cli.app import EXIT_INTERRUPTED, command, console
+from gcnlab.cli.options import (
+    ConfigDefaults,
+    DeviceOption,
+    Epochs,
+    Hidden,
+    Json,
+    Lr,
+    Root,
+    Runs,
+    Seed,
+)
 from gcnlab.cli.outputs import check_outputs, runs_phrase
 from gcnlab.cli.progress import epoch_progress
+from gcnlab.tasks.bounds import MAX_HIDDEN, MAX_RUNS
+
+CLUSTER = ConfigDefaults("gcnlab.tasks.cluster:ClusterConfig")
 
 
-class Method(str, enum.Enum):  # the names of gcnlab.tasks.cluster.METHODS (a test checks)
+class Method(str, Enum):  # gcnlab.tasks.cluster.METHODS (a test checks)
     gae = "gae"
     vgae = "vgae"
     smooth = "smooth"
@@ -22,50 +37,55 @@ class Method(str, enum.Enum):  # the names of gcnlab.tasks.cluster.METHODS (a te
     spectral = "spectral"
 
 
-class Features(str, enum.Enum):
+class Features(str, Enum):  # gcnlab.tasks.cluster.FEATURES
     raw = "raw"
     normalized = "normalized"
 
 
-class Assign(str, enum.Enum):
+class Assign(str, Enum):  # gcnlab.tasks.clustering.ASSIGNMENTS
     spectral = "spectral"
     kmeans = "kmeans"
 
 
-@app.command("cluster")
-@handle_errors
+@command("cluster")
 def cluster_command(
-    dataset: Annotated[str, typer.Argument(help="cora, citeseer, pubmed or karate.")] = "cora",
+    dataset: g.Dataset = CLUSTER.dataset,
     method: Annotated[
         Method,
         typer.Option(
             help="gae / vgae: graph auto-encoder trained on every edge, then k-means; smooth: "
             "AGC's low-pass filter (I + Â)/2 applied p times, then spectral clustering; "
-            "kmeans: features only; spectral: graph only."
+            "kmeans: features only; spectral: graph only.",
+            case_sensitive=False,
         ),
-    ] = Method.smooth,
+    ] = CLUSTER.method,
     k: Annotated[
-        int | None, typer.Option("--k", help="Number of clusters (default: the number of classes).")
+        int | None,
+        typer.Option("--k", help="Number of clusters (default: the number of classes)."),
     ] = None,
-    runs: Annotated[int, typer.Option(help="Number of seeded runs.")] = 10,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
+    runs: Runs = CLUSTER.runs,
+    seed: Seed = CLUSTER.seed,
     restarts: Annotated[
         int,
         typer.Option(
-            help="k-means restarts per clustering (k-means++ starts; the lowest inertia is kept)."
+            help="k-means restarts per clustering (k-means++ starts; the lowest inertia is kept).",
+            max=MAX_RUNS,
         ),
-    ] = 10,
+    ] = CLUSTER.restarts,
     features: Annotated[
         Features,
         typer.Option(
             help="raw (binary words on Cora/CiteSeer: AGC's and the GAE paper's input) or "
-            "normalized (rows sum to 1)."
+            "normalized (rows sum to 1).",
+            case_sensitive=False,
         ),
-    ] = Features.raw,
-    epochs: Annotated[int, typer.Option(help="gae/vgae: epochs per run.")] = 200,
-    lr: Annotated[float, typer.Option(help="gae/vgae: Adam learning rate.")] = 0.01,
-    hidden: Annotated[int, typer.Option(help="gae/vgae: hidden units.")] = 32,
-    latent: Annotated[int, typer.Option(help="gae/vgae: embedding size.")] = 16,
+    ] = CLUSTER.features,
+    epochs: Epochs = CLUSTER.epochs,
+    lr: Lr = CLUSTER.lr,
+    hidden: Hidden = CLUSTER.hidden,
+    latent: Annotated[
+        int, typer.Option(help="gae/vgae: embedding size.", min=1, max=MAX_HIDDEN)
+    ] = CLUSTER.latent,
     power: Annotated[
         int | None,
         typer.Option(
@@ -75,74 +95,80 @@ def cluster_command(
     ] = None,
     max_power: Annotated[
         int, typer.Option(help="smooth: the largest order the adaptive choice tries.")
-    ] = 60,
+    ] = CLUSTER.max_power,
     assign: Annotated[
         Assign,
         typer.Option(
             help="smooth: spectral (top singular vectors of the smoothed features, AGC's) or "
-            "kmeans (on the smoothed features)."
+            "kmeans (on the smoothed features).",
+            case_sensitive=False,
         ),
-    ] = Assign.spectral,
-    device: Annotated[str, typer.Option(help="gae/vgae: auto, cpu or cuda.")] = "auto",
-    root: Annotated[
-        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
-    ] = None,
-    json_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--json", help="Write the result (scores per run, config, versions) as JSON here."
-        ),
-    ] = None,
+    ] = CLUSTER.assign,
+    device: DeviceOption = CLUSTER.device,
+    root: Root = None,
+    json_path: Json = None,
     plots: Annotated[
         Path | None,
         typer.Option(
-            help="Write figures (PNG) into this folder: run 1's embedding coloured by class and by "
-            "cluster, and the contingency matrix."
+            help="Write figures (PNG) into this folder: run 1's embedding coloured by class and "
+            "by cluster, and the contingency matrix."
         ),
     ] = None,
     save_clusters: Annotated[
         Path | None,
         typer.Option(
             help="Write every run's clusters as CSV here (node, one column per seed). Without "
-            "labels they are written anyway, by default to "
-            "./<dataset>-<method>-clusters.csv."
+            "labels they are written anyway, by default to ./<dataset>-<method>-clusters.csv."
         ),
     ] = None,
+    features_file: g.FeaturesFile = None,
+    labels_file: g.LabelsFile = None,
+    label_attr: g.LabelAttr = "label",
+    featureless: g.Featureless = "identity",
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Cluster the nodes of a graph and report ACC, NMI, ARI and macro-F1 against its classes
     (mean ± std over the runs), beside the published numbers."""
     from gcnlab.tasks.cluster import ClusterConfig, cluster
 
+    graph = g.graph_fields(
+        directed=False,
+        features_file=features_file,
+        labels_file=labels_file,
+        label_attr=label_attr,
+        featureless=featureless,
+    )
     config = ClusterConfig(
         dataset=dataset,
-        method=method.value,
+        method=Method(method).value,
         k=k,
         runs=runs,
         seed=seed,
         restarts=restarts,
-        features=features.value,
+        features=Features(features).value,
         epochs=epochs,
         lr=lr,
         hidden=hidden,
         latent=latent,
         power=power,
         max_power=max_power,
-        assign=assign.value,
-        device=device,
+        assign=Assign(assign).value,
+        device=device.value if isinstance(device, Enum) else str(device),
         root=None if root is None else str(root),
+        **graph,
     )
     config.validate()
-    check_outputs(json_path, None, plots)
-    check_writable(save_clusters)
+    check_outputs(json_path, None, plots, save_clusters)
+    g.set_threads(threads)
 
     def describe(s: Any) -> str:
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  loss {s.loss:.4f}"
 
-    if method in (Method.gae, Method.vgae):
+    if config.method in ("gae", "vgae"):
         with epoch_progress(runs, epochs, describe) as on_epoch:
             result = cluster(config, on_epoch=on_epoch)
     else:
-        with console(stderr=True).status(f"clustering {dataset} ({method.value})"):
+        with console(stderr=True).status(f"clustering {dataset} ({config.method})"):
             result = cluster(config)
     _report(result, json_path=json_path, plots=plots, save_clusters=save_clusters)
 
@@ -153,8 +179,7 @@ def _summary(result: Any) -> str:
         f"{runs_phrase(result.runs)}, k-means with {result.restarts} restarts"
     )
     if result.power:
-        orders = sorted(set(result.power))
-        what += f", smoothing order p = {', '.join(map(str, orders))}"
+        what += f", smoothing order p = {', '.join(map(str, sorted(set(result.power))))}"
     what += f" ({result.seconds:.1f} s, {result.device})"
     if not result.labelled:
         return f"{what}\nno labels: clusters not scored"
@@ -227,7 +252,9 @@ def _report(
         write_json(json_path, payload(result))
         typer.echo(f"wrote {json_path}")
     if save_clusters is None and not result.labelled:
-        save_clusters = Path(f"{result.dataset}-{result.model}-clusters.csv")
+        from gcnlab.tasks.graph_input import safe_name
+
+        save_clusters = Path(f"{safe_name(result.dataset)}-{result.model}-clusters.csv")
     if save_clusters is not None:
         from gcnlab.io.clusters import write_clusters
 

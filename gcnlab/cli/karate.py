@@ -9,9 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from gcnlab.cli.app import EXIT_INTERRUPTED, app, console, handle_errors
+from gcnlab.cli.app import EXIT_INTERRUPTED, command, console
+from gcnlab.cli.options import ConfigDefaults, Epochs, Json, Lr, Runs, Seed
 from gcnlab.cli.outputs import check_outputs, runs_phrase
 from gcnlab.cli.progress import epoch_progress
+
+KARATE = ConfigDefaults("gcnlab.tasks.karate:KarateConfig")
 
 
 class Communities(str, enum.Enum):  # the keys of gcnlab.data.karate.COMMUNITIES, or both
@@ -20,24 +23,21 @@ class Communities(str, enum.Enum):  # the keys of gcnlab.data.karate.COMMUNITIES
     both = "both"
 
 
-@app.command("karate")
-@handle_errors
+@command("karate")
 def karate_command(
     communities: Annotated[
         Communities,
         typer.Option(
             help="factions: the 2 groups after the split (networkx's 'club'); communities: PyG's 4 "
-            "modularity communities (Kipf & Welling's figure); both."
+            "modularity communities (Kipf & Welling's figure); both.",
+            case_sensitive=False,
         ),
     ] = Communities.both,
-    epochs: Annotated[int, typer.Option(help="Epochs per run.")] = 300,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
-    runs: Annotated[int, typer.Option(help="Number of seeded runs.")] = 10,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
-    json_path: Annotated[
-        Path | None,
-        typer.Option("--json", help="Write the results (accuracy per run, config) as JSON here."),
-    ] = None,
+    epochs: Epochs = KARATE.epochs,
+    lr: Lr = KARATE.lr,
+    runs: Runs = KARATE.runs,
+    seed: Seed = KARATE.seed,
+    json_path: Json = None,
     plots: Annotated[
         Path | None,
         typer.Option(
@@ -45,7 +45,9 @@ def karate_command(
             "small multiples and as an animated GIF, per community definition."
         ),
     ] = None,
-    gif: Annotated[bool, typer.Option(help="With --plots, also write the GIF.")] = True,
+    gif: Annotated[
+        bool, typer.Option("--gif/--no-gif", help="With --plots, also write the GIF.")
+    ] = True,
 ) -> None:
     """Embed the karate club's members in 2-D with an untrained and a trained 3-layer GCN
     (one-hot features, one labelled member per community) and report the accuracy on the

@@ -62,8 +62,9 @@ def embedding_plot(
 ) -> Path:
     """2-D ``points`` ``[N, 2]`` coloured by class (left) and by cluster (right), or by cluster
     alone without ``labels``. Each cluster takes the colour of the class it is matched to
-    (gray: matched to none), so agreement reads as equal colours."""
-    from gcnlab.tasks.cluster_metrics import cluster_scores, matched_labels
+    (gray: matched to none), so agreement reads as equal colours. A label ``-1`` marks an
+    unlabelled node (gray on the left; the matching and ACC use the labelled nodes)."""
+    from gcnlab.tasks.cluster_metrics import cluster_scores, match_map
 
     if labels is None:
         fig = new_figure(6.5, 6)
@@ -72,11 +73,14 @@ def embedding_plot(
         fig = new_figure(12, 5.8)
         by_class, by_cluster = fig.subplots(1, 2)
         _scatter(by_class, points, labels, "true classes", "class")
-        acc = cluster_scores(labels, clusters).acc
+        known = labels >= 0
+        acc = cluster_scores(labels[known], clusters[known]).acc
+        rename = match_map(labels[known], clusters[known])
+        colours = np.array([rename.get(int(c), -1) for c in clusters])
         _scatter(
             by_cluster,
             points,
-            matched_labels(labels, clusters),
+            colours,
             f"clusters, coloured by matched class (ACC {100 * acc:.1f}%)",
             "class",
         )
@@ -88,10 +92,12 @@ def contingency_plot(
     labels: np.ndarray, clusters: np.ndarray, path: str | os.PathLike[str], *, title: str
 ) -> Path:
     """The contingency matrix, clusters (rows, in the order of their matched class) against
-    classes (columns), with the counts written in; matched cells are outlined."""
+    classes (columns), with the counts written in; matched cells are outlined. Nodes labelled
+    ``-1`` (unlabelled) are left out."""
     from gcnlab.tasks.cluster_metrics import contingency, match_clusters
 
-    cont = contingency(labels, clusters)
+    known = labels >= 0
+    cont = contingency(labels[known], clusters[known])
     rows, cols = match_clusters(cont.table)
     # matched clusters first, ordered by their class; the rest after
     order = [int(r) for _, r in sorted(zip(cols.tolist(), rows.tolist(), strict=True))]
@@ -143,19 +149,21 @@ def cluster_figures(
     The labels come from the dataset, reloaded from ``root`` (default: the run's) and checked
     against the result's fingerprint.
     """
-    from gcnlab.data.datasets import load_dataset
     from gcnlab.errors import DataError
     from gcnlab.io.checkpoint import dataset_fingerprint
+    from gcnlab.tasks.cluster import ClusterConfig, labelled_nodes
+    from gcnlab.tasks.graph_input import safe_name
 
     if result.embedding is None or not result.clusters:
         raise DataError("this result has no clusters to draw (was it read back from JSON?)")
     folder = Path(folder)
-    data = load_dataset(result.dataset, root if root is not None else result.config.get("root"))
+    config = ClusterConfig(**result.config)
+    data = config.load_graph(None if root is None else str(root))
     if dataset_fingerprint(data) != result.fingerprint:
-        raise DataError(f"the {result.dataset} data under this root is not what was clustered")
-    labels = None if getattr(data, "y", None) is None else data.y.numpy()
+        raise DataError(f"the {result.dataset} data found is not what was clustered")
+    labels = None if labelled_nodes(data) is None else data.y.numpy()
     clusters = np.asarray(result.clusters[0])
-    stem = f"{result.dataset}_{result.model}"
+    stem = f"{safe_name(result.dataset)}_{result.model}"
     points = project_2d(result.embedding, seed=result.seeds[0])
     dims = int(result.embedding.shape[1])
     how = "t-SNE of " if dims > 2 else ""

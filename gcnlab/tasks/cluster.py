@@ -31,7 +31,7 @@ from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, remove_self_loops
 
 from gcnlab.data import planetoid
-from gcnlab.data.datasets import check_name, load_dataset, resolve_root
+from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import dataset_fingerprint
@@ -51,6 +51,7 @@ from gcnlab.tasks import bounds
 from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores
 from gcnlab.tasks.clustering import ASSIGNMENTS, kmeans, smooth_clusters, spectral_embedding
 from gcnlab.tasks.graph import GraphTask
+from gcnlab.tasks.graph_input import GraphInput
 from gcnlab.tasks.link import resolve_loss
 from gcnlab.tasks.loop import (
     EpochStats,
@@ -61,7 +62,6 @@ from gcnlab.tasks.loop import (
     fit,
     in_range,
 )
-from gcnlab.tasks.registry import register_task
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
@@ -73,12 +73,13 @@ MAX_POWER = 10_000  # smoothing orders beyond this change nothing in float64
 
 
 @dataclass(kw_only=True)
-class ClusterConfig(RunConfig):
+class ClusterConfig(GraphInput, RunConfig):
     """What :func:`cluster` runs; the defaults are the protocol of ``docs/clustering.md``.
-    ``epochs``, ``lr`` and ``device`` (from :class:`~gcnlab.tasks.loop.RunConfig`) concern the
-    trained methods (gae, vgae) only."""
+    The graph's fields (``dataset``, ``root``, ...) are
+    :class:`~gcnlab.tasks.graph_input.GraphInput`'s: a name, a graph file or a spec. ``epochs``,
+    ``lr`` and ``device`` (from :class:`~gcnlab.tasks.loop.RunConfig`) concern the trained methods
+    (gae, vgae) only."""
 
-    dataset: str = "cora"  # cora | citeseer | pubmed | karate
     method: str = "smooth"  # a name in METHODS: gae | vgae | smooth | kmeans | spectral
     k: int | None = None  # clusters (default: the number of classes)
     restarts: int = 10  # k-means restarts per clustering (k-means++ starts, best inertia kept)
@@ -89,35 +90,42 @@ class ClusterConfig(RunConfig):
     power: int | None = None  # smooth: a fixed smoothing order (default: AGC's adaptive choice)
     max_power: int = 60  # smooth: the largest order the adaptive rule tries (AGC's)
     assign: str = "spectral"  # smooth: spectral (AGC's: top singular vectors of X̄) | kmeans
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
 
     def checks(self) -> list:
         """The range checks; the bound of ``k`` by the number of nodes is checked once the
         graph is loaded."""
-        check_name(self.dataset)
-        return super().checks() + [
-            (
-                self.method in METHODS,
-                f"method must be one of {', '.join(METHODS)}, got {self.method!r}",
-            ),
-            (self.k is None or self.k >= 1, f"k (clusters) must be at least 1, got {self.k}"),
-            in_range("restarts", self.restarts, 1, bounds.MAX_RUNS),
-            (
-                self.features in FEATURES,
-                f"features must be one of {', '.join(FEATURES)}, got {self.features!r}",
-            ),
-            in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
-            in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
-            (
-                self.power is None or 1 <= self.power <= MAX_POWER,
-                f"power must be between 1 and {MAX_POWER}, got {self.power}",
-            ),
-            in_range("max power", self.max_power, 1, MAX_POWER),
-            (
-                self.assign in ASSIGNMENTS,
-                f"assign must be one of {', '.join(ASSIGNMENTS)}, got {self.assign!r}",
-            ),
-        ]
+        return (
+            super().checks()
+            + self.graph_checks()
+            + [
+                (
+                    not self.directed,
+                    "clustering treats the graph as undirected (the filter and the "
+                    "auto-encoder's decoder are symmetric); drop --directed",
+                ),
+                (
+                    self.method in METHODS,
+                    f"method must be one of {', '.join(METHODS)}, got {self.method!r}",
+                ),
+                (self.k is None or self.k >= 1, f"k (clusters) must be at least 1, got {self.k}"),
+                in_range("restarts", self.restarts, 1, bounds.MAX_RUNS),
+                (
+                    self.features in FEATURES,
+                    f"features must be one of {', '.join(FEATURES)}, got {self.features!r}",
+                ),
+                in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
+                in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
+                (
+                    self.power is None or 1 <= self.power <= MAX_POWER,
+                    f"power must be between 1 and {MAX_POWER}, got {self.power}",
+                ),
+                in_range("max power", self.max_power, 1, MAX_POWER),
+                (
+                    self.assign in ASSIGNMENTS,
+                    f"assign must be one of {', '.join(ASSIGNMENTS)}, got {self.assign!r}",
+                ),
+            ]
+        )
 
 
 @dataclass(kw_only=True)
@@ -168,32 +176,47 @@ class RunClusters:
 
 def cluster_features(data: Data, config: ClusterConfig) -> SparseMatrix:
     """The node features ``[N, F]`` as ``config.features`` asks."""
-    if config.features == "raw" and data.name in planetoid.NAMES:
+    if config.features == "raw" and not config.is_file and data.name in planetoid.NAMES:
         # load_dataset row-normalizes (the GCN paper's input); AGC and the GAE paper use raw words
         x = planetoid.read_planetoid(resolve_root(config.root), data.name).x
         return SparseMatrix.from_tensor(x)
-    return SparseMatrix.from_tensor(data.x)  # karate's one-hot ids are raw and normalized at once
+    # graph files keep their features as stored; karate's one-hot ids are raw and normalized
+    x = data.x
+    return x if isinstance(x, SparseMatrix) else SparseMatrix.from_tensor(x)
+
+
+def labelled_nodes(data: Data) -> Tensor | None:
+    """The nodes with a class ``[N]`` bool (graph files mark the others ``-1``), or ``None``
+    when no node has one."""
+    y = getattr(data, "y", None)
+    if y is None:
+        return None
+    mask = y >= 0
+    return mask if bool(mask.any()) else None
 
 
 def number_of_clusters(data: Data, config: ClusterConfig) -> int:
     """``config.k``, or the number of classes; checked against the number of nodes."""
-    if config.k is None and getattr(data, "y", None) is None:
-        raise UsageError(f"{data.name} has no labels to count classes from: give k (clusters)")
+    if config.k is None and labelled_nodes(data) is None:
+        name = config.dataset_label(data)
+        raise UsageError(f"{name} has no labels to count classes from: give k (clusters)")
     k = config.k if config.k is not None else int(data.y.max()) + 1
     if k > data.num_nodes:
         raise UsageError(
             f"k (clusters) must be at most the number of nodes ({data.num_nodes} "
-            f"in {data.name}), got {k}"
+            f"in {config.dataset_label(data)}), got {k}"
         )
     return k
 
 
 def _scores(data: Data, clusters: list[np.ndarray]) -> dict[str, Any]:
-    """The score fields of a result: per run and mean ± std; empty without labels."""
-    labels = getattr(data, "y", None)
-    scores: list[ClusterScores] = (
-        [] if labels is None else [cluster_scores(labels, c) for c in clusters]
-    )
+    """The score fields of a result: per run and mean ± std, over the labelled nodes (every
+    node is clustered); empty without labels."""
+    mask = labelled_nodes(data)
+    scores: list[ClusterScores] = []
+    if mask is not None:
+        labels, keep = data.y[mask].numpy(), mask.numpy()
+        scores = [cluster_scores(labels, np.asarray(c)[keep]) for c in clusters]
     out: dict[str, Any] = {"labelled": bool(scores)}
     for name in SCORES:
         values = [getattr(s, name) for s in scores]
@@ -210,7 +233,9 @@ class ClusterEpochStats(EpochStats):
     """One epoch of auto-encoder training: the loss only (no labels are looked at)."""
 
 
-@register_task
+# Not in gcnlab.tasks.registry: what reads results back by task name (`gcnlab evaluate`,
+# `gcnlab rerun`) calls fit() on the registered class, which would run a GAE for a `smooth`
+# result; clustering results are re-run with cluster(ClusterConfig(**result["config"])).
 class AutoencoderClustering(GraphTask):
     """A GAE or VGAE trained to reconstruct every edge of the graph; after the last epoch, k-means
     on each run's embeddings (the VGAE's means) with the run's seed."""
@@ -253,7 +278,7 @@ class AutoencoderClustering(GraphTask):
 
     @property
     def dataset(self) -> str:
-        return self.data.name
+        return self.config.dataset_label(self.data)
 
     def build_model(self) -> GAE:
         c, f = self.config, self.x.shape[1]
@@ -349,7 +374,7 @@ class TrainingFree:
         self, config: ClusterConfig, on_epoch: OnEpoch | None, on_run: OnRun | None
     ) -> ClusterResult:
         config.validate()
-        data = load_dataset(config.dataset, config.root)
+        data = config.load_graph()
         k = number_of_clusters(data, config)
         x = cluster_features(data, config)
         seeds = [config.seed + r for r in range(config.runs)]
@@ -361,7 +386,7 @@ class TrainingFree:
                 on_run(run)
         return ClusterResult(
             model=self.name,
-            dataset=data.name,
+            dataset=config.dataset_label(data),
             runs=len(runs),
             seeds=seeds,
             best_epoch=[],

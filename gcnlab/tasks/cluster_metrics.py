@@ -149,11 +149,17 @@ def cluster_scores(labels: Any, clusters: Any) -> ClusterScores:
     return scores_from_table(contingency(labels, clusters).table)
 
 
+def match_map(labels: Any, clusters: Any) -> dict[int, int]:
+    """The best one-to-one matching as ``{cluster id: class id}`` (see :func:`match_clusters`);
+    clusters left unmatched are absent."""
+    cont = contingency(labels, clusters)
+    rows, cols = match_clusters(cont.table)
+    return dict(zip(cont.clusters[rows].tolist(), cont.classes[cols].tolist(), strict=True))
+
+
 def matched_labels(labels: Any, clusters: Any) -> np.ndarray:
     """``clusters`` ``[N]`` renamed to the class each is matched to (see :func:`match_clusters`);
     nodes of an unmatched cluster get ``-1``."""
-    cont = contingency(labels, clusters)
-    rows, cols = match_clusters(cont.table)
-    rename = dict(zip(cont.clusters[rows].tolist(), cont.classes[cols].tolist(), strict=True))
+    rename = match_map(labels, clusters)
     clusters = _as_labels(clusters, "clusters")
     return np.array([rename.get(c, -1) for c in clusters.tolist()], dtype=np.int64)

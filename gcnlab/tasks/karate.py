@@ -30,7 +30,6 @@ from gcnlab.nn.embedder import GCNEmbedder
 from gcnlab.tasks.cluster_metrics import cluster_scores
 from gcnlab.tasks.clustering import kmeans
 from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, SeededRuns, Selection, Task, fit
-from gcnlab.tasks.registry import register_task
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,8 @@ class KarateResult(RunResult):
 NOT_IN_JSON = ("frames",)  # besides history and states
 
 
-@register_task
+# Not in gcnlab.tasks.registry: nothing reads karate results back by task name (no checkpoint),
+# and its frames (tensors) are not JSON; the result is re-run with train_karate(config).
 class KarateTask(Task[KarateConfig, KarateEpochStats]):
     """Semi-supervised classification of the club's members with Kipf's 2-D GCN."""
 
