@@ -40,6 +40,12 @@ _EXPORTS: dict[str, str] = {
     "NodeResult": "gcnlab.tasks.node",
     "EpochStats": "gcnlab.tasks.node",
     "train_node": "gcnlab.tasks.node",
+    "RunConfig": "gcnlab.tasks.loop",
+    "RunResult": "gcnlab.tasks.loop",
+    "Task": "gcnlab.tasks.loop",
+    "fit": "gcnlab.tasks.loop",
+    "register_task": "gcnlab.tasks.registry",
+    "Evaluation": "gcnlab.tasks.evaluate",
     "resolve_device": "gcnlab.utils.runtime",
     "seed_everything": "gcnlab.utils.runtime",
     "GcnlabError": "gcnlab.errors",
@@ -71,7 +77,7 @@ _EXPORTS: dict[str, str] = {
     "Checkpoint": "gcnlab.io.checkpoint",
     "save_checkpoint": "gcnlab.io.checkpoint",
     "load_checkpoint": "gcnlab.io.checkpoint",
-    "evaluate_checkpoint": "gcnlab.io.checkpoint",
+    "evaluate_checkpoint": "gcnlab.tasks.evaluate",
     "dataset_fingerprint": "gcnlab.io.checkpoint",
     "PAPER_NUMBERS": "gcnlab.tasks.paper",
     "paper_number": "gcnlab.tasks.paper",
@@ -104,7 +110,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
-        evaluate_checkpoint,
         load_checkpoint,
         save_checkpoint,
     )
@@ -139,9 +144,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         propagation_conv,
     )
     from gcnlab.nn.sparse import SparseMatrix, spmm
+    from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
     from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
+    from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
+    from gcnlab.tasks.registry import register_task
     from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
     from gcnlab.utils.runtime import resolve_device, seed_everything

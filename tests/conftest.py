@@ -46,3 +46,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def diverge_at(monkeypatch):  # noqa: ANN001, ANN201
+    """``diverge_at(TaskClass, epoch)``: from that epoch on, the task's training loss is NaN, as
+    with a learning rate far too high (which the configs' bounds now refuse up front)."""
+
+    def patch(task_type: type, epoch: int = 3) -> None:
+        original = task_type.train_epoch
+        seen = {"epochs": 0}
+
+        def train_epoch(self, model, optimizer):  # noqa: ANN001, ANN202
+            loss = original(self, model, optimizer)
+            seen["epochs"] += 1
+            return float("nan") if seen["epochs"] >= epoch else loss
+
+        monkeypatch.setattr(task_type, "train_epoch", train_epoch)
+
+    return patch

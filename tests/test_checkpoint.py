@@ -15,15 +15,15 @@ from gcnlab.io.checkpoint import (
     FORMAT,
     Checkpoint,
     dataset_fingerprint,
-    evaluate_checkpoint,
     load_checkpoint,
     load_states,
     save_checkpoint,
     save_result,
 )
 from gcnlab.nn.models import GCN
+from gcnlab.tasks.evaluate import evaluate_checkpoint
 from gcnlab.tasks.link import LinkConfig, train_link
-from gcnlab.tasks.node import NodeConfig, _prepare, train_node
+from gcnlab.tasks.node import NodeConfig, NodeTask, train_node
 
 # lr 0.2: early stopping ends both runs after the epoch validation chooses, so the saved
 # weights are not simply the last ones
@@ -65,9 +65,9 @@ def test_fingerprint_is_of_the_tensors_only() -> None:
 
 def test_result_keeps_the_weights_of_the_selected_epoch(node_run) -> None:
     data = load_dataset("karate")
-    g = _prepare(data, NODE, torch.device("cpu"))
+    g = NodeTask(NODE, torch.device("cpu"), data)
     for run, state in enumerate(node_run.states):
-        model = GCN(34, 2)
+        model = GCN(34, hidden_channels=16, out_channels=2)
         model.load_state_dict(state)
         model.eval()
         pred = model(g.x, g.adj).argmax(1)
@@ -80,10 +80,10 @@ def test_node_round_trip_gives_identical_predictions(node_run, node_ckpt: Path) 
     ckpt = load_checkpoint(node_ckpt, task="node", model="gcn", dataset="karate")
     assert (ckpt.task, ckpt.model, ckpt.dataset) == ("node", "gcn", "karate")
     assert ckpt.config == dataclasses.asdict(NODE)
-    g = _prepare(load_dataset("karate"), NODE, torch.device("cpu"))
+    g = NodeTask(NODE, torch.device("cpu"), load_dataset("karate"))
     for run in range(2):
-        saved = load_states(ckpt, GCN(34, 2), run)
-        live = GCN(34, 2)
+        saved = load_states(ckpt, GCN(34, hidden_channels=16, out_channels=2), run)
+        live = GCN(34, hidden_channels=16, out_channels=2)
         live.load_state_dict(node_run.states[run])
         live.eval()
         assert torch.equal(saved(g.x, g.adj), live(g.x, g.adj))
@@ -173,10 +173,11 @@ def test_refuses_unsafe_content(tmp_path: Path) -> None:
     torch.save({"format": FORMAT, "format_version": 1, "config": _Payload()}, path)
     with pytest.raises(
         DataError,
-        match=r"objects other than tensors and plain values.*"
-        r"Unsupported global",
-    ):
+        match=r"objects other than tensors and plain values; refusing to load it: "
+        r"it imports \S*_Payload \(nothing was run\)",
+    ) as refused:
         load_checkpoint(path)
+    assert "weights_only" not in str(refused.value)
 
 
 def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
@@ -193,7 +194,7 @@ def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
 
 
 def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.tasks.node as nc
+    import gcnlab.tasks.graph as nc
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
         data = load_dataset(name)
@@ -252,3 +253,27 @@ def test_cuda_runs_save_cpu_tensors_and_evaluate_on_cuda(tmp_path: Path) -> None
     assert ev.metrics == {"auc": result.auc, "ap": result.ap} and ev.device.startswith("cuda")
     node = train_node(NodeConfig(dataset="karate", runs=1, epochs=15, device="cuda"))
     assert evaluate_checkpoint(save_result(tmp_path / "n.pt", node), device="cuda").matches
+
+
+def test_config_beyond_the_bounds_is_refused_before_building(node_run, tmp_path: Path,
+                                                             monkeypatch) -> None:  # noqa: ANN001
+    import gcnlab.nn.models as models
+
+    path = save_checkpoint(
+        tmp_path / "huge.pt", task="node", model_name="gcn",
+        config={**node_run.config, "hidden": 400_000}, dataset="karate",
+        fingerprint=node_run.fingerprint, states=node_run.states, metrics={},
+    )
+    monkeypatch.setattr(models, "GCNConv", None)  # building any GCN would fail loudly
+    with pytest.raises(DataError, match=r"huge.pt holds a config gcnlab refuses: hidden must be"):
+        evaluate_checkpoint(path, device="cpu")
+
+
+def test_unknown_task_is_refused_with_the_known_ones(node_run, tmp_path: Path) -> None:
+    path = save_checkpoint(
+        tmp_path / "future.pt", task="segmentation", model_name="gcn",
+        config=node_run.config, dataset="karate", fingerprint=node_run.fingerprint,
+        states=node_run.states, metrics={},
+    )
+    with pytest.raises(DataError, match=r"future.pt is for task 'segmentation'.*known: image"):
+        evaluate_checkpoint(path, device="cpu")

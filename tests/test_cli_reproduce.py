@@ -129,4 +129,4 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["reproduce", "grid", "--out", str(file)])
     assert result.exit_code == 2 and "is a file; give a folder" in result.output
     result = runner.invoke(app, ["reproduce", "gcn", "--runs", "0", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "runs must be at least 1" in result.output
+    assert result.exit_code == 2 and "runs must be between 1 and" in result.output

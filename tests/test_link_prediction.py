@@ -15,11 +15,11 @@ from gcnlab.tasks.link import (
     DENSE_MAX_NODES,
     LinkConfig,
     LinkEpochStats,
-    _build_model,
-    _evaluate,
-    _features,
-    _prepare,
+    build_autoencoder,
+    link_features,
+    prepare_split,
     resolve_loss,
+    score_split,
     train_link,
 )
 from gcnlab.tasks.metrics import average_precision, roc_auc
@@ -68,7 +68,7 @@ def test_fixed_split_seed_gives_every_run_the_same_split(monkeypatch) -> None:  
 
 def test_encoder_sees_training_edges_only(cora) -> None:  # noqa: ANN001
     split = split_edges(cora.edge_index, cora.num_nodes, seed=0)
-    task = _prepare(split, "dense", torch.device("cpu"))
+    task = prepare_split(split, "dense", torch.device("cpu"))
     expected = normalized_adjacency(split.train_edge_index, num_nodes=cora.num_nodes)
     assert torch.equal(task.adj.to_dense(), expected.to_dense())
     adj = task.adj.to_dense()
@@ -78,25 +78,25 @@ def test_encoder_sees_training_edges_only(cora) -> None:  # noqa: ANN001
 
 def test_evaluation_scores_the_vgae_mean_not_a_sample(cora) -> None:  # noqa: ANN001
     split = split_edges(cora.edge_index, cora.num_nodes, seed=0)
-    task = _prepare(split, "sampled", torch.device("cpu"))
+    task = prepare_split(split, "sampled", torch.device("cpu"))
     x = SparseMatrix.from_tensor(cora.x)
     torch.manual_seed(0)
-    model = _build_model(LinkConfig(model="vgae"), cora.num_features)
+    model = build_autoencoder(LinkConfig(model="vgae"), cora.num_features)
     torch.manual_seed(1)
-    first = _evaluate(model, x, task)
+    first = score_split(model, x, task)
     torch.manual_seed(2)
-    assert torch.equal(first, _evaluate(model, x, task))  # no noise at evaluation
+    assert torch.equal(first, score_split(model, x, task))  # no noise at evaluation
     mu, _ = model.encoder(x, task.adj)
     pos, neg = model.decoder(mu, split.val_pos), model.decoder(mu, split.val_neg)
     assert first[0] == roc_auc(pos, neg) and first[1] == average_precision(pos, neg)
 
 
-def test_features(cora, planetoid_root: Path) -> None:  # noqa: ANN001
-    raw = _features(cora, LinkConfig(root=str(planetoid_root)))
+def testlink_features(cora, planetoid_root: Path) -> None:  # noqa: ANN001
+    raw = link_features(cora, LinkConfig(root=str(planetoid_root)))
     assert torch.equal(raw, (cora.x > 0).float())  # the paper's binary bag of words
-    normalized = _features(cora, LinkConfig(features="normalized"))
+    normalized = link_features(cora, LinkConfig(features="normalized"))
     assert torch.equal(normalized, cora.x)
-    assert torch.equal(_features(cora, LinkConfig(features="none")), torch.eye(cora.num_nodes))
+    assert torch.equal(link_features(cora, LinkConfig(features="none")), torch.eye(cora.num_nodes))
 
 
 def test_auto_loss_is_dense_up_to_the_threshold() -> None:
@@ -118,9 +118,12 @@ def test_bad_config_is_refused(field: str, value: object, match: str) -> None:
 
 
 @pytest.mark.parametrize("hook", [None, lambda stats: None])
-def test_divergence_is_reported(hook) -> None:  # noqa: ANN001
-    config = LinkConfig(dataset="karate", model="vgae", runs=1, epochs=20, lr=1e6, device="cpu")
-    with pytest.raises(TrainingDiverged, match="diverged at epoch"):
+def test_divergence_is_reported(hook, diverge_at) -> None:  # noqa: ANN001
+    from gcnlab.tasks.link import LinkTask
+
+    diverge_at(LinkTask, 4)
+    config = LinkConfig(dataset="karate", model="vgae", runs=1, epochs=20, device="cpu")
+    with pytest.raises(TrainingDiverged, match="diverged at epoch 4"):
         train_link(config, on_epoch=hook)
 
 

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from gcnlab import NodeConfig, TrainingDiverged, UsageError, train_node
-from gcnlab.tasks.node import EpochStats, _better, _should_stop
+from gcnlab.tasks.loop import window_stop as _should_stop
+from gcnlab.tasks.node import SELECTIONS, EpochStats
+
+
+def _better(stats: EpochStats, best: EpochStats, select: str) -> bool:
+    return SELECTIONS[select].better(stats, best)
 
 
 def test_karate_learns() -> None:
@@ -35,7 +40,7 @@ def test_runs_are_reproducible() -> None:
 
 def test_early_stopping_rule_of_the_original_code() -> None:
     flat = [1.0] * 11
-    assert not _should_stop(flat + [1.1], patience=10) or len(flat + [1.1]) > 11
+    assert _should_stop(flat + [1.1], patience=10)  # 12 values: above the mean of the previous 10
     assert not _should_stop([1.0] * 11, patience=10)  # needs more than patience + 1 values
     assert _should_stop([1.0] * 11 + [1.01], patience=10)  # above the mean of the previous 10
     assert not _should_stop([1.0] * 11 + [0.99], patience=10)
@@ -81,9 +86,12 @@ def test_bad_config_is_refused(field: str, value: object, match: str) -> None:
         train_node(config)
 
 
-def test_divergence_is_reported() -> None:
-    with pytest.raises(TrainingDiverged, match="diverged"):
-        train_node(NodeConfig(dataset="karate", runs=1, lr=1e30, epochs=50))
+def test_divergence_is_reported(diverge_at) -> None:  # noqa: ANN001
+    from gcnlab.tasks.node import NodeTask
+
+    diverge_at(NodeTask, 3)
+    with pytest.raises(TrainingDiverged, match="diverged at epoch 3 of run 1 .loss is nan"):
+        train_node(NodeConfig(dataset="karate", runs=1, epochs=50))
 
 
 def test_interrupt_keeps_finished_runs() -> None:

@@ -151,12 +151,12 @@ def test_interrupt_keeps_finished_rows(monkeypatch) -> None:  # noqa: ANN001
     "field,value,match",
     [
         ("which", "gat", "choose one of gcn, gae, vgae, grid, all"),
-        ("runs", 0, "runs must be at least 1, got 0"),
-        ("runs", 1001, "runs must be at most 1000"),
-        ("epochs", 0, "epochs must be at least 1"),
+        ("runs", 0, "runs must be between 1 and 1000, got 0"),
+        ("runs", 1001, "runs must be between 1 and 1000"),
+        ("epochs", 0, "epochs must be between 1 and"),
         ("datasets", ("cora", "imagenet"), "unknown dataset 'imagenet'"),
         ("datasets", (), "at least one dataset"),
-        ("seed", -1, "seed must be >= 0"),
+        ("seed", -1, "seed must be between 0 and"),
     ],
 )
 def test_bad_config_is_refused(field: str, value: object, match: str) -> None:

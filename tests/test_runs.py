@@ -64,12 +64,14 @@ def test_interrupt_in_the_first_run_propagates() -> None:
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(epochs=0), "epochs must be at least 1, got 0"),
-    (dict(runs=0), "runs must be at least 1, got 0"),
+    (dict(epochs=0), "epochs must be between 1 and 1000000, got 0"),
+    (dict(runs=0), "runs must be between 1 and 10000, got 0"),
     (dict(runs=MAX_RUNS + 1), f"runs must be between 1 and {MAX_RUNS}"),
-    (dict(lr=float("nan")), "lr must be a positive number, got nan"),
+    (dict(lr=float("nan")), "lr must be a positive number up to 10, got nan"),
     (dict(lr=-0.1), "lr must be a positive number"),
-    (dict(seed=-1), "seed must be >= 0, got -1"),
+    (dict(lr=1e38), "lr must be a positive number up to 10, got 1e+38"),
+    (dict(seed=-1), "seed must be between 0 and 4294967295, got -1"),
+    (dict(seed=2**63), "seed must be between 0 and 4294967295"),
 ])
 def test_run_checks_refuse_out_of_range(kwargs: dict, match: str) -> None:
     values = dict(epochs=10, runs=3, lr=0.01, seed=0) | kwargs

@@ -36,8 +36,8 @@ def evaluate_command(
 
     Each saved run's model is rebuilt on the same data, checked by fingerprint.
     """
-    from gcnlab.io.checkpoint import evaluate_checkpoint
     from gcnlab.io.results import write_json
+    from gcnlab.tasks.evaluate import evaluate_checkpoint
 
     check_writable(json_path)
     ev = evaluate_checkpoint(path, root=root, device=device)

@@ -6,6 +6,11 @@ file before it is read, and read with an allow-list unpickler (:mod:`gcnlab.data
 The assembly follows PyG's ``read_planetoid_data`` (and reuses its ``edge_index_from_dict``), so the
 graph, labels and public split are PyG's exactly; the tests compare the two.
 
+Before a raw file is opened, it must be a regular file (a folder, FIFO or device in its place is
+named as such, and never downloaded over) no larger than :data:`MAX_RAW_BYTES`; its digest is
+computed while it is read, in chunks. Downloads end at an overall deadline
+(:data:`DEFAULT_DEADLINE`, ``$GCNLAB_DOWNLOAD_DEADLINE``), not only a per-read timeout.
+
 PyG's processed cache (``<root>/<Name>/processed/*.pt``) is never read: those files are pickles
 too, and ``torch.load`` on them could run code. The verified raw files are read every time instead
 (about 0.3 s for Cora); see docs/reliability.md.
@@ -16,6 +21,10 @@ from __future__ import annotations
 import hashlib
 import http.client
 import logging
+import math
+import os
+import stat
+import time
 import urllib.request
 from pathlib import Path
 
@@ -26,7 +35,7 @@ from torch_geometric.data import Data
 from torch_geometric.io.planetoid import edge_index_from_dict
 
 from gcnlab.data.safe_pickle import load_pickle
-from gcnlab.errors import DataError
+from gcnlab.errors import DataError, UsageError
 from gcnlab.utils.files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -40,6 +49,15 @@ PARTS = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 # order of 10 MB): a server that sends more is not sending the official file, and is stopped
 # before it fills memory.
 MAX_DOWNLOAD_BYTES = 64 * 2**20
+# The same bound for a raw file already on disk, checked from its size before it is opened: a file
+# larger than this is not an official one, and is refused without being read.
+MAX_RAW_BYTES = 64 * 2**20
+# Downloads: the whole download (all missing files) must end within this many seconds; a server
+# that trickles bytes slowly enough to satisfy every per-read timeout is still cut off.
+# $GCNLAB_DOWNLOAD_DEADLINE overrides it; the `deadline` argument of download() overrides both.
+DEFAULT_DEADLINE = 300.0
+ENV_DEADLINE = "GCNLAB_DOWNLOAD_DEADLINE"
+CHUNK = 2**16  # bytes per read, on disk and from the network
 
 # SHA-256 of the official files (kimiyoung/planetoid, data/ at commit af6abf46). Cora and CiteSeer
 # were computed from the files here. PubMed's files are not on our machines: its digests are the
@@ -88,45 +106,157 @@ def raw_files(name: str) -> list[str]:
 
 
 def missing_files(root: Path, name: str) -> list[str]:
+    """The raw files with nothing at their path. Something that is not a regular file (a folder,
+    a FIFO) is not missing: it is refused by :func:`check_raw_entries`, never downloaded over."""
     folder = raw_dir(root, name)
-    return [f for f in raw_files(name) if not (folder / f).is_file()]
+    return [f for f in raw_files(name) if not os.path.lexists(folder / f)]
 
 
-def download(root: Path, name: str, timeout: float = 30.0) -> None:
+def _kind(mode: int) -> str:
+    """What a non-regular file is, for the error message."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((text for test, text in kinds if test(mode)), "not a regular file")
+
+
+def _stat(path: Path) -> os.stat_result:
+    try:
+        return path.stat()  # follows a symbolic link to what it points at
+    except FileNotFoundError as exc:  # a dangling symbolic link
+        raise DataError(f"{path}: a symbolic link to nothing; delete it and run again") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def _check_entry(path: Path, info: os.stat_result) -> None:
+    """Refuse a raw file that is not a regular file, or too large to be an official one."""
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(
+            f"{path} is {_kind(info.st_mode)}, not a file; replace it with the official "
+            f"Planetoid file (or delete it to download it again)"
+        )
+    if info.st_size > MAX_RAW_BYTES:
+        raise DataError(
+            f"{path}: {info.st_size} bytes, more than any official Planetoid file "
+            f"(at most {MAX_RAW_BYTES} bytes); it is not the official data. "
+            "Delete it and run again to re-download it"
+        )
+
+
+def check_raw_entries(root: Path, name: str) -> None:
+    """Refuse, before anything is read or downloaded, a raw file's path that holds something other
+    than a regular file of plausible size (checked with ``stat``: a FIFO is never opened)."""
+    folder = raw_dir(root, name)
+    for fname in raw_files(name):
+        path = folder / fname
+        if os.path.lexists(path):
+            _check_entry(path, _stat(path))
+
+
+def download_deadline(deadline: float | None = None) -> float:
+    """Seconds a whole download may take: ``deadline`` if given, else ``$GCNLAB_DOWNLOAD_DEADLINE``,
+    else :data:`DEFAULT_DEADLINE`.
+
+    Raises:
+        UsageError: not a positive, finite number of seconds.
+    """
+    source, value = "deadline", deadline
+    if value is None:
+        raw = os.environ.get(ENV_DEADLINE, "").strip()
+        if not raw:
+            return DEFAULT_DEADLINE
+        source = ENV_DEADLINE
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"{ENV_DEADLINE} must be a number of seconds, got {raw!r}") from None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise UsageError(f"{source} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def download(root: Path, name: str, timeout: float = 30.0, deadline: float | None = None) -> None:
     """Fetch the missing raw files.
 
     Each file is held in memory until its SHA-256 matches the official one, then written
-    atomically, so an interrupted, truncated or tampered download never leaves a file under its
-    real name.
+    atomically, so an interrupted, truncated, tampered or too slow download never leaves a file
+    under its real name. Files verified before a later one fails are kept.
+
+    Args:
+        root: the data root.
+        name: ``cora``, ``citeseer`` or ``pubmed``.
+        timeout: seconds each connection attempt and each read may wait. (default: ``30.0``)
+        deadline: seconds the whole download may take (default: ``$GCNLAB_DOWNLOAD_DEADLINE``,
+            else :data:`DEFAULT_DEADLINE`, 300).
+
+    Raises:
+        DataError: a raw path holds a folder or FIFO (before any connection is made), or a file
+        could not be fetched, in time, intact and official. UsageError: a bad deadline.
     """
+    limit = download_deadline(deadline)
+    check_raw_entries(root, name)
+    end = time.monotonic() + limit
     folder = raw_dir(root, name)
     for fname in missing_files(root, name):
         url = f"{URL}/{fname}"
         log.info("downloading %s", url)
-        data = _fetch(url, timeout, root, name)
-        _verify(data, name, fname.removeprefix(f"ind.{name}."), url)
+        data = _fetch(url, timeout, (end, limit), root, name)
+        _verify(hashlib.sha256(data).hexdigest(), name, fname.removeprefix(f"ind.{name}."), url)
         atomic_write_bytes(folder / fname, data)
 
 
-def _fetch(url: str, timeout: float, root: Path, name: str) -> bytes:
+def _fetch(url: str, timeout: float, deadline: tuple[float, float], root: Path, name: str) -> bytes:
+    """The body at ``url``, read before ``deadline = (monotonic end, its length in seconds)``."""
+    end, limit = deadline
     chunks: list[bytes] = []
     received = 0
+
+    def late() -> DataError:
+        reason = (
+            f"download of {url} did not finish within the {limit:g} s deadline "
+            f"({received} bytes received); {ENV_DEADLINE}=SECONDS sets another"
+        )
+        return DataError(_missing_message(root, name, reason))
+
+    if time.monotonic() >= end:
+        raise late()
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
+        # No single wait may outlast the deadline either.
+        wait = min(timeout, max(end - time.monotonic(), 0.001))
+        with urllib.request.urlopen(url, timeout=wait) as response:  # noqa: S310 (fixed https URL)
             expected = response.headers.get("Content-Length")
-            while chunk := response.read(2**20):
+            # read1 returns what one socket read brings, so a trickle is seen at each byte;
+            # read(n) would wait for all n bytes, past any deadline.
+            read = getattr(response, "read1", response.read)
+            while chunk := read(CHUNK):
                 received += len(chunk)
                 if received > MAX_DOWNLOAD_BYTES:
-                    raise DataError(f"download of {url} exceeds {MAX_DOWNLOAD_BYTES} bytes; "
-                                    "that is not the official file")
+                    raise DataError(
+                        f"download of {url} exceeds {MAX_DOWNLOAD_BYTES} bytes; "
+                        "that is not the official file"
+                    )
                 chunks.append(chunk)
+                if time.monotonic() >= end:
+                    raise late()
     # A connection that dies mid-stream raises OSError (reset, timeout) or IncompleteRead.
     except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() >= end:
+            raise late() from exc
         reason = f"download of {url} failed ({exc})"
         raise DataError(_missing_message(root, name, reason)) from exc
     if expected is not None and expected.strip().isdigit() and int(expected) != received:
-        raise DataError(f"download of {url} was cut short ({received} of {expected} bytes); "
-                        "run again")
+        raise DataError(
+            f"download of {url} was cut short ({received} of {expected} bytes); run again"
+        )
     return b"".join(chunks)
 
 
@@ -140,9 +270,9 @@ def _missing_message(root: Path, name: str, reason: str) -> str:
     )
 
 
-def _verify(data: bytes, name: str, part: str, source: str) -> None:
+def _verify(digest: str, name: str, part: str, source: str) -> None:
+    """Refuse ``source`` unless ``digest`` (SHA-256, hex) is the official file's."""
     expected = SHA256[name][part]
-    digest = hashlib.sha256(data).hexdigest()
     if digest != expected:
         raise DataError(
             f"{source}: SHA-256 {digest[:12]}… does not match the official file "
@@ -152,14 +282,36 @@ def _verify(data: bytes, name: str, part: str, source: str) -> None:
 
 
 def _read(root: Path, name: str, part: str) -> bytes:
-    """The bytes of one raw file, refused unless they are the official file's."""
+    """The bytes of one raw file, refused unless they are the official file's.
+
+    The size is checked before the file is opened and the digest computed while it is read, so a
+    huge file is never read whole; the file is opened non-blocking, so a FIFO put there after the
+    check cannot hang the read either.
+    """
     path = raw_dir(root, name) / f"ind.{name}.{part}"
+    _check_entry(path, _stat(path))
+    digest, chunks, received = hashlib.sha256(), [], 0
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            _check_entry(path, os.fstat(fd))  # what was opened, not what was checked
+        except BaseException:
+            os.close(fd)
+            raise
+        with os.fdopen(fd, "rb") as file:
+            while chunk := file.read(CHUNK):
+                received += len(chunk)
+                if received > MAX_RAW_BYTES:  # grew while being read
+                    raise DataError(
+                        f"{path}: more than {MAX_RAW_BYTES} bytes, more than any official "
+                        "Planetoid file; it is not the official data. Delete it and run again"
+                    )
+                digest.update(chunk)
+                chunks.append(chunk)
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    _verify(data, name, part, str(path))
-    return data
+    _verify(digest.hexdigest(), name, part, str(path))
+    return b"".join(chunks)
 
 
 def _matrix(blob: bytes, source: str) -> torch.Tensor:
@@ -192,13 +344,15 @@ def read_planetoid(root: Path, name: str) -> Data:
         DataError: files missing, failing their digest, or not of the expected form.
     """
     name = name.lower()
+    check_raw_entries(root, name)
     if missing_files(root, name):
         raise DataError(_missing_message(root, name, "not downloaded"))
     blobs = {part: _read(root, name, part) for part in PARTS}
     source = {part: f"ind.{name}.{part}" for part in PARTS}
 
-    x, tx, allx, y, ty, ally = (_matrix(blobs[p], source[p])
-                                for p in ("x", "tx", "allx", "y", "ty", "ally"))
+    x, tx, allx, y, ty, ally = (
+        _matrix(blobs[p], source[p]) for p in ("x", "tx", "allx", "y", "ty", "ally")
+    )
     graph = load_pickle(blobs["graph"], source["graph"])
     if not isinstance(graph, dict):
         raise DataError(f"{source['graph']}: expected a dict of adjacency lists")

@@ -4,30 +4,46 @@ A checkpoint is one ``torch.save`` file holding only tensors and plain values, s
 with ``torch.load(..., weights_only=True)`` and nothing else (a checkpoint cannot run code):
 
 - a format tag and version, and the gcnlab version that wrote it;
-- the task (``node``, ``link`` or ``image``), the model name and the run's config as a dict;
+- the task's registered name (``node``, ``link``, ``image``, ...), the model name and the
+  run's config as a dict;
 - the dataset's name and fingerprint (:func:`dataset_fingerprint`, a SHA-256 of its tensors);
 - one ``state_dict`` per run, at the epoch validation chose for that run;
 - the metrics the run reported (its JSON result without the per-epoch history).
 
-:func:`evaluate_checkpoint` rebuilds each run's model on the same data and recomputes the test
-metrics; on the same machine they equal the reported ones exactly. Refused, with one line each:
-a file that is not a gcnlab checkpoint, content other than tensors and plain values, a task,
-model or dataset other than the one asked for, and data whose fingerprint differs from the
-checkpoint's. Writes are atomic (:func:`gcnlab.utils.files.atomic_write_bytes`).
+:func:`gcnlab.tasks.evaluate.evaluate_checkpoint`
+rebuilds each run's model on the same data and recomputes the test
+metrics; on the same machine they equal the reported ones exactly. Writes are atomic
+(:func:`gcnlab.utils.files.atomic_write_bytes`).
+
+Loading is untrusted input handling, in this order, each refusal one line naming the file:
+
+1. :func:`_read`: the path must be a regular file (a FIFO is never waited on) of at most
+   ``max_bytes`` (:data:`MAX_CHECKPOINT_BYTES`); its zip directory is read, without decompressing
+   anything, and the entries' sizes (what the file expands to in memory) must stay within the same
+   bound, the pickled part within :data:`MAX_PICKLE_BYTES`. Only then does ``torch.load(...,
+   weights_only=True)`` run; a global it blocks is named (``it imports posix.system``).
+2. :func:`validate_checkpoint`: every field is type- and range-checked against the others (at
+   least one run, per-run metrics with one entry per run, labels that agree with the config, the
+   same weight names and shapes in every run, no NaN or infinite weight).
+3. The task code checks the model its config describes against the stored shapes before building
+   it (:func:`meta_state_shapes`, :func:`check_max_parameters`, :func:`check_state_shapes`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import io
 import json
 import logging
+import math
 import os
 import pickle
 import re
-from collections.abc import Mapping
+import stat
+import struct
+import zipfile
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,24 +51,25 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from gcnlab.data.datasets import ENV_ROOT
 from gcnlab.errors import DataError, UsageError
 from gcnlab.io.results import to_jsonable
 from gcnlab.utils.files import atomic_write_bytes
-from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
 FORMAT = "gcnlab-checkpoint"
 FORMAT_VERSION = 1
-TASKS: tuple[str, ...] = ("node", "link", "image")
-# task -> module with `evaluate_saved(checkpoint, *, root, device) -> dict[str, list[float]]`
-EVALUATORS = {
-    "node": "gcnlab.tasks.node",
-    "link": "gcnlab.tasks.link",
-    "image": "gcnlab.tasks.image",
-}
-# words of torch's weights_only refusals that mean "an object to import", not a broken file
-UNSAFE_WORDS = ("global", "class", "reduce", "build")
+# Bounds on what a checkpoint may expand to, checked from the file's zip directory before any
+# tensor is read. A gcnlab checkpoint is a few kB to a few MB (Cora, 10 runs: 0.6 MB).
+MAX_CHECKPOINT_BYTES = 2**30  # the file, and the sum of its entries' uncompressed sizes
+# The pickled part (config, metrics, tensor headers): Python objects unpickled from it can take
+# tens of times its size, so it gets a tighter bound of its own.
+MAX_PICKLE_BYTES = 2**22
+MAX_ZIP_ENTRIES = 10_000  # one per tensor, plus six; the zip directory is parsed only below this
+# The most parameters a model built from a checkpoint's config may have: 1 GiB of float32, what
+# MAX_CHECKPOINT_BYTES can hold.
+MAX_PARAMETERS = MAX_CHECKPOINT_BYTES // 4
 # result fields that are not metrics: per-epoch history, weights, live objects
 NOT_METRICS = ("history", "states", "trained")
 
@@ -132,8 +149,8 @@ def save_checkpoint(
     """
     from gcnlab import __version__
 
-    if task not in TASKS:
-        raise UsageError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    if not isinstance(task, str) or not task:
+        raise UsageError(f"task must be a task's name, got {task!r}")
     if not states:
         raise UsageError("no finished run to save")
     payload = {
@@ -185,40 +202,147 @@ def save_result(path: str | os.PathLike[str], result: Any) -> Path:
     )
 
 
-def _read(path: Path, map_location: str | torch.device) -> Any:
-    if not path.is_file():
-        raise UsageError(f"no checkpoint at {path}")
+def _read(path: Path, map_location: str | torch.device, max_bytes: int) -> Any:
+    """``torch.load(weights_only=True)`` of ``path``, after its size and zip directory are
+    checked (see the module docstring); the file is opened once, so what is checked is what is
+    loaded."""
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        reason = _unpickler_reason(exc)
-        if any(word in reason.lower() for word in UNSAFE_WORDS):
-            # a class or function to import: what weights_only=True exists to refuse
+        # non-blocking: a FIFO at the path must not hang the open; fstat then refuses it
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UsageError(f"no checkpoint at {path}") from None
+    except IsADirectoryError:  # Windows; POSIX opens a folder and fstat says what it is
+        raise UsageError(f"{path} is a folder, not a checkpoint file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{path} is a folder, not a checkpoint file")
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError(f"{path} is not a regular file (a FIFO or a device); give a checkpoint")
+        if info.st_size > max_bytes:
             raise DataError(
-                f"{path} holds objects other than tensors and plain values; "
-                f"refusing to load it ({reason})"
-            ) from None
-        raise DataError(f"{path} is not a readable gcnlab checkpoint ({reason})") from None
-    except OSError:
+                f"{path} is {info.st_size} bytes, more than a checkpoint may be "
+                f"({max_bytes} bytes); refusing to load it"
+            )
+    except BaseException:
+        os.close(fd)
         raise
-    except Exception as exc:  # a truncated or foreign file: zip, EOF and unpickling errors
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    with os.fdopen(fd, "rb") as file:
+        _check_archive(file, path, info.st_size, max_bytes)
+        file.seek(0)
+        try:
+            return torch.load(file, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as exc:
+            blocked = _blocked_object(exc)
+            if blocked:
+                # a class or function to import or call: what weights_only=True exists to refuse
+                raise DataError(
+                    f"{path} holds objects other than tensors and plain values; refusing to "
+                    f"load it: {blocked} (nothing was run)"
+                ) from None
+            raise DataError(
+                f"{path} is not a readable gcnlab checkpoint ({_reason(exc)})"
+            ) from None
+        except OSError:
+            raise
+        except Exception as exc:  # a truncated or foreign file: zip, EOF and record-size errors
+            raise DataError(
+                f"{path} is not a readable gcnlab checkpoint ({_reason(exc)})"
+            ) from None
+
+
+def _check_archive(file: Any, path: Path, size: int, max_bytes: int) -> None:
+    """Refuse a zip whose entries would expand beyond ``max_bytes``, read from its directory
+    alone (no entry is decompressed). The entry count comes from the end record first, so a
+    directory of millions of entries is refused before ``zipfile`` builds an object for each."""
+    tail_size = min(size, 22 + 2**16)  # the end record and the longest comment
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
         raise DataError(
-            f"{path} is not a readable gcnlab checkpoint "
-            f"({type(exc).__name__}{': ' + reason if reason else ''})"
-        ) from None
+            f"{path} is not a readable gcnlab checkpoint (not a zip archive, as torch.save writes)"
+        )
+    entries, directory_size = struct.unpack_from("<HI", tail, at + 10)
+    if entries > MAX_ZIP_ENTRIES or directory_size > MAX_PICKLE_BYTES:
+        # also the ZIP64 markers 0xFFFF / 0xFFFFFFFF: far beyond any gcnlab checkpoint
+        raise DataError(
+            f"{path} lists {entries} zip entries in a {directory_size}-byte directory, more "
+            f"than a gcnlab checkpoint holds ({MAX_ZIP_ENTRIES}); refusing to load it"
+        )
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+        raise DataError(f"{path} is not a readable gcnlab checkpoint ({_reason(exc)})") from None
+    total = sum(info.file_size for info in infos)
+    if total > max_bytes:
+        raise DataError(
+            f"{path} would expand to {total} bytes in memory, more than a checkpoint may "
+            f"({max_bytes} bytes); refusing to load it"
+        )
+    limit = min(MAX_PICKLE_BYTES, max_bytes)
+    for info in infos:
+        if info.filename.endswith("data.pkl") and info.file_size > limit:
+            raise DataError(
+                f"{path}: its pickled part ({info.filename}) is {info.file_size} bytes, more "
+                f"than a checkpoint's ({limit} bytes); refusing to load it"
+            )
 
 
-def _unpickler_reason(exc: Exception) -> str:
-    """The one useful sentence of torch's long ``weights_only`` error, e.g. ``Unsupported
-    global: GLOBAL builtins.eval ...`` or ``Unsupported operand 110``."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    _, found, rest = text.partition("WeightsUnpickler error:")
-    if found:
-        rest = " ".join(rest.split("Check the documentation")[0].split())
-        return rest.split(". ")[0].rstrip(".") or "unreadable"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+def _messages(exc: BaseException) -> list[str]:
+    """The messages of ``exc`` and of what it was raised from or during, innermost first,
+    without terminal colour codes. torch's weights_only refusal wraps the unpickler's own, short
+    message (``Trying to load unsupported GLOBAL posix.system ...``) in long advice."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return [re.sub(r"\x1b\[[0-9;]*m", "", str(e)) for e in reversed(chain)]
+
+
+# What torch's weights_only unpickler says when it stops an object (torch 2.4 to 2.13), and how we
+# name it. Each pattern finds the name anywhere in the text, whatever surrounds it.
+_BLOCKED = (
+    (re.compile(r"GLOBAL\s+(\S+)"), "it imports {}"),
+    (
+        re.compile(r"reduce for unrecognized function\s+(.+?)(?:\s+which belongs to|\n|$)"),
+        "it calls {}",
+    ),
+    (
+        re.compile(r"(?:Can only build|Can only create new object)[^\n]*?but got\s+([^\n]+)"),
+        "it builds {}",
+    ),
+)
+
+
+def _blocked_object(exc: BaseException) -> str:
+    """``it imports posix.system`` when torch refused to import, call or build an object;
+    ``""`` when the file is merely broken."""
+    for text in _messages(exc):
+        for pattern, template in _BLOCKED:
+            found = pattern.search(text)
+            if found:
+                name = found.group(1).strip().rstrip(".")
+                if template == "it imports {}" and "." not in name:
+                    name = f"builtins.{name}"  # torch drops the module of a builtin
+                return template.format(name)
+    return ""
+
+
+def _reason(exc: BaseException) -> str:
+    """One short line on why a file could not be read: the innermost message's first sentence,
+    never torch's advice to load with ``weights_only=False``."""
+    for text in _messages(exc):
+        for line in text.splitlines():
+            line = " ".join(line.split())
+            if line and "weights_only" not in line and "Weights only" not in line:
+                return line.split(". ")[0].rstrip(".")
+    return type(exc).__name__
 
 
 def load_checkpoint(
@@ -228,6 +352,8 @@ def load_checkpoint(
     model: str | None = None,
     dataset: str | None = None,
     map_location: str | torch.device = "cpu",
+    max_bytes: int = MAX_CHECKPOINT_BYTES,
+    tasks: Collection[str] | None = None,
 ) -> Checkpoint:
     """Load a checkpoint with ``weights_only=True``, refusing one made for something else.
 
@@ -237,19 +363,62 @@ def load_checkpoint(
         model: refuse a checkpoint of another model (default: any).
         dataset: refuse a checkpoint made on another dataset (default: any).
         map_location: where the tensors go. (default: ``"cpu"``)
+        max_bytes: the most the file, and the tensors and values it expands to, may take.
+            (default: :data:`MAX_CHECKPOINT_BYTES`, 1 GiB)
+        tasks: the task names to accept (default: any; ``gcnlab.tasks`` looks the name up
+            in its registry).
 
     Raises:
-        UsageError: no such file. DataError: not a gcnlab checkpoint, unsafe content, or made
-        for another task, model or dataset.
+        UsageError: no such file, or a folder. DataError: not a gcnlab checkpoint, larger than
+        ``max_bytes``, unsafe content, fields that contradict each other
+        (:func:`validate_checkpoint`), or made for another task, model or dataset.
     """
     path = Path(path)
-    payload = _read(path, map_location)
+    ckpt = validate_checkpoint(_read(path, map_location, max_bytes), path, tasks=tasks)
+    asked = (task or ckpt.task, (model or ckpt.model).lower(), (dataset or ckpt.dataset).lower())
+    if asked != (ckpt.task, ckpt.model, ckpt.dataset):
+        raise DataError(
+            f"{path.name} was made for {ckpt.model} on {ckpt.dataset} "
+            f"({ckpt.task} task), not {asked[1]} on {asked[2]} ({asked[0]} task)"
+        )
+    return ckpt
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_PLAIN = (str, int, float, bool, type(None))
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+def validate_checkpoint(
+    payload: Any, path: str | os.PathLike[str], *, tasks: Collection[str] | None = None
+) -> Checkpoint:
+    """``payload`` (what ``torch.load`` returned for ``path``) as a :class:`Checkpoint`, after
+    every field is type- and range-checked against the others.
+
+    Refused, with one line naming the file and the field: a missing format tag or a newer
+    format; missing fields; a field of the wrong type; a task not in ``tasks`` (default:
+    any name); no run; runs whose weights differ in names, shapes or dtypes; a tensor that
+    is sparse, complex or holds NaN or infinite values (named by run and name); a ``dataset`` or
+    ``model`` label that disagrees with the config's or the metrics'; more runs than
+    ``config["runs"]``; per-run metrics without one entry per run.
+
+    Raises:
+        DataError: as above.
+    """
+    path = Path(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise DataError(
             f"{path} is not a gcnlab checkpoint (no '{FORMAT}' tag); save one with --save"
         )
     version = payload.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if type(version) is not int or version > FORMAT_VERSION:
         raise DataError(
             f"{path} has checkpoint format {version!r}; this gcnlab reads up to "
             f"{FORMAT_VERSION} (upgrade gcnlab)"
@@ -261,24 +430,188 @@ def load_checkpoint(
     ]
     if missing:
         raise DataError(f"{path} is an incomplete gcnlab checkpoint (no {', '.join(missing)})")
-    ckpt = Checkpoint(
+
+    def bad(field: str, problem: str) -> DataError:
+        return DataError(f"{path} is not a valid gcnlab checkpoint: {field} {problem}")
+
+    if version < 1:
+        raise bad("'format_version'", f"is {version}; versions start at 1")
+    for key, kind in (
+        ("task", str),
+        ("model", str),
+        ("dataset", str),
+        ("fingerprint", str),
+        ("config", dict),
+        ("metrics", dict),
+        ("states", list),
+    ):
+        if not isinstance(payload[key], kind):
+            raise bad(f"'{key}'", f"must be a {kind.__name__}, found {_type_name(payload[key])}")
+    task, model, dataset = payload["task"], payload["model"], payload["dataset"]
+    if not task.strip():
+        raise bad("'task'", "is empty")
+    if tasks is not None and task not in tasks:
+        raise bad("'task'", f"is {task!r}; this gcnlab knows {', '.join(tasks)}")
+    for key in ("model", "dataset"):
+        if not payload[key].strip():
+            raise bad(f"'{key}'", "is empty")
+    if not FINGERPRINT.fullmatch(payload["fingerprint"]):
+        raise bad("'fingerprint'", "must be a SHA-256 in hex (64 characters 0-9a-f)")
+    version_text = payload.get("gcnlab_version", "?")
+    if not isinstance(version_text, str):
+        raise bad("'gcnlab_version'", f"must be a str, found {_type_name(version_text)}")
+    states: list = payload["states"]
+    _check_states(states, bad)
+    _check_config(payload["config"], task, model, dataset, len(states), bad)
+    _check_metrics(payload["metrics"], task, model, dataset, len(states), bad)
+    return Checkpoint(
         path=path,
-        task=payload["task"],
-        model=payload["model"],
+        task=task,
+        model=model,
         config=payload["config"],
-        dataset=payload["dataset"],
+        dataset=dataset,
         fingerprint=payload["fingerprint"],
         metrics=payload["metrics"],
-        gcnlab_version=str(payload.get("gcnlab_version", "?")),
-        states=list(payload["states"]),
+        gcnlab_version=version_text,
+        states=list(states),
     )
-    asked = (task or ckpt.task, (model or ckpt.model).lower(), (dataset or ckpt.dataset).lower())
-    if asked != (ckpt.task, ckpt.model, ckpt.dataset):
-        raise DataError(
-            f"{path.name} was made for {ckpt.model} on {ckpt.dataset} "
-            f"({ckpt.task} task), not {asked[1]} on {asked[2]} ({asked[0]} task)"
-        )
-    return ckpt
+
+
+def _check_states(states: list, bad: Callable[[str, str], DataError]) -> None:
+    """At least one run; each a non-empty ``{name: dense tensor}``, all with run 1's names,
+    shapes and dtypes; no NaN or infinite value."""
+    if not states:
+        raise bad("'states'", "holds no run; a checkpoint needs at least one")
+    first: dict[str, tuple] | None = None
+    for run, state in enumerate(states, start=1):
+        field_ = f"'states' (run {run} of {len(states)})"
+        if not isinstance(state, dict) or not state:
+            raise bad(field_, f"must be a non-empty dict of tensors, found {_type_name(state)}")
+        layout = {}
+        for name, value in state.items():
+            if not isinstance(name, str) or not isinstance(value, Tensor):
+                raise bad(field_, f"must map names to tensors, found {name!r}: {_type_name(value)}")
+            if value.layout != torch.strided or value.is_complex() or value.is_meta:
+                raise bad(
+                    f"{field_}, tensor {name!r},",
+                    f"must be a dense real tensor, found {value.layout} {value.dtype}"
+                    f"{' on meta' if value.is_meta else ''}",
+                )
+            layout[name] = (tuple(value.shape), value.dtype)
+        if first is None:
+            first = layout
+        elif layout != first:
+            diff = sorted(set(first.items()) ^ set(layout.items()), key=str)[0][0]
+            raise bad(
+                field_,
+                f"has weights unlike run 1's (first difference: {diff}); "
+                "every run of a checkpoint is the same model",
+            )
+        for name, value in state.items():
+            # the float64 sum is finite unless a value is not: one pass, no mask in the common case
+            if value.is_floating_point() and not math.isfinite(value.sum(dtype=torch.float64)):
+                count = int((~torch.isfinite(value)).sum())
+                raise bad(
+                    f"{field_}, tensor {name!r},",
+                    f"holds {count} NaN or infinite values; refusing weights that cannot "
+                    "give the reported metrics",
+                )
+
+
+def _check_config(
+    config: dict,
+    task: str,
+    model: str,
+    dataset: str,
+    runs: int,
+    bad: Callable[[str, str], DataError],
+) -> None:
+    """Plain values under string keys; ``dataset``, ``model`` and ``runs`` (where the task's
+    config has them) agreeing with the checkpoint."""
+    for key, value in config.items():
+        if not isinstance(key, str):
+            raise bad("'config'", f"must have string keys, found {key!r}")
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, _PLAIN) for v in items):
+            raise bad(f"'config[{key!r}]'", f"must be a plain value, found {_type_name(value)}")
+    for key, label in (("dataset", dataset), ("model", model)):
+        if key not in config:
+            continue
+        value = config[key]
+        if not isinstance(value, str):
+            raise bad(f"'config[{key!r}]'", f"must be a str, found {_type_name(value)}")
+        if value.strip().lower() != label.strip().lower():
+            raise bad(
+                f"'{key}'",
+                f"is {label!r} but config[{key!r}] is {value!r}; the checkpoint contradicts itself",
+            )
+    if "runs" in config:
+        value = config["runs"]
+        if type(value) is not int or value < 1:
+            raise bad("'config['runs']'", f"must be an int >= 1, found {value!r}")
+        if runs > value:
+            raise bad("'states'", f"holds {runs} runs but config['runs'] is {value}")
+
+
+def _check_metrics(
+    metrics: dict,
+    task: str,
+    model: str,
+    dataset: str,
+    runs: int,
+    bad: Callable[[str, str], DataError],
+) -> None:
+    """Per-run lists of numbers with one entry per run; ``runs``, means and stds numbers; the
+    task, model and dataset labels, where present, the checkpoint's."""
+    labels = {"task": task, "model": model, "dataset": dataset}
+    for key, value in metrics.items():
+        if not isinstance(key, str):
+            raise bad("'metrics'", f"must have string keys, found {key!r}")
+        field_ = f"'metrics[{key!r}]'"
+        if isinstance(value, list):
+            if len(value) != runs:
+                raise bad(
+                    field_,
+                    f"has {len(value)} entries for {runs} runs; a per-run metric "
+                    "has one entry per saved run",
+                )
+            if not all(_is_number(v) for v in value):
+                raise bad(field_, "must be a list of numbers")
+        elif key == "runs":
+            if type(value) is not int or value != runs:
+                raise bad(field_, f"is {value!r} but 'states' holds {runs} runs")
+        elif key.endswith(("_mean", "_std")):
+            if not _is_number(value):
+                raise bad(field_, f"must be a number, found {_type_name(value)}")
+        elif key in labels:
+            if not isinstance(value, str):
+                raise bad(field_, f"must be a str, found {_type_name(value)}")
+            if value.strip().lower() != labels[key].strip().lower():
+                raise bad(
+                    f"'{key}'",
+                    f"is {labels[key]!r} but metrics[{key!r}] is {value!r}; "
+                    "the checkpoint contradicts itself",
+                )
+
+
+def checkpoint_data_root(checkpoint: Checkpoint, root: str | os.PathLike[str] | None) -> str | None:
+    """The data root to evaluate ``checkpoint`` on, by this precedence:
+
+    1. ``root``, given explicitly (``--root``);
+    2. ``$GCNLAB_DATA``, if set and not empty;
+    3. the root the run used, stored in the checkpoint's config;
+    4. ``None``: :func:`gcnlab.data.datasets.resolve_root`'s default, ``./datasets``.
+
+    The environment comes before the stored root so that a checkpoint moved to another machine
+    is evaluated where that machine keeps its data, as the error messages say.
+    """
+    if root is not None:
+        return str(root)
+    env = os.environ.get(ENV_ROOT)
+    if env:
+        return env
+    stored = checkpoint.config.get("root")
+    return stored if isinstance(stored, str) and stored else None
 
 
 def check_fingerprint(
@@ -289,7 +622,16 @@ def check_fingerprint(
 ) -> None:
     """Refuse ``data`` (described by ``where``, e.g. the data root) unless its fingerprint is the
     checkpoint's; ``hint`` ends the message."""
-    found = dataset_fingerprint(data)
+    check_fingerprint_value(checkpoint, dataset_fingerprint(data), where, hint)
+
+
+def check_fingerprint_value(
+    checkpoint: Checkpoint,
+    found: str,
+    where: str,
+    hint: str = "point --root at the data it was trained on",
+) -> None:
+    """:func:`check_fingerprint` with the data's fingerprint already computed."""
     if found != checkpoint.fingerprint:
         raise DataError(
             f"{checkpoint.path.name} was trained on {checkpoint.dataset} with fingerprint "
@@ -298,83 +640,57 @@ def check_fingerprint(
         )
 
 
+def meta_state_shapes(build: Callable[[], torch.nn.Module]) -> dict[str, tuple[int, ...]]:
+    """Names and shapes of the ``state_dict`` that ``build()`` makes, without allocating it:
+    ``build`` runs on the ``meta`` device (it must not move the module to a device)."""
+    with torch.device("meta"):
+        module = build()
+    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
+
+
+def check_max_parameters(
+    shapes: Mapping[str, Sequence[int]], where: str, limit: int = MAX_PARAMETERS
+) -> int:
+    """The number of values in ``shapes``; refused (``DataError`` naming ``where``) above
+    ``limit`` (default: :data:`MAX_PARAMETERS`), before anything that large is built."""
+    count = sum(math.prod(shape) for shape in shapes.values())
+    if count > limit:
+        raise DataError(
+            f"{where}: the model its config describes has {count} parameters, more than "
+            f"gcnlab builds from a checkpoint ({limit}); refusing to build it"
+        )
+    return count
+
+
+def _shapes_differ(checkpoint: Checkpoint, stored: dict, expected: dict) -> DataError:
+    diff = sorted(set(expected.items()) ^ set(stored.items()), key=str)
+    return DataError(
+        f"{checkpoint.path.name} holds weights {dict(stored)} for "
+        f"{checkpoint.model} on {checkpoint.dataset}, but the model built from "
+        f"its config needs {dict(expected)} (first difference: {diff[0][0]})"
+    )
+
+
+def check_state_shapes(checkpoint: Checkpoint, expected: Mapping[str, Sequence[int]]) -> None:
+    """Refuse ``checkpoint`` unless every run's weights have exactly the names and shapes in
+    ``expected`` (e.g. :func:`meta_state_shapes` of the model its config describes): the check
+    :func:`load_states` makes, done before the model is built."""
+    want = {k: tuple(v) for k, v in expected.items()}
+    for state in checkpoint.states:
+        stored = {k: tuple(v.shape) for k, v in state.items()}
+        if stored != want:
+            raise _shapes_differ(checkpoint, stored, want)
+
+
 def load_states(checkpoint: Checkpoint, model: torch.nn.Module, run: int) -> torch.nn.Module:
     """Load run ``run``'s weights into ``model`` after checking every name and shape."""
     state = checkpoint.states[run]
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     stored = {k: tuple(v.shape) for k, v in state.items()}
     if expected != stored:
-        diff = sorted(set(expected.items()) ^ set(stored.items()))
-        raise DataError(
-            f"{checkpoint.path.name} holds weights {dict(stored)} for "
-            f"{checkpoint.model} on {checkpoint.dataset}, but the model built from "
-            f"its config needs {dict(expected)} (first difference: {diff[0][0]})"
-        )
+        raise _shapes_differ(checkpoint, stored, expected)
     model.load_state_dict(state)
     return model.eval()
-
-
-@dataclass
-class Evaluation:
-    """Test metrics recomputed from a checkpoint; fractions in [0, 1]."""
-
-    path: str
-    task: str
-    model: str
-    dataset: str
-    runs: int
-    metrics: dict[str, list[float]]  # per run, e.g. {"test_acc": [...]} or {"auc", "ap"}
-    mean: dict[str, float]
-    std: dict[str, float]  # sample standard deviation over runs
-    reported: dict[str, float]  # the run's reported means, same keys
-    matches: bool  # every per-run value equals the reported one exactly
-    device: str
-
-
-def evaluate_checkpoint(
-    path: str | os.PathLike[str],
-    *,
-    root: str | os.PathLike[str] | None = None,
-    device: str = "auto",
-) -> Evaluation:
-    """Rebuild every saved run and recompute its test metrics.
-
-    Args:
-        path: the checkpoint.
-        root: the data root (default: the one the run used, then ``$GCNLAB_DATA`` or
-            ``./datasets``).
-        device: ``auto``, ``cpu`` or ``cuda``. (default: ``"auto"``)
-    """
-    from gcnlab.utils.runtime import resolve_device
-
-    resolved = resolve_device(device)
-    ckpt = load_checkpoint(path)
-    if ckpt.task not in EVALUATORS:
-        raise DataError(
-            f"{ckpt.path.name} is for task {ckpt.task!r}, which this gcnlab cannot evaluate"
-        )
-    module = importlib.import_module(EVALUATORS[ckpt.task])
-    metrics = module.evaluate_saved(ckpt, root=None if root is None else str(root), device=resolved)
-    mean, std, reported = {}, {}, {}
-    matches = True
-    for name, values in metrics.items():
-        mean[name], std[name] = mean_std(values)
-        reported[name] = ckpt.metrics.get(f"{name}_mean", float("nan"))
-        matches = matches and values == ckpt.metrics.get(name)
-    log.info("%s: recomputed %s", ckpt.path, mean)
-    return Evaluation(
-        path=str(ckpt.path),
-        task=ckpt.task,
-        model=ckpt.model,
-        dataset=ckpt.dataset,
-        runs=len(ckpt.states),
-        metrics=metrics,
-        mean=mean,
-        std=std,
-        reported=reported,
-        matches=matches,
-        device=str(resolved),
-    )
 
 
 def config_from(cls: type, checkpoint: Checkpoint, **overrides: Any) -> Any:

@@ -20,19 +20,22 @@ def draw_result(
 
     Args:
         result: a :class:`~gcnlab.NodeResult`, :class:`~gcnlab.LinkResult` or
-            :class:`~gcnlab.tasks.image.DigitsResult` (with its ``states``).
+            :class:`~gcnlab.DigitsResult` (with its ``states``).
         folder: where the PNGs go (created).
         root: the data root for graphs (default: the run's).
     """
-    folder = Path(folder)
-    if result.task == "node":
-        from gcnlab.plots.node import node_figures
-
-        return node_figures(result, folder, root=root)
-    if result.task == "link":
-        from gcnlab.plots.link import link_figures
-
-        return link_figures(result, folder, root=root)
     from gcnlab.plots.digits import digits_figures
+    from gcnlab.plots.link import link_figures
+    from gcnlab.plots.node import node_figures
+    from gcnlab.tasks.image import DigitsResult
+    from gcnlab.tasks.link import LinkResult
+    from gcnlab.tasks.node import NodeResult
 
-    return digits_figures(result, folder)
+    folder = Path(folder)
+    if isinstance(result, NodeResult):
+        return node_figures(result, folder, root=root)
+    if isinstance(result, LinkResult):
+        return link_figures(result, folder, root=root)
+    if isinstance(result, DigitsResult):
+        return digits_figures(result, folder)
+    raise TypeError(f"no figures for a {type(result).__name__}")

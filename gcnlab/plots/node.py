@@ -91,15 +91,13 @@ def node_figures(
         folder: where the PNGs go (created).
         root: the data root (default: the run's).
     """
-    from gcnlab.data.datasets import load_dataset, resolve_root
-    from gcnlab.io.checkpoint import Checkpoint, check_fingerprint, config_from
-    from gcnlab.tasks.node import NodeConfig, embed_nodes
+    from gcnlab.io.checkpoint import Checkpoint
+    from gcnlab.tasks.evaluate import saved_runs
 
     folder = Path(folder)
     checkpoint = Checkpoint.from_result(result)
-    config = config_from(NodeConfig, checkpoint, root=None if root is None else str(root))
-    data = load_dataset(config.dataset, config.root)
-    check_fingerprint(checkpoint, data, f"the data root {resolve_root(config.root)}")
+    # the first run's model on the data it was trained on (checked by fingerprint)
+    task, model = next(saved_runs(checkpoint, root=None if root is None else str(root)))
     name = result.dataset
     curves = training_curves(
         result.history[0],
@@ -107,13 +105,13 @@ def node_figures(
         title=f"GCN on {name}, run 1 (seed {result.seeds[0]})",
         chosen_epoch=result.best_epoch[0],
     )
-    hidden = embed_nodes(config, data, result.states[0])  # [N, hidden]
+    hidden = task.embed(model).cpu()  # [N, hidden]
     tsne = tsne_plot(
         hidden,
-        data.y,
+        task.y.cpu(),
         folder / f"{name}_gcn_tsne.png",
         seed=result.seeds[0],
-        title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {data.num_nodes} "
+        title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {hidden.size(0)} "
         f"{name} nodes\nrun 1, epoch {result.best_epoch[0]}; test accuracy "
         f"{100 * result.test_acc[0]:.1f}%",
     )

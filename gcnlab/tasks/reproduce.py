@@ -33,6 +33,8 @@ import torch
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
+from gcnlab.tasks import bounds
+from gcnlab.tasks.loop import in_range, raise_first_failure
 from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
 from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
@@ -72,14 +74,11 @@ class ReproduceConfig:
         """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
         if self.which not in CHOICES:
             raise UsageError(f"choose one of {', '.join(CHOICES)}, got {self.which!r}")
-        if self.runs < 1:
-            raise UsageError(f"runs must be at least 1, got {self.runs}")
-        if self.runs > MAX_RUNS:
-            raise UsageError(f"runs must be at most {MAX_RUNS}, got {self.runs}")
-        if self.seed < 0:
-            raise UsageError(f"seed must be >= 0, got {self.seed}")
-        if self.epochs is not None and self.epochs < 1:
-            raise UsageError(f"epochs must be at least 1, got {self.epochs}")
+        raise_first_failure([
+            in_range("runs", self.runs, 1, MAX_RUNS),
+            in_range("seed", self.seed, 0, bounds.MAX_SEED),
+            in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
+        ])
         if not self.datasets:
             raise UsageError("give at least one dataset")
         for name in self.datasets:

@@ -1,0 +1,133 @@
+"""Recompute a checkpoint's test metrics: ``gcnlab evaluate`` for every registered task.
+
+The checkpoint names its task; :func:`~gcnlab.tasks.registry.task_for` gives the task class, which
+rebuilds the data exactly as training saw it (same config, same splits), checks its fingerprint
+against the checkpoint's, loads each run's weights and measures them as training did.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from gcnlab.errors import DataError, UsageError
+from gcnlab.io.checkpoint import (
+    Checkpoint,
+    check_fingerprint_value,
+    check_max_parameters,
+    check_state_shapes,
+    checkpoint_data_root,
+    config_from,
+    load_checkpoint,
+    meta_state_shapes,
+)
+from gcnlab.io.checkpoint import load_states as load_run_states
+from gcnlab.tasks.registry import task_for
+from gcnlab.utils.runtime import resolve_device
+from gcnlab.utils.stats import mean_std
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Evaluation:
+    """Test metrics recomputed from a checkpoint; fractions in [0, 1]."""
+
+    path: str
+    task: str
+    model: str
+    dataset: str
+    runs: int
+    metrics: dict[str, list[float]]  # per run, e.g. {"test_acc": [...]} or {"auc", "ap"}
+    mean: dict[str, float]
+    std: dict[str, float]  # sample standard deviation over runs
+    reported: dict[str, float]  # the run's reported means, same keys
+    matches: bool  # every per-run value equals the reported one exactly
+    device: str
+
+
+def saved_runs(
+    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+) -> Iterator[tuple[Any, torch.nn.Module]]:
+    """For each saved run: the task prepared as that run was (its split too) and the model with
+    the run's weights, in eval mode on ``device``.
+
+    Before any weight is materialized: the config is range-checked, the model it describes is
+    sized on the ``meta`` device and its parameter count and shapes are checked against the
+    stored ones, and the data must match the fingerprint. The data root is ``root``, else
+    ``$GCNLAB_DATA``, else the run's (:func:`~gcnlab.io.checkpoint.checkpoint_data_root`).
+    """
+    name = checkpoint.path.name
+    task_type = task_for(checkpoint.task, name)
+    config = config_from(task_type.config_type, checkpoint)
+    try:
+        config.validate()
+    except UsageError as exc:
+        raise DataError(f"{name} holds a config gcnlab refuses: {exc}") from None
+    root = checkpoint_data_root(checkpoint, root) if hasattr(config, "root") else None
+    task = task_type.prepare(config, torch.device(device), root=root)
+    shapes = meta_state_shapes(task.make_model)
+    check_max_parameters(shapes, name)
+    check_state_shapes(checkpoint, shapes)
+    check_fingerprint_value(checkpoint, task.fingerprint(), task.data_source(), task.data_hint)
+    for run in range(len(checkpoint.states)):
+        seed = config.seed + run
+        task.start_run(run, seed)
+        model = load_run_states(checkpoint, task.build_model(), run)
+        yield task, model.eval()
+
+
+@torch.no_grad()
+def evaluate_saved(
+    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+) -> dict[str, list[float]]:
+    """The test metrics of every saved run, by result field (``test_acc``, or ``auc``/``ap``)."""
+    out: dict[str, list[float]] = {}
+    for task, model in saved_runs(checkpoint, root=root, device=device):
+        for name, value in task.test_values(task.evaluate(model)).items():
+            out.setdefault(name, []).append(value)
+    return out
+
+
+def evaluate_checkpoint(
+    path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    device: str = "auto",
+) -> Evaluation:
+    """Rebuild every saved run and recompute its test metrics.
+
+    Args:
+        path: the checkpoint.
+        root: the data root (default: the one the run used, then ``$GCNLAB_DATA`` or
+            ``./datasets``).
+        device: ``auto``, ``cpu`` or ``cuda``. (default: ``"auto"``)
+    """
+    resolved = resolve_device(device)
+    ckpt = load_checkpoint(path)
+    metrics = evaluate_saved(ckpt, root=None if root is None else str(root), device=resolved)
+    mean, std, reported = {}, {}, {}
+    matches = True
+    for name, values in metrics.items():
+        mean[name], std[name] = mean_std(values)
+        reported[name] = ckpt.metrics.get(f"{name}_mean", float("nan"))
+        matches = matches and values == ckpt.metrics.get(name)
+    log.info("%s: recomputed %s", ckpt.path, mean)
+    return Evaluation(
+        path=str(ckpt.path),
+        task=ckpt.task,
+        model=ckpt.model,
+        dataset=ckpt.dataset,
+        runs=len(ckpt.states),
+        metrics=metrics,
+        mean=mean,
+        std=std,
+        reported=reported,
+        matches=matches,
+        device=str(resolved),
+    )
