@@ -118,6 +118,17 @@ class PropagationGCN(torch.nn.Module):
     ) -> Tensor:
         return self.hidden(x, edge_index, edge_weight)[-1]
 
+    def embed(
+        self,
+        x: Features,
+        edge_index: Tensor | SparseMatrix | None,
+        edge_weight: Tensor | None = None,
+    ) -> Tensor:
+        """The last hidden layer ``[N, hidden]`` (the logits for a one-layer model): the node
+        representation the classifier reads, as :meth:`gcnlab.GCN.embed`."""
+        outs = self.hidden(x, edge_index, edge_weight)
+        return outs[-2] if len(outs) > 1 else outs[-1]
+
     def hidden(
         self,
         x: Features,

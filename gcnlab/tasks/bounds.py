@@ -14,3 +14,4 @@ MAX_LR = 10.0  # Adam's step is about lr per parameter: beyond this every run di
 MAX_WEIGHT_DECAY = 10.0  # L2 strength; the papers use 5e-4
 MAX_HIDDEN = 65_536  # units per layer: 2^16 x 1433 Cora features is 94 M weights (375 MB)
 MAX_DROPOUT = 1.0  # exclusive: dropout must be in [0, 1)
+MAX_LAYERS = 1_000  # depth of a node classifier; the GCN paper goes to 10 (Appendix B)

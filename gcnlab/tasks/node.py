@@ -19,8 +19,9 @@ from torch_geometric.data import Data
 
 from gcnlab.data.datasets import check_name
 from gcnlab.data.validate import validate_graph
+from gcnlab.nn.deep_gcn import PropagationGCN
 from gcnlab.nn.models import GCN
-from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.propagation import Propagation, propagation_operator
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
@@ -47,6 +48,7 @@ SELECTIONS: dict[str, Selection] = {
     "last": Selection(None, "last epoch"),
 }
 SELECTS: tuple[str, ...] = tuple(SELECTIONS)
+PROPAGATIONS: tuple[str, ...] = tuple(p.value for p in Propagation)  # the GCN paper's Table 3
 
 
 @dataclass(kw_only=True)
@@ -63,6 +65,9 @@ class NodeConfig(RunConfig):
     bias: bool = False  # the paper's model has no bias
     sparse_features: bool = True  # keep features sparse (CSR) as the original code does
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
+    propagation: str = "renormalization"  # the propagation model, PROPAGATIONS (Table 3)
+    layers: int = 2  # number of layers (the paper's Appendix B: 1 to 10)
+    residual: bool = False  # residual connections between hidden layers (Appendix B)
 
     def checks(self) -> list:
         check_name(self.dataset)
@@ -70,7 +75,15 @@ class NodeConfig(RunConfig):
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
+            (self.propagation in PROPAGATIONS,
+             f"propagation must be one of {', '.join(PROPAGATIONS)}, got {self.propagation!r}"),
+            in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
         ]
+
+    @property
+    def is_paper_gcn(self) -> bool:
+        """The two-layer GCN of the paper's Table 2 (:class:`~gcnlab.GCN`)."""
+        return self.propagation == "renormalization" and self.layers == 2 and not self.residual
 
 
 def classifier_checks(config: Any) -> list:
@@ -148,8 +161,10 @@ class NodeTask(GraphTask):
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)
         validate_graph(data)  # once per graph, before anything is built from it
-        # normalized Â^T, shared by both layers and all runs: [N, N]
-        self.adj = normalized_adjacency(data.edge_index, num_nodes=data.num_nodes).to(device)
+        # the propagation's operator (normalized Â^T for the GCN), shared by all layers and runs:
+        # [N, N], or None for the MLP
+        adj = propagation_operator(config.propagation, data.edge_index, num_nodes=data.num_nodes)
+        self.adj = None if adj is None else adj.to(device)
         x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
         self.x = x.to(device)  # [N, F]
         self.y = data.y.to(device)  # [N]
@@ -158,23 +173,36 @@ class NodeTask(GraphTask):
 
     @property
     def model_name(self) -> str:
-        return "gcn"
+        c = self.config
+        if c.is_paper_gcn:
+            return "gcn"
+        name = "gcn" if c.propagation == "renormalization" else c.propagation
+        if c.layers != 2 or c.residual:
+            name += f"-{c.layers}-layers" + ("-residual" if c.residual else "")
+        return name
 
     @property
     def dataset(self) -> str:
         return self.config.dataset.lower()
 
-    def make_model(self) -> GCN:
+    def make_model(self) -> GCN | PropagationGCN:
         c = self.config
-        return GCN(self.data.x.size(1), hidden_channels=c.hidden,
-                   out_channels=self.data.num_classes, dropout=c.dropout, bias=c.bias)
+        if c.is_paper_gcn:
+            return GCN(self.data.x.size(1), hidden_channels=c.hidden,
+                       out_channels=self.data.num_classes, dropout=c.dropout, bias=c.bias)
+        return PropagationGCN(self.data.x.size(1), c.hidden, self.data.num_classes,
+                              c.propagation, num_layers=c.layers, dropout=c.dropout,
+                              residual=c.residual, bias=c.bias)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the
         # same gradient as adding weight_decay/2 * ||W||^2 to the loss, as the original code does.
+        first = model.conv1 if isinstance(model, GCN) else model.convs[0]
+        decayed = {id(p) for p in first.parameters()}
+        rest = [p for p in model.parameters() if id(p) not in decayed]
         return torch.optim.Adam(
-            [{"params": model.conv1.parameters(), "weight_decay": self.config.weight_decay},
-             {"params": model.conv2.parameters(), "weight_decay": 0.0}],
+            [{"params": first.parameters(), "weight_decay": self.config.weight_decay},
+             {"params": rest, "weight_decay": 0.0}],
             lr=self.config.lr,
         )
 
@@ -205,8 +233,9 @@ class NodeTask(GraphTask):
         return f"test accuracy {best.test_acc:.4f} at epoch {best.epoch}"
 
     @torch.no_grad()
-    def embed(self, model: GCN) -> Tensor:
-        """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every node."""
+    def embed(self, model: GCN | PropagationGCN) -> Tensor:
+        """The (last) hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every
+        node."""
         model.eval()
         return model.embed(self.x, self.adj)
 
