@@ -21,7 +21,9 @@ def reproduce_command(
         str,
         typer.Argument(
             help="gcn (Kipf & Welling 2017, Table 2), gae or vgae (Kipf & Welling 2016, Table 1), "
-            "grid (the digits CNN against its Conv2d twin) or all."
+            "grid (the digits CNN against its Conv2d twin), all (these four); gcn-table3 (the "
+            "propagation models, 2017 Table 3), gae-table1 (GAE*, VGAE*, SC, DeepWalk: 2016 "
+            "Table 1 without features)."
         ),
     ] = "all",
     runs: Annotated[int, typer.Option(help="Seeds per row.")] = 10,
@@ -92,7 +94,7 @@ def reproduce_command(
         def on_row(row: Any) -> None:
             text = " | ".join(cells(row)[:7])
             bar.console.print(f"[dim]{text}[/dim]", highlight=False)
-            if plots is not None and row.result is not None and id(row.result) not in drawn:
+            if plots is not None and _has_figures(row.result) and id(row.result) not in drawn:
                 drawn.add(id(row.result))
                 for path in _draw(row.result, plots, config.root):
                     bar.console.print(f"[dim]wrote {path}[/dim]", highlight=False)
@@ -105,6 +107,13 @@ def reproduce_command(
     if result.partial:
         typer.echo("interrupted: the table holds the finished rows only", err=True)
         raise typer.Exit(130)
+
+
+def _has_figures(result: Any) -> bool:
+    from gcnlab.tasks.baselines import BaselineResult
+
+    # the embedding baselines keep no model: nothing to draw
+    return result is not None and not isinstance(result, BaselineResult)
 
 
 def _draw(result: Any, folder: Path, root: str | None) -> list[Path]:
