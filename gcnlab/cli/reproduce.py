@@ -1,5 +1,5 @@
-"""``gcnlab reproduce [gcn|gae|vgae|grid|all]``: the papers' protocols, one table, against the
-papers' numbers."""
+"""``gcnlab reproduce [gcn|gae|vgae|grid|all|gcn-table3|gae-table1|gcn-depth|gcn-timing|
+receptive-field]``: the papers' protocols, one table, against the papers' numbers."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def reproduce_command(
             help="gcn (Kipf & Welling 2017, Table 2), gae or vgae (Kipf & Welling 2016, Table 1), "
             "grid (the digits CNN against its Conv2d twin), all (these four); gcn-table3 (the "
             "propagation models, 2017 Table 3), gae-table1 (GAE*, VGAE*, SC, DeepWalk: 2016 "
-            "Table 1 without features)."
+            "Table 1 without features), gcn-depth (2017 Appendix B: 1-10 layers), gcn-timing "
+            "(2017 Section 6.3: time per epoch on random graphs, against PyG), receptive-field "
+            "(grid and graph receptive fields)."
         ),
     ] = "all",
     runs: Annotated[int, typer.Option(help="Seeds per row.")] = 10,
@@ -54,12 +56,17 @@ def reproduce_command(
         Path | None,
         typer.Option(help="Write each job's figures (PNG) into a subfolder of this folder."),
     ] = None,
+    max_edges: Annotated[
+        int,
+        typer.Option(help="gcn-timing: the largest random graph, in undirected edges."),
+    ] = 2_000_000,
 ) -> None:
     """Run the papers' protocols; print gcnlab's numbers next to the papers'.
 
     Every dataset under the data root is used; missing ones get a row that says so. The table
     is also written as Markdown and JSON into --out.
     """
+    from gcnlab.cli.experiments import EXPERIMENTS, run_experiment
     from gcnlab.cli.outputs import check_outputs
     from gcnlab.tasks.reproduce import (
         PAPER_DATASETS,
@@ -70,8 +77,27 @@ def reproduce_command(
         write_tables,
     )
 
+    name = which.strip().lower()
+    if name in EXPERIMENTS:  # figures with their own tables, not rows of the papers' tables
+        if out.exists() and not out.is_dir():
+            from gcnlab.errors import UsageError
+
+            raise UsageError(f"--out {out} is a file; give a folder")
+        check_writable(out / f"{name}.json")
+        run_experiment(
+            name,
+            runs=runs,
+            seed=seed,
+            epochs=epochs,
+            datasets=tuple(dataset) if dataset else None,
+            root=None if root is None else str(root),
+            device=device,
+            out=out,
+            max_edges=max_edges,
+        )
+        return
     config = ReproduceConfig(
-        which=which.strip().lower(),
+        which=name,
         runs=runs,
         seed=seed,
         epochs=epochs,
