@@ -57,6 +57,7 @@ class ReceptiveConfig:
     dataset: str = "cora"  # graph
     max_hops: int = 6  # graph: neighbourhood sizes for L = 0 .. max_hops
     targets: int = 100  # graph: test nodes whose influence is measured
+    train_epochs: int = 200  # graph: epochs of the trained GCN (the paper's 200, early stopping)
     seed: int = 0
     root: str | None = None
     device: str = "auto"  # the trainings' device (the measurements run on the CPU)
@@ -68,7 +69,7 @@ class ReceptiveConfig:
                 f"the canvas must be odd and at least 2 * depths + 1, got {self.canvas} for "
                 f"{self.depths} layers"
             )
-        for name in ("channels", "inits", "max_hops", "targets"):
+        for name in ("channels", "inits", "max_hops", "targets", "train_epochs"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
 
