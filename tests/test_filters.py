@@ -110,3 +110,15 @@ def test_filters_command_errors(tmp_path):
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["filters", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "is a folder" in result.output
+
+
+def test_kernels_and_feature_maps_figures(tmp_path):
+    from gcnlab.plots.filters import draw_feature_maps, draw_kernels
+
+    kernels = torch.randn(5, 3, 3)
+    with Image.open(draw_kernels(kernels, tmp_path / "k.png", columns=4, title="k")) as png:
+        assert png.format == "PNG" and png.width > png.height
+    maps = torch.rand(6, 8, 8)
+    path = draw_feature_maps(torch.rand(8, 8), maps, tmp_path / "m.png", label=3, predicted=5)
+    with Image.open(path) as png:
+        assert png.format == "PNG" and png.width > png.height
