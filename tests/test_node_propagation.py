@@ -55,3 +55,37 @@ def test_bad_options_are_refused() -> None:
         NodeConfig(propagation="cheb").validate()
     with pytest.raises(UsageError, match="layers must be between 1 and 1000"):
         NodeConfig(layers=0).validate()
+
+
+def test_train_command_takes_the_model_options(tmp_path) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from gcnlab.cli.app import app
+
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "karate",
+            "--propagation",
+            "chebyshev-2",
+            "--layers",
+            "3",
+            "--residual",
+            "--runs",
+            "1",
+            "--epochs",
+            "2",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    saved = json.loads(out.read_text())
+    assert saved["model"] == "chebyshev-2-3-layers-residual"
+    assert (saved["config"]["layers"], saved["config"]["residual"]) == (3, True)
+    refused = CliRunner().invoke(app, ["train", "digits", "--layers", "3"])
+    assert refused.exit_code == 2 and "apply to graphs only" in refused.output

@@ -45,6 +45,18 @@ def train_command(
         str,
         typer.Option(help="digits only: gridconv (message passing) or conv2d (torch's layers)."),
     ] = "gridconv",
+    propagation: Annotated[
+        str,
+        typer.Option(
+            help="graphs only: the propagation model (GCN paper, Table 3): chebyshev-3, "
+            "chebyshev-2, first-order, single-parameter, renormalization (the GCN), "
+            "first-order-term or mlp."
+        ),
+    ] = "renormalization",
+    layers: Annotated[int, typer.Option(help="graphs only: number of layers (paper: 2).")] = 2,
+    residual: Annotated[
+        bool, typer.Option(help="graphs only: residual connections between hidden layers.")
+    ] = False,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -60,13 +72,19 @@ def train_command(
         ),
     ] = None,
 ) -> None:
-    """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
+    """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy (or another
+    propagation model of its Table 3, or another depth, with --propagation and --layers)."""
     # the options both tasks take; digits refuses the ones it has no use for
     options = dict(epochs=epochs, hidden=hidden, lr=lr, dropout=dropout,
                    weight_decay=weight_decay, patience=patience, runs=runs, seed=seed,
                    device=device, bias=bias, select=select)
     if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
         from gcnlab.cli.digits import run_digits
+
+        if (propagation, layers, residual) != ("renormalization", 2, False):
+            from gcnlab.errors import UsageError
+
+            raise UsageError("--propagation, --layers and --residual apply to graphs only")
 
         return run_digits(json_path=json_path, plots=plots, save=save, root=root, layer=layer,
                           **options)
@@ -76,7 +94,9 @@ def train_command(
         raise UsageError("--layer applies only to digits")
     from gcnlab.tasks.node import NodeConfig, train_node
 
-    config = NodeConfig(dataset=dataset, root=None if root is None else str(root), **options)
+    config = NodeConfig(dataset=dataset, root=None if root is None else str(root),
+                        propagation=propagation.strip().lower(), layers=layers,
+                        residual=residual, **options)
     config.validate()
     check_outputs(json_path, save, plots)
 
