@@ -58,6 +58,26 @@ def test_spectral_embedding_embeds_the_communities() -> None:
         spectral_embedding(edge_index, 40, 40)
 
 
+def test_spectral_embedding_is_scikit_learns() -> None:
+    from sklearn.manifold import SpectralEmbedding
+
+    edge_index, _ = _two_communities(30, seed=1)
+    ours = spectral_embedding(edge_index, 30, 3)
+    adj = torch.zeros(30, 30, dtype=torch.double)
+    adj[edge_index[0], edge_index[1]] = 1.0
+    theirs = SpectralEmbedding(3, affinity="precomputed", random_state=0).fit_transform(adj.numpy())
+    torch.testing.assert_close(ours, torch.from_numpy(theirs).float(), atol=1e-4, rtol=1e-3)
+    # regularized: A + tau * mean degree / N everywhere, the same definition on that matrix
+    dense = adj + 0.1 * adj.sum() / 30**2
+    regularized = SpectralEmbedding(3, affinity="precomputed", random_state=0).fit_transform(
+        dense.numpy()
+    )
+    ours = spectral_embedding(edge_index, 30, 3, regularization=0.1)
+    torch.testing.assert_close(ours, torch.from_numpy(regularized).float(), atol=1e-4, rtol=1e-3)
+    with pytest.raises(UsageError, match="regularization must be >= 0"):
+        spectral_embedding(edge_index, 30, 3, regularization=-1.0)
+
+
 def test_link_scores_are_the_inner_product_decoder() -> None:
     z = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
     pairs = torch.tensor([[0, 1], [2, 2]])

@@ -5,8 +5,10 @@ decoder the auto-encoders use, :math:`\sigma(\mathbf{z}_i^\top \mathbf{z}_j)` (t
 use Eq. 4 (left side) to calculate scores"), on the same splits as the GAE runs (run ``r`` uses
 :func:`~gcnlab.data.link_split.split_edges` with seed ``seed + r``):
 
-- ``sc``: the spectral embedding of the training adjacency (scikit-learn's ``SpectralEmbedding``,
-  the eigenvectors of the normalized Laplacian with the smallest eigenvalues), 128 dimensions;
+- ``sc``: the spectral embedding of the training adjacency (scikit-learn's definition: the
+  eigenvectors of the normalized Laplacian with the smallest eigenvalues), regularized because
+  a split's training graph has more components than dimensions (see
+  :func:`spectral_embedding`), 128 dimensions;
 - ``deepwalk``: uniform random walks (:func:`~gcnlab.nn.random_walk.random_walks`) and skip-gram
   with negative sampling (:class:`~gcnlab.nn.skipgram.SkipGram`), trained with Adam.
 
@@ -106,25 +108,78 @@ def deepwalk_embedding(
     return model.weight.detach().clone()
 
 
+DENSE_EIGH_MAX_NODES = 8000  # up to here, a dense eigendecomposition (exact, seconds)
+
+
 def spectral_embedding(
-    edge_index: Tensor, num_nodes: int, dim: int = 128, *, seed: int = 0
+    edge_index: Tensor,
+    num_nodes: int,
+    dim: int = 128,
+    *,
+    seed: int = 0,
+    regularization: float = 0.0,
 ) -> Tensor:
-    """The spectral embedding ``[N, dim]`` of the undirected graph ``edge_index`` (scikit-learn's
-    ``SpectralEmbedding`` on the adjacency as a precomputed affinity)."""
+    r"""The spectral embedding ``[N, dim]`` of the undirected graph ``edge_index``, as
+    scikit-learn's ``spectral_embedding`` defines it: the eigenvectors of the normalized
+    Laplacian :math:`I - D^{-1/2} A D^{-1/2}` with the ``dim + 1`` smallest eigenvalues, the
+    first dropped, each row divided by :math:`\sqrt{d_i}` (by 1 for isolated nodes), each
+    column's sign chosen so that its largest entry in magnitude is positive.
+
+    Up to :data:`DENSE_EIGH_MAX_NODES` nodes the eigenvectors come from a dense
+    eigendecomposition: a split's training graph is far from connected (CiteSeer's has about
+    660 components), so the eigenvalue 0 is repeated more than ``dim`` times, and ARPACK, which
+    scikit-learn uses, can take tens of minutes to converge on it. Larger graphs use
+    scikit-learn's ``SpectralEmbedding`` (ARPACK, no regularization).
+
+    With more components than ``dim``, the smallest eigenvectors are indicators of ``dim`` of
+    the components and every node of the others embeds to 0 (test AUC 0.58 on a CiteSeer
+    split). ``regularization`` :math:`\tau > 0` embeds :math:`A + \tau \bar d / N \,
+    (\mathbf{1}\mathbf{1}^\top - I)` instead (:math:`\bar d` the mean degree): regularized spectral
+    clustering (Qin & Rohe, NIPS 2013), which joins the components weakly and is what the
+    ``sc`` baseline uses (:class:`BaselineConfig`, ``sc_regularization=0.1``). ``0`` is
+    scikit-learn's embedding exactly (a test compares them)."""
     import numpy as np
     import scipy.sparse as sp
-    from sklearn.manifold import SpectralEmbedding
 
     if not 1 <= dim < num_nodes:
         raise UsageError(f"dim must be in [1, {num_nodes - 1}], got {dim}")
     row, col = edge_index.cpu().numpy()
     adj = sp.csr_matrix((np.ones(row.size), (row, col)), shape=(num_nodes, num_nodes))
     adj = ((adj + adj.T) > 0).astype(np.float64)  # symmetric and unweighted
-    embedder = SpectralEmbedding(n_components=dim, affinity="precomputed", random_state=seed)
-    with warnings.catch_warnings():
-        # the training graph of a split is not connected (Cora already is not): expected
-        warnings.filterwarnings("ignore", message="Graph is not fully connected")
-        z = embedder.fit_transform(adj)
+    if regularization < 0:
+        raise UsageError(f"regularization must be >= 0, got {regularization}")
+    if num_nodes > DENSE_EIGH_MAX_NODES:
+        if regularization:
+            raise UsageError(
+                f"regularized spectral embedding is dense: at most {DENSE_EIGH_MAX_NODES} "
+                f"nodes, got {num_nodes} (use regularization=0)"
+            )
+        from sklearn.manifold import SpectralEmbedding
+
+        embedder = SpectralEmbedding(n_components=dim, affinity="precomputed", random_state=seed)
+        with warnings.catch_warnings():
+            # the training graph of a split is not connected (Cora already is not): expected
+            warnings.filterwarnings("ignore", message="Graph is not fully connected")
+            z = embedder.fit_transform(adj)
+        return torch.from_numpy(np.ascontiguousarray(z)).float()
+    from scipy.linalg import eigh
+
+    # Step 1: the (regularized) normalized Laplacian, dense
+    dense = adj.toarray()
+    if regularization:
+        weak = regularization * dense.sum() / num_nodes**2  # tau * mean degree / N
+        dense += weak
+        dense[np.diag_indices(num_nodes)] -= weak  # between nodes only, as scipy's laplacian
+    degree = dense.sum(1)
+    inv_sqrt = np.ones_like(degree)  # isolated nodes: 1, as scikit-learn (scipy's laplacian)
+    inv_sqrt[degree > 0] = degree[degree > 0] ** -0.5
+    laplacian = np.eye(num_nodes) - inv_sqrt[:, None] * dense * inv_sqrt[None, :]
+    # Step 2: its dim + 1 smallest eigenpairs; drop the first, scale rows by 1 / sqrt(degree)
+    _, vectors = eigh(laplacian, subset_by_index=[0, dim])
+    z = vectors[:, 1:] * inv_sqrt[:, None]
+    # Step 3: scikit-learn's sign convention: each column's largest entry in magnitude > 0
+    signs = np.sign(z[np.abs(z).argmax(0), np.arange(dim)])
+    z = z * np.where(signs == 0, 1.0, signs)
     return torch.from_numpy(np.ascontiguousarray(z)).float()
 
 
@@ -143,6 +198,8 @@ class BaselineConfig:
     runs: int = 10  # splits: seed, seed + 1, ... (the GAE runs' splits)
     seed: int = 0
     dim: int = 128  # embedding size (both methods)
+    sc_regularization: float = 0.1  # sc: tau of regularized spectral clustering (see
+    # spectral_embedding); 0: scikit-learn's plain spectral embedding
     root: str | None = None
     deepwalk: DeepWalkConfig = field(default_factory=DeepWalkConfig)
 
@@ -198,7 +255,11 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
             start = time.perf_counter()
             if config.method == "sc":
                 z = spectral_embedding(
-                    split.train_edge_index, data.num_nodes, config.dim, seed=seed
+                    split.train_edge_index,
+                    data.num_nodes,
+                    config.dim,
+                    seed=seed,
+                    regularization=config.sc_regularization,
                 )
             else:
                 walk = dataclasses.replace(config.deepwalk, dim=config.dim)
