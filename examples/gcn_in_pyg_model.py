@@ -4,7 +4,8 @@
 
 The layer takes the same arguments as torch_geometric.nn.GCNConv; `cached=True` makes it build the
 normalized adjacency once, as a CSR matrix, and turning the bag-of-words features into a
-`gcnlab.SparseMatrix` keeps the first layer's product sparse.
+`gcnlab.SparseMatrix` keeps the first layer's product sparse. `gcnlab.dropout` takes both kinds of
+features (`F.dropout` refuses a SparseMatrix): on the sparse input it drops only the non-zeros.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ import argparse
 import torch
 import torch.nn.functional as F
 
-from gcnlab import GCNConv, SparseMatrix, load_dataset, seed_everything
+from gcnlab import GCNConv, SparseMatrix, dropout, load_dataset, seed_everything
 
 
 class Net(torch.nn.Module):
-    def __init__(self, in_channels: int, hidden: int, out_channels: int) -> None:
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int) -> None:
         super().__init__()
-        self.conv1 = GCNConv(in_channels, hidden, cached=True)
-        self.conv2 = GCNConv(hidden, out_channels, cached=True)
+        self.conv1 = GCNConv(in_channels, hidden_channels, cached=True)
+        self.conv2 = GCNConv(hidden_channels, out_channels, cached=True)
 
     def forward(self, x, edge_index):  # noqa: ANN001, ANN201
+        x = dropout(x, p=0.5, training=self.training)  # SparseMatrix: the non-zeros only
         x = self.conv1(x, edge_index).relu()  # [N, hidden]
-        x = F.dropout(x, p=0.5, training=self.training)
+        x = dropout(x, p=0.5, training=self.training)  # dense: as F.dropout
         return self.conv2(x, edge_index)  # [N, classes]
 
 

@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "GCNConv": "gcnlab.nn.gcn_conv",
     "normalized_adjacency": "gcnlab.nn.norm",
+    "NormalizedAdjacency": "gcnlab.nn.norm",
+    "dropout": "gcnlab.nn.dropout",
+    "Dropout": "gcnlab.nn.dropout",
     "gcn_norm": "gcnlab.nn.norm",
     "SparseMatrix": "gcnlab.nn.sparse",
     "spmm": "gcnlab.nn.sparse",
@@ -35,6 +38,9 @@ _EXPORTS: dict[str, str] = {
     "PropagationGCN": "gcnlab.nn.deep_gcn",
     "DATASETS": "gcnlab.data.datasets",
     "load_dataset": "gcnlab.data.datasets",
+    "load_graph": "gcnlab.data.graphs",
+    "SplitSpec": "gcnlab.data.splits",
+    "make_split": "gcnlab.data.splits",
     "resolve_root": "gcnlab.data.datasets",
     "NodeConfig": "gcnlab.tasks.node",
     "NodeResult": "gcnlab.tasks.node",
@@ -51,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "GcnlabError": "gcnlab.errors",
     "UsageError": "gcnlab.errors",
     "DataError": "gcnlab.errors",
+    "InputError": "gcnlab.errors",
     "TrainingDiverged": "gcnlab.errors",
     "validate_graph": "gcnlab.data.validate",
     "GAE": "gcnlab.nn.autoencoders",
@@ -84,6 +91,10 @@ _EXPORTS: dict[str, str] = {
     "ReproduceConfig": "gcnlab.tasks.reproduce",
     "ReproduceResult": "gcnlab.tasks.reproduce",
     "ReproduceRow": "gcnlab.tasks.reproduce",
+    "node_predictions": "gcnlab.tasks.predict",
+    "node_embeddings": "gcnlab.tasks.predict",
+    "link_scores": "gcnlab.tasks.predict",
+    "rerun": "gcnlab.tasks.rerun",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -104,9 +115,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
+    from gcnlab.data.graphs import load_graph
     from gcnlab.data.link_split import LinkSplit, split_edges
+    from gcnlab.data.splits import SplitSpec, make_split
     from gcnlab.data.validate import validate_graph
-    from gcnlab.errors import DataError, GcnlabError, TrainingDiverged, UsageError
+    from gcnlab.errors import DataError, GcnlabError, InputError, TrainingDiverged, UsageError
     from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
@@ -122,13 +135,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     )
     from gcnlab.nn.deep_gcn import PropagationGCN
     from gcnlab.nn.digits_cnn import DigitsCNN
+    from gcnlab.nn.dropout import Dropout, dropout
     from gcnlab.nn.gcn_conv import GCNConv
     from gcnlab.nn.gcn_on_grid import gcn_as_grid_conv
     from gcnlab.nn.grid import GridGraph, grid_graph
     from gcnlab.nn.grid_conv import GridConv, neighbour_table_conv
     from gcnlab.nn.grid_pool import GridPool
     from gcnlab.nn.models import GCN
-    from gcnlab.nn.norm import gcn_norm, normalized_adjacency
+    from gcnlab.nn.norm import NormalizedAdjacency, gcn_norm, normalized_adjacency
     from gcnlab.nn.propagation import (
         Propagation,
         propagation_operator,
@@ -150,6 +164,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
     from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
+    from gcnlab.tasks.predict import link_scores, node_embeddings, node_predictions
     from gcnlab.tasks.registry import register_task
     from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
+    from gcnlab.tasks.rerun import rerun
     from gcnlab.utils.runtime import resolve_device, seed_everything

@@ -22,3 +22,9 @@ class DataError(GcnlabError):
 
 class TrainingDiverged(GcnlabError):
     """The loss became NaN or infinite."""
+
+
+class InputError(UsageError, DataError):
+    """A graph file (or option about it) the user gave cannot be used as it is: a malformed
+    line, a missing key, a file larger than memory. A :class:`UsageError` (the command line
+    exits 2) and a :class:`DataError` (what a reader raises)."""

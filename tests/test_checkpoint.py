@@ -67,7 +67,7 @@ def test_result_keeps_the_weights_of_the_selected_epoch(node_run) -> None:
     data = load_dataset("karate")
     g = NodeTask(NODE, torch.device("cpu"), data)
     for run, state in enumerate(node_run.states):
-        model = GCN(34, hidden_channels=16, out_channels=2)
+        model = GCN(34, 16, 2)
         model.load_state_dict(state)
         model.eval()
         pred = model(g.x, g.adj).argmax(1)
@@ -82,8 +82,8 @@ def test_node_round_trip_gives_identical_predictions(node_run, node_ckpt: Path) 
     assert ckpt.config == dataclasses.asdict(NODE)
     g = NodeTask(NODE, torch.device("cpu"), load_dataset("karate"))
     for run in range(2):
-        saved = load_states(ckpt, GCN(34, hidden_channels=16, out_channels=2), run)
-        live = GCN(34, hidden_channels=16, out_channels=2)
+        saved = load_states(ckpt, GCN(34, 16, 2), run)
+        live = GCN(34, 16, 2)
         live.load_state_dict(node_run.states[run])
         live.eval()
         assert torch.equal(saved(g.x, g.adj), live(g.x, g.adj))
@@ -194,14 +194,14 @@ def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
 
 
 def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.tasks.graph as nc
+    import gcnlab.tasks.graph_input as graph_input
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
         data = load_dataset(name)
         data.y = 1 - data.y  # same shapes, different labels
         return data
 
-    monkeypatch.setattr(nc, "load_dataset", other_karate)
+    monkeypatch.setattr(graph_input, "load_dataset", other_karate)
     with pytest.raises(
         DataError, match="trained on karate with fingerprint .* holds different karate data"
     ):
@@ -277,3 +277,17 @@ def test_unknown_task_is_refused_with_the_known_ones(node_run, tmp_path: Path) -
     )
     with pytest.raises(DataError, match=r"future.pt is for task 'segmentation'.*known: image"):
         evaluate_checkpoint(path, device="cpu")
+
+
+def test_evaluate_looks_in_gcnlab_data_before_the_stored_root(
+    planetoid_root: Path, tmp_path: Path, monkeypatch  # noqa: ANN001
+) -> None:
+    run = train_node(NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=2))
+    path = save_result(tmp_path / "cora.pt", run)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GCNLAB_DATA", str(elsewhere))
+    with pytest.raises(DataError, match=str(elsewhere)):  # looked there, found no Cora files
+        evaluate_checkpoint(path, device="cpu")
+    monkeypatch.delenv("GCNLAB_DATA")
+    assert evaluate_checkpoint(path, device="cpu").matches  # the stored root, as a fallback

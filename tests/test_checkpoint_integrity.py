@@ -28,19 +28,19 @@ from gcnlab.io.checkpoint import (
     Checkpoint,
     check_max_parameters,
     check_state_shapes,
-    checkpoint_data_root,
     load_checkpoint,
     meta_state_shapes,
     validate_checkpoint,
 )
 from gcnlab.nn.models import GCN
+from gcnlab.tasks.evaluate import checkpoint_data_root
 
 RUNS = 2
 
 
 def _state(seed: int) -> dict[str, torch.Tensor]:
     torch.manual_seed(seed)
-    return {k: v.clone() for k, v in GCN(34, 2, 16).state_dict().items()}
+    return {k: v.clone() for k, v in GCN(34, 16, 2).state_dict().items()}
 
 
 def _payload() -> dict[str, Any]:
@@ -123,7 +123,7 @@ CONTRADICTIONS = [
     (_set("task", 3), r"'task' must be a str, found int"),
     (_set("model", None), r"'model' must be a str, found NoneType"),
     (_set("model", " "), r"'model' is empty"),
-    (_set("task", "graph"), r"'task' is 'graph'; this gcnlab knows node, link, image"),
+    (_set("task", " "), r"'task' is empty"),
     (_set("metrics", [0.5]), r"'metrics' must be a dict, found list"),
     (_set("states", {"run": 1}), r"'states' must be a list, found dict"),
     (_set("fingerprint", "abc"), r"'fingerprint' must be a SHA-256 in hex"),
@@ -371,25 +371,25 @@ def test_what_is_not_a_checkpoint_file_is_named(tmp_path: Path, kind: str) -> No
 
 def test_model_size_is_checked_from_the_config_before_anything_is_built() -> None:
     # hidden=400000 on Cora: 2.3 GB of weights if built; on the meta device, no memory at all
-    shapes = meta_state_shapes(lambda: GCN(1433, 7, 400_000))
+    shapes = meta_state_shapes(lambda: GCN(1433, 400_000, 7))
     assert shapes == {"conv1.lin.weight": (400_000, 1433), "conv2.lin.weight": (7, 400_000)}
     too_big = r"cora\.pt: the model its config describes has 576000000 parameters, more than "
     with pytest.raises(DataError, match=too_big + rf".* \({MAX_PARAMETERS}\); refusing"):
         check_max_parameters(shapes, "cora.pt")
-    small = meta_state_shapes(lambda: GCN(34, 2, 16))
+    small = meta_state_shapes(lambda: GCN(34, 16, 2))
     assert check_max_parameters(small, "k.pt") == 34 * 16 + 16 * 2
-    assert small == {k: tuple(v.shape) for k, v in GCN(34, 2, 16).state_dict().items()}
+    assert small == {k: tuple(v.shape) for k, v in GCN(34, 16, 2).state_dict().items()}
 
 
 def test_stored_shapes_are_checked_against_the_config_for_every_run(tmp_path: Path) -> None:
     ckpt = load_checkpoint(_save(tmp_path / "k.pt", _payload()))
-    check_state_shapes(ckpt, meta_state_shapes(lambda: GCN(34, 2, 16)))  # passes
+    check_state_shapes(ckpt, meta_state_shapes(lambda: GCN(34, 16, 2)))  # passes
     with pytest.raises(
         DataError,
         match=r"k\.pt holds weights .* but the model built from its "
         r"config needs .* \(first difference: conv1\.lin\.weight",
     ):
-        check_state_shapes(ckpt, meta_state_shapes(lambda: GCN(34, 2, 400_000)))
+        check_state_shapes(ckpt, meta_state_shapes(lambda: GCN(34, 400_000, 2)))
 
 
 # -- the data root for evaluation --------------------------------------------------------------

@@ -7,20 +7,12 @@ import re
 from pathlib import Path
 
 import torch
-from typer.testing import CliRunner
-
-import gcnlab.cli.evaluate  # noqa: F401 (registers the command)
-import gcnlab.cli.linkpred  # noqa: F401
-import gcnlab.cli.train  # noqa: F401
-from gcnlab.cli.app import app
-
-runner = CliRunner()
+from cli_runner import invoke
 
 
 def test_train_save_then_evaluate(tmp_path: Path) -> None:
     ckpt, run_json, eval_json = tmp_path / "k.pt", tmp_path / "run.json", tmp_path / "ev.json"
-    trained = runner.invoke(
-        app,
+    trained = invoke(
         [
             "train",
             "karate",
@@ -38,9 +30,7 @@ def test_train_save_then_evaluate(tmp_path: Path) -> None:
     )
     assert trained.exit_code == 0, trained.output
     assert f"wrote {ckpt}" in trained.output
-    result = runner.invoke(
-        app, ["evaluate", str(ckpt), "--device", "cpu", "--json", str(eval_json)]
-    )
+    result = invoke(["evaluate", str(ckpt), "--device", "cpu", "--json", str(eval_json)])
     assert result.exit_code == 0, result.output
     reported = re.search(r"test accuracy ([\d.]+ ± [\d.]+) %", trained.output).group(1)
     assert f"karate gcn: test accuracy {reported} % over 2 runs (cpu)" in result.output
@@ -49,11 +39,23 @@ def test_train_save_then_evaluate(tmp_path: Path) -> None:
     assert ev["metrics"]["test_acc"] == run["test_acc"] and ev["matches"] is True
     assert ev["mean"]["test_acc"] == run["test_acc_mean"]
 
+    # the report must not overwrite the checkpoint it comes from, by any name
+    saved = ckpt.read_bytes()
+    alias = tmp_path / "alias.pt"
+    alias.symlink_to(ckpt)
+    for json_path in (ckpt, alias):
+        result = invoke(["evaluate", ckpt, "--device", "cpu", "--json", json_path])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"error: --json {json_path} is the checkpoint being evaluated; "
+            f"the report would overwrite it: give another path\n"
+        )
+        assert ckpt.read_bytes() == saved
+
 
 def test_linkpred_save_then_evaluate(tmp_path: Path) -> None:
     ckpt, run_json = tmp_path / "l.pt", tmp_path / "run.json"
-    trained = runner.invoke(
-        app,
+    trained = invoke(
         [
             "linkpred",
             "karate",
@@ -70,7 +72,7 @@ def test_linkpred_save_then_evaluate(tmp_path: Path) -> None:
         ],
     )
     assert trained.exit_code == 0, trained.output
-    result = runner.invoke(app, ["evaluate", str(ckpt)])
+    result = invoke(["evaluate", str(ckpt)])
     assert result.exit_code == 0, result.output
     run = json.loads(run_json.read_text())
     assert (
@@ -80,24 +82,24 @@ def test_linkpred_save_then_evaluate(tmp_path: Path) -> None:
     assert "equal to the metrics the run reported" in result.output
 
 
-def test_train_digits_save_then_evaluate(tmp_path: Path) -> None:
+def test_digits_save_then_evaluate(tmp_path: Path) -> None:
     ckpt = tmp_path / "digits.pt"
-    args = ["--epochs", "1", "--runs", "1", "--hidden", "4", "--device", "cpu"]
-    trained = runner.invoke(app, ["train", "digits", *args, "--save", str(ckpt)])
+    args = ["--epochs", "1", "--runs", "1", "--channels", "4", "--device", "cpu"]
+    trained = invoke(["digits", *args, "--save", str(ckpt)])
     assert trained.exit_code == 0, trained.output
     reported = re.search(r"test accuracy ([\d.]+ ± [\d.]+) %", trained.output).group(1)
-    result = runner.invoke(app, ["evaluate", str(ckpt), "--device", "cpu"])
+    result = invoke(["evaluate", str(ckpt), "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert f"digits cnn-gridconv: test accuracy {reported} % over 1 runs" in result.output
     assert "equal to the metrics the run reported" in result.output
 
 
 def test_refusals_are_one_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["evaluate", str(tmp_path / "none.pt")])
+    result = invoke(["evaluate", str(tmp_path / "none.pt")])
     assert result.exit_code == 2 and "error: no checkpoint at" in result.output
     plain = tmp_path / "plain.pt"
     torch.save({"w": torch.ones(1)}, plain)
-    result = runner.invoke(app, ["evaluate", str(plain)])
+    result = invoke(["evaluate", str(plain)])
     assert result.exit_code == 1
     assert result.output.strip() == (
         f"error: {plain} is not a gcnlab checkpoint "
@@ -106,5 +108,5 @@ def test_refusals_are_one_line(tmp_path: Path) -> None:
 
 
 def test_save_path_is_checked_before_training(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["train", "karate", "--save", str(tmp_path)])
+    result = invoke(["train", "karate", "--save", str(tmp_path)])
     assert result.exit_code == 2 and "is a folder; give a file path" in result.output

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv as PyGGCNConv
 
-from gcnlab import GCNConv, SparseMatrix, normalized_adjacency
+from gcnlab import GCNConv, NormalizedAdjacency, SparseMatrix, normalized_adjacency
 
 # (normalize, add_self_loops) pairs PyG accepts; add_self_loops without normalize is refused.
 NORMALIZATION = [(True, True), (True, False), (False, False)]
@@ -250,3 +250,230 @@ def test_cache_follows_a_change_of_dtype() -> None:
     conv = conv.double()
     out = conv(x.double(), edge_index)
     assert out.dtype == torch.float64 and conv._cached_adj.values.dtype == torch.float64
+
+
+# -- PyG-compatible signature ------------------------------------------------------------------
+
+
+def test_positional_flags_as_in_pyg() -> None:
+    """GCNConv(16, 7, False, True) is (improved=False, cached=True), in PyG's order."""
+    ours = GCNConv(5, 3, True, True, True, True, False)
+    assert (ours.improved, ours.cached, ours.add_self_loops, ours.normalize) == (True,) * 4
+    assert ours.bias is None
+    edge_index, weight, n = _graph(weighted=True)
+    x = torch.randn(n, 5)
+    torch.manual_seed(0)
+    theirs = PyGGCNConv(5, 3, False, True)
+    ours = GCNConv(5, 3, False, True)
+    ours.load_state_dict(theirs.state_dict())
+    assert ours.cached and not ours.improved
+    for _ in range(2):
+        torch.testing.assert_close(
+            ours(x, edge_index, weight), theirs(x, edge_index, weight), atol=1e-5, rtol=1e-5
+        )
+
+
+@pytest.mark.parametrize("features", ["dense", "sparse_matrix"])
+@pytest.mark.parametrize("cached", [False, True])
+def test_lazy_in_channels_matches_pyg(features: str, cached: bool) -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    x = torch.randn(n, 5)
+    theirs = PyGGCNConv(-1, 3, cached=cached)
+    ours = GCNConv(-1, 3, cached=cached)
+    assert repr(ours) == "GCNConv(-1, 3)" and ours.in_channels == -1
+    torch.manual_seed(0)
+    expected = theirs(x, edge_index, weight)  # PyG creates its weight on this first call
+    torch.manual_seed(0)
+    first = ours(
+        SparseMatrix.from_tensor(x) if features == "sparse_matrix" else x, edge_index, weight
+    )
+    assert first.shape == (n, 3) and repr(ours) == "GCNConv(5, 3)"
+    assert ours.lin.weight.shape == (3, 5)
+    assert ours.lin.weight.abs().max() <= (6 / (5 + 3)) ** 0.5  # Glorot, as PyG's
+    ours.load_state_dict(theirs.state_dict())
+    torch.testing.assert_close(ours(x, edge_index, weight), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_lazy_layer_loads_a_state_dict_before_its_first_call() -> None:
+    edge_index, _, n = _graph(weighted=False)
+    x = torch.randn(n, 5)
+    theirs = PyGGCNConv(5, 3)
+    ours = GCNConv(-1, 3)
+    ours.load_state_dict(theirs.state_dict())
+    assert ours.in_channels == 5
+    torch.testing.assert_close(ours(x, edge_index), theirs(x, edge_index), atol=1e-5, rtol=1e-5)
+
+
+# -- the normalized operator and the path rule ------------------------------------------------
+
+
+def test_normalized_adjacency_is_its_own_type_and_keeps_it() -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    adj = normalized_adjacency(edge_index, weight, n)
+    assert isinstance(adj, NormalizedAdjacency) and isinstance(adj, SparseMatrix)
+    assert isinstance(adj.to("cpu"), NormalizedAdjacency)
+    assert isinstance(adj.to("cpu", torch.float64), NormalizedAdjacency)
+    assert isinstance(adj.with_values(adj.values * 2), NormalizedAdjacency)
+    assert isinstance(adj.dropout(0.5), NormalizedAdjacency)
+
+
+def test_plain_sparse_matrix_is_refused_when_normalizing_and_used_as_is_otherwise() -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    x = torch.randn(n, 5)
+    adj_t = torch.sparse_coo_tensor(edge_index.flip(0), weight, (n, n)).coalesce()
+    plain = SparseMatrix.from_tensor(adj_t)
+    with pytest.raises(TypeError, match="cannot tell whether a plain SparseMatrix is normalized"):
+        GCNConv(5, 3)(x, plain)
+    ours, theirs = _pair(dict(normalize=False, add_self_loops=False))
+    torch.testing.assert_close(ours(x, plain), theirs(x, adj_t), atol=1e-5, rtol=1e-5)
+    # the fix the message names: wrapping says "normalized already", so it is used as it is
+    wrapped = NormalizedAdjacency(plain.mat, plain.t, plain.perm)
+    torch.testing.assert_close(ours(x, wrapped), theirs(x, adj_t), atol=1e-5, rtol=1e-5)
+
+
+def test_edge_weight_beside_a_matrix_is_refused() -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    x = torch.randn(n, 5)
+    adj = normalized_adjacency(edge_index, weight, n)
+    adj_t = torch.sparse_coo_tensor(edge_index.flip(0), weight, (n, n)).coalesce()
+    for matrix in (adj, adj_t):
+        with pytest.raises(ValueError, match="edge_weight goes with an edge_index"):
+            GCNConv(5, 3)(x, matrix, weight)
+
+
+def test_operator_of_the_wrong_size_is_refused() -> None:
+    edge_index, _, n = _graph(weighted=False)
+    adj = normalized_adjacency(edge_index, num_nodes=n + 1)
+    with pytest.raises(ValueError, match=r"adjacency is \(8, 8\) but the features have 7 nodes"):
+        GCNConv(5, 3)(torch.randn(n, 5), adj)
+
+
+@pytest.mark.parametrize(
+    ("options", "edge_weight_grad", "fused"),
+    [
+        (dict(), False, False),
+        (dict(cached=True), False, True),
+        (dict(cached=True), True, False),  # learned weights change every step: no cache
+        (dict(cached=True, normalize=False, add_self_loops=False), False, False),
+    ],
+)
+def test_path_rule(options: dict, edge_weight_grad: bool, fused: bool) -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    conv = GCNConv(5, 3, **options)
+    weight.requires_grad_(edge_weight_grad)
+    assert conv._fused(edge_index, weight) is fused
+    conv(torch.randn(n, 5), edge_index, weight)
+    assert (conv._cached_adj is not None) is fused
+    for matrix in (normalized_adjacency(edge_index, num_nodes=n), edge_index.to_sparse()):
+        assert conv._fused(matrix, None)
+
+
+# -- bad node ids (issue 14): one error on every path, checked once per graph build --------------
+
+PATHS = {
+    "message passing": dict(),
+    "cached CSR": dict(cached=True),
+    "unnormalized": dict(normalize=False, add_self_loops=False),
+    "operator": None,  # normalized_adjacency, then the layer
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("bad", [-1, 7, 100])
+def test_bad_node_id_is_the_same_error_on_every_path(path: str, bad: int) -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    edge_index[1, 4] = bad
+    x = torch.randn(n, 5)
+    expected = rf"edge_index\[1, 4\] is {bad}, outside \[0, 7\) for 7 nodes"
+    if bad < 0:
+        expected += r" \(negative ids are not counted from the end\)"
+    with pytest.raises(IndexError, match=expected):
+        if PATHS[path] is None:
+            GCNConv(5, 3)(x, normalized_adjacency(edge_index, weight, n))
+        else:
+            GCNConv(5, 3, **PATHS[path])(x, edge_index, weight)
+
+
+def test_ids_are_checked_once_per_graph_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gcnlab.nn.gcn_conv
+    import gcnlab.nn.norm
+    import gcnlab.nn.sparse
+
+    calls = []
+    real = gcnlab.nn.sparse.check_ids
+
+    def counting(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        calls.append(args[2])
+        real(*args, **kwargs)
+
+    for module in (gcnlab.nn.gcn_conv, gcnlab.nn.norm, gcnlab.nn.sparse):
+        monkeypatch.setattr(module, "check_ids", counting)
+    edge_index, _, n = _graph(weighted=False)
+    conv = GCNConv(5, 3, cached=True)
+    conv(torch.randn(n, 5), edge_index)
+    built = len(calls)
+    assert "edge_index" in calls
+    for _ in range(3):  # epochs: the cached operator is reused, nothing is checked again
+        conv(torch.randn(n, 5), edge_index)
+    assert len(calls) == built
+
+
+def test_sparse_matrix_refuses_coordinates_outside_its_size() -> None:
+    with pytest.raises(IndexError, match=r"row\[1\] is -1, outside \[0, 3\) for 3 rows"):
+        SparseMatrix.from_coo(torch.tensor([0, -1]), torch.tensor([0, 1]), torch.ones(2), (3, 3))
+    with pytest.raises(IndexError, match=r"col\[0\] is 4, outside \[0, 4\) for 4 columns"):
+        SparseMatrix.from_coo(torch.tensor([0, 1]), torch.tensor([4, 1]), torch.ones(2), (3, 4))
+
+
+# -- half precision and batches (issue 14) -------------------------------------------------------
+
+HALF_TOLERANCE = {torch.float16: 1e-2, torch.bfloat16: 4e-2}
+
+
+@pytest.mark.parametrize("dtype", list(HALF_TOLERANCE), ids=str)
+@pytest.mark.parametrize("cached", [False, True])
+def test_half_precision_matches_pyg(dtype: torch.dtype, cached: bool) -> None:
+    """The CPU CSR kernel has no half types: the fused path computes in float32 and casts."""
+    edge_index, weight, n = _graph(weighted=True)
+    x = torch.randn(n, 5)
+    ours, theirs = _pair(dict(cached=cached))
+    exact = ours(x, edge_index, weight)  # float32
+    ours, theirs = ours.to(dtype), theirs.to(dtype)
+    tol = HALF_TOLERANCE[dtype]
+    for _ in range(2):
+        out = ours(x.to(dtype), edge_index, weight.to(dtype))
+        assert out.dtype == dtype
+        expected = theirs(x.to(dtype), edge_index, weight.to(dtype))
+        torch.testing.assert_close(out, expected, atol=tol, rtol=tol)
+        torch.testing.assert_close(out.float(), exact, atol=tol, rtol=tol)
+    if cached:
+        assert ours._cached_adj.values.dtype == torch.float32
+
+
+def test_half_precision_sparse_features_and_operator() -> None:
+    edge_index, _, n = _graph(weighted=False)
+    x = torch.randn(n, 5) * (torch.rand(n, 5) < 0.5)
+    conv = GCNConv(5, 3)
+    exact = conv(x, edge_index)
+    conv = conv.half()
+    adj = normalized_adjacency(edge_index, num_nodes=n, dtype=torch.float16)
+    out = conv(SparseMatrix.from_tensor(x.half()), adj)
+    assert out.dtype == torch.float16
+    torch.testing.assert_close(out.float(), exact, atol=1e-2, rtol=1e-2)
+
+
+@pytest.mark.parametrize("path", ["message passing", "cached", "operator"])
+def test_batched_features_broadcast_as_in_pyg(path: str) -> None:
+    edge_index, weight, n = _graph(weighted=True)
+    x = torch.randn(4, n, 5)  # [B, N, F]
+    ours, theirs = _pair(dict(cached=path == "cached"))
+    expected = theirs(x, edge_index, weight)
+    if path == "operator":
+        out = ours(x, normalized_adjacency(edge_index, weight, n))
+    else:
+        out = ours(x, edge_index, weight)
+        out = ours(x, edge_index, weight)
+    assert out.shape == (4, n, 3)
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+    for b in range(4):  # each batch element alone gives the same rows
+        torch.testing.assert_close(out[b], ours(x[b], edge_index, weight), atol=1e-5, rtol=1e-5)

@@ -20,7 +20,7 @@ def _graph() -> tuple[torch.Tensor, torch.Tensor, int]:
 
 def test_two_layer_renormalization_is_the_gcn() -> None:
     x, edge_index, _ = _graph()
-    gcn = GCN(6, 3, 4).eval()
+    gcn = GCN(6, 4, 3).eval()
     model = PropagationGCN(6, 4, 3, "renormalization").eval()
     model.convs[0].load_state_dict(gcn.conv1.state_dict())
     model.convs[1].load_state_dict(gcn.conv2.state_dict())

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import pytest
 import torch
-from typer.testing import CliRunner
+from cli_runner import invoke
 
-import gcnlab.cli.digits as cli_digits
 import gcnlab.tasks.image as digits
-from gcnlab.cli.app import app
 from gcnlab.data.digits import load_digits_split
 from gcnlab.errors import UsageError
 from gcnlab.nn.digits_cnn import DigitsCNN
-from gcnlab.plots.digits import first_layer
+from gcnlab.plots.digits import digits_figures, first_layer
 from gcnlab.tasks.image import DigitsConfig, train_digits
 
 # a few epochs are enough to be far above chance (10 %)
@@ -100,7 +100,7 @@ def test_on_epoch_and_conv2d_layer():
     assert r.model == "cnn-conv2d" and r.epochs == [2]
 
 
-def test_train_digits_command_passes_only_given_options(monkeypatch, tmp_path, short_result):
+def test_digits_command_passes_its_options_and_defaults(monkeypatch, tmp_path, short_result):
     received = []
 
     def fake(config, on_epoch=None):
@@ -109,66 +109,81 @@ def test_train_digits_command_passes_only_given_options(monkeypatch, tmp_path, s
 
     monkeypatch.setattr(digits, "train_digits", fake)
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(
-        app, ["train", "digits", "--epochs", "7", "--layer", "conv2d", "--json", str(out)]
+    result = invoke(
+        ["digits", "--epochs", "7", "--layer", "conv2d", "--channels", "4", "--json", out]
     )
     assert result.exit_code == 0, result.output
     (config,) = received
-    defaults = DigitsConfig()
-    assert (config.epochs, config.layer) == (7, "conv2d")
-    assert (config.runs, config.lr, config.dropout) == (
-        defaults.runs,
-        defaults.lr,
-        defaults.dropout,
-    )
+    assert config == dataclasses.replace(DigitsConfig(), epochs=7, layer="conv2d", channels=4)
     assert "digits (conv2d): test accuracy" in result.output
     payload = json.loads(out.read_text())
     assert payload["dataset"] == "digits" and payload["task"] == "image"
     assert payload["test_acc_mean"] == pytest.approx(short_result.test_acc_mean)
-    assert "history" not in payload and "trained" not in payload
+    assert len(payload["history"]) == payload["runs"] and "trained" not in payload
 
 
-def test_train_digits_command_runs(tmp_path):
+def test_digits_help_shows_the_digits_defaults():
+    text = invoke(["digits", "--help"]).stdout
+    defaults = DigitsConfig()
+    for option, value in [
+        ("--epochs", defaults.epochs),
+        ("--channels", defaults.channels),
+        ("--lr", defaults.lr),
+        ("--runs", defaults.runs),
+        ("--patience", defaults.patience),
+        ("--dropout", defaults.dropout),
+    ]:
+        assert re.search(rf"{option} .*?\[default: {value}[;\]]", text, re.S), option
+    assert "--hidden" not in text and "--select" not in text and "--root" not in text
+
+
+def test_digits_command_runs_with_plots(tmp_path):
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(
-        app,
+    result = invoke(
         [
-            "train",
             "digits",
             "--epochs",
             "2",
             "--runs",
             "1",
-            "--hidden",
+            "--channels",
             "4",
             "--device",
             "cpu",
             "--json",
-            str(out),
-        ],
+            out,
+            "--plots",
+            tmp_path / "plots",
+        ]
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(out.read_text())
     assert payload["config"]["channels"] == 4 and payload["epochs"] == [2]
     assert payload["test_acc_mean"] > 0.2
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "digits_feature_maps.png",
+        "digits_filters.png",
+    ]
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["train", "digits", "--layer", "dense"], "layer must be one of"),
-        (["train", "digits", "--root", "x"], "--root does not apply to digits"),
-        (["train", "cora", "--layer", "conv2d"], "--layer applies only to digits"),
+        (["digits", "--layer", "dense"], "Invalid value for '--layer'"),
+        (["digits", "--root", "x"], "No such option: --root"),
+        (["digits", "--channels", "100000"], "Invalid value for '--channels'"),
+        (["train", "digits"], "use 'gcnlab digits'"),
+        (["train", "cora", "--layer", "conv2d"], "No such option: --layer"),
     ],
 )
-def test_train_digits_command_errors(args, message):
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 2 and message in result.output
-    assert "Traceback" not in result.output
+def test_digits_command_errors(args, message):
+    result = invoke(args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
 
 
 def test_digits_plots(short_result, tmp_path):
-    paths = cli_digits.draw_digits_plots(short_result, tmp_path / "plots")
+    paths = digits_figures(short_result, tmp_path / "plots")
     assert [p.name for p in paths] == ["digits_filters.png", "digits_feature_maps.png"]
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
 
@@ -178,17 +193,3 @@ def test_digits_plots(short_result, tmp_path):
 def test_reaches_97_percent(layer):
     r = train_digits(DigitsConfig(layer=layer, device="cpu"))
     assert r.test_acc_mean >= 0.97
-
-
-def test_run_digits_with_plots(tmp_path, capsys):
-    # outside a command every option passed counts as given; plots go to a new folder
-    cli_digits.run_digits(plots=tmp_path / "plots", epochs=1, runs=1, hidden=4, device="cpu")
-    out = capsys.readouterr().out
-    assert "digits (gridconv): test accuracy" in out and "digits_feature_maps.png" in out
-    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
-        "digits_feature_maps.png",
-        "digits_filters.png",
-    ]
-    (tmp_path / "file").write_text("")
-    with pytest.raises(UsageError, match="is a file; give a folder"):
-        cli_digits.run_digits(plots=tmp_path / "file", epochs=1, runs=1)

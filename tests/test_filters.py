@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from cli_runner import invoke
 from PIL import Image
-from typer.testing import CliRunner
 
-import gcnlab.cli.filters  # noqa: F401 (registers the command)
-from gcnlab.cli.app import app
 from gcnlab.errors import DataError, UsageError
 from gcnlab.plots.filters import draw_filters
 from gcnlab.tasks.filters import (
@@ -92,24 +90,63 @@ def test_draw_filters_writes_a_png(tmp_path):
 def test_filters_command(tmp_path):
     pixels = (np.arange(20 * 30).reshape(20, 30) % 256).astype(np.uint8)
     Image.fromarray(pixels).save(tmp_path / "in.png")
-    out = tmp_path / "panel.png"
-    result = CliRunner().invoke(app, ["filters", str(tmp_path / "in.png"), "--out", str(out)])
+    out = tmp_path / "panel.png"  # a link: the panel goes to its target, the link stays
+    out.symlink_to(tmp_path / "figs" / "real.png")
+    result = invoke(["filters", str(tmp_path / "in.png"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "in.png: 30x20 grayscale" in result.output
     assert result.output.count("GridConv equals Conv2d") == len(CLASSIC_KERNELS)
     assert "box blur (1/9) on interior pixels" in result.output
-    assert out.is_file() and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.is_symlink() and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_filters_command_errors(tmp_path):
-    runner = CliRunner()
-    result = runner.invoke(
-        app, ["filters", str(tmp_path / "none.png"), "--out", str(tmp_path / "o.png")]
-    )
+    result = invoke(["filters", str(tmp_path / "none.png"), "--out", str(tmp_path / "o.png")])
     assert result.exit_code == 2 and "no image file at" in result.output
     assert "Traceback" not in result.output
-    result = runner.invoke(app, ["filters", "--out", str(tmp_path)])
+    result = invoke(["filters", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "is a folder" in result.output
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "in.png")
+    result = invoke(["filters", tmp_path / "in.png", "--out", tmp_path / "in.png"])
+    assert (
+        result.stderr
+        == f"error: --out {tmp_path / 'in.png'} is the input image; give another path\n"
+    )
+
+
+def test_pixel_cap_is_checked_from_the_header(tmp_path):
+    from gcnlab.tasks.bounds import MAX_PIXELS
+
+    wide = tmp_path / "wide.png"  # 3000 x 1000: 3 MP of zeros, a small file
+    Image.fromarray(np.zeros((1000, 3000), np.uint8)).save(wide)
+    with pytest.raises(
+        UsageError,
+        match=r"wide\.png is 3000x1000; the filters take at most "
+        r"1,048,576 pixels \(3,000,000 asked for\): give --size",
+    ):
+        load_image(wide, size=0)
+    with pytest.raises(UsageError, match=r"\(1,334,000 asked for\): give a smaller --size"):
+        load_image(wide, size=2000)
+    picture, _ = load_image(wide, size=1024)
+    assert tuple(picture.shape) == (341, 1024) and picture.numel() <= MAX_PIXELS
+
+
+def test_pixel_cap_refuses_before_any_filtering(tmp_path, monkeypatch):
+    import gcnlab.tasks.filters as filters
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the filters ran")
+
+    monkeypatch.setattr(filters, "apply_filters", no_work)
+    big = tmp_path / "big.png"
+    Image.fromarray(np.zeros((1100, 1000), np.uint8)).save(big)
+    result = invoke(["filters", big, "--size", "0", "--out", tmp_path / "o.png"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: big.png is 1000x1100; the filters take at most")
+    assert not (tmp_path / "o.png").exists()
+    assert "More than 1,048,576 pixels after shrinking is refused" in " ".join(
+        invoke(["filters", "--help"]).stdout.split()
+    )
 
 
 def test_kernels_and_feature_maps_figures(tmp_path):

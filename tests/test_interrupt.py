@@ -4,6 +4,7 @@ and the exit code is 130."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 
 import gcnlab.tasks.loop as runs_module
 from gcnlab import EpochStats, NodeConfig, train_node
@@ -29,9 +31,14 @@ def _default_sigint() -> None:
 
 
 def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, queue.Queue]:
-    proc = subprocess.Popen([sys.executable, "-m", "gcnlab", "-v", "train", "karate", *args],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gcnlab", "-v", "train", "karate", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
     lines: queue.Queue = queue.Queue()
 
     def pump() -> None:
@@ -70,8 +77,19 @@ def _rest(proc: subprocess.Popen, lines: queue.Queue) -> tuple[int, str, str]:
 
 def test_ctrl_c_after_a_finished_run_writes_a_partial_result(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    proc, lines = _start(tmp_path, "--runs", "10000", "--epochs", "200", "--patience", "0",
-                         "--json", str(out), "--device", "cpu")
+    proc, lines = _start(
+        tmp_path,
+        "--runs",
+        "10000",
+        "--epochs",
+        "200",
+        "--patience",
+        "0",
+        "--json",
+        str(out),
+        "--device",
+        "cpu",
+    )
     try:
         _wait_for(proc, lines, "INFO gcnlab.tasks.loop: run 1 (seed 0)")
         # The line is logged between runs; let run 2 start (it lasts 200 epochs) so the signal
@@ -95,8 +113,19 @@ def test_ctrl_c_after_a_finished_run_writes_a_partial_result(tmp_path: Path) -> 
 def test_ctrl_c_before_any_run_finished_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     # One run of a million epochs with early stopping off: interrupted long before it ends.
-    proc, lines = _start(tmp_path, "--runs", "3", "--epochs", "1000000", "--patience", "0",
-                         "--json", str(out), "--device", "cpu")
+    proc, lines = _start(
+        tmp_path,
+        "--runs",
+        "3",
+        "--epochs",
+        "1000000",
+        "--patience",
+        "0",
+        "--json",
+        str(out),
+        "--device",
+        "cpu",
+    )
     try:
         _wait_for(proc, lines, "INFO gcnlab.data.datasets: loaded karate")
         proc.send_signal(signal.SIGINT)
@@ -114,8 +143,9 @@ def test_ctrl_c_inside_a_run_keeps_the_finished_runs() -> None:
         if (stats.run, stats.epoch) == (2, 3):
             raise KeyboardInterrupt
 
-    result = train_node(NodeConfig(dataset="karate", runs=5, epochs=10, device="cpu"),
-                        on_epoch=on_epoch)
+    result = train_node(
+        NodeConfig(dataset="karate", runs=5, epochs=10, device="cpu"), on_epoch=on_epoch
+    )
     assert result.partial and result.runs == 2
     assert result.seeds == [0, 1] and len(result.test_acc) == len(result.epochs) == 2
 
@@ -138,3 +168,143 @@ def test_ctrl_c_between_runs_keeps_the_finished_runs(monkeypatch: pytest.MonkeyP
     except KeyboardInterrupt:  # never let it out: pytest would end the whole session
         raise AssertionError("the interrupt escaped train_node; run 1 was lost") from None
     assert result.partial and result.runs == 1
+
+
+# --- Ctrl-C at any moment: exit 130, and what was finished is written whole ---------------
+
+
+def _signal_self_once(real: object) -> object:
+    """``real`` (a writer), which first sends this process a SIGINT, as a Ctrl-C would."""
+    sent = []
+
+    def writer(*args: object, **kwargs: object) -> object:
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)  # type: ignore[operator]
+
+    return writer
+
+
+def test_second_ctrl_c_while_writing_keeps_the_finished_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gcnlab.io.results as results
+    import gcnlab.tasks.node as node
+
+    real_train = node.train_node
+
+    def interrupted_after_run_1(config: NodeConfig, on_epoch=None):  # noqa: ANN001, ANN202
+        def first_ctrl_c(stats: EpochStats) -> None:
+            if (stats.run, stats.epoch) == (1, 2):
+                os.kill(os.getpid(), signal.SIGINT)
+            on_epoch(stats)
+
+        return real_train(config, on_epoch=first_ctrl_c)
+
+    monkeypatch.setattr(node, "train_node", interrupted_after_run_1)
+    monkeypatch.setattr(results, "write_json", _signal_self_once(results.write_json))
+    out = tmp_path / "out.json"
+    result = invoke(
+        ["train", "karate", "--runs", "5", "--epochs", "5", "--device", "cpu", "--json", out]
+    )
+    assert result.exit_code == 130, result.output
+    assert result.stderr == "error: interrupted\n"
+    assert f"wrote {out}" in result.stdout
+    payload = json.loads(out.read_text())
+    assert payload["partial"] is True and payload["seeds"] == [0]
+
+
+def test_ctrl_c_while_writing_a_finished_result_writes_it_then_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gcnlab.io.results as results
+
+    monkeypatch.setattr(results, "write_json", _signal_self_once(results.write_json))
+    out = tmp_path / "out.json"
+    result = invoke(
+        ["train", "karate", "--runs", "2", "--epochs", "3", "--device", "cpu", "--json", out]
+    )
+    assert result.exit_code == 130, result.output
+    assert result.stderr == "error: interrupted\n"
+    payload = json.loads(out.read_text())
+    assert payload["partial"] is False and payload["seeds"] == [0, 1]
+
+
+@pytest.mark.slow  # drawing the figures (t-SNE) takes a while; the in-process tests above are fast
+def test_two_quick_ctrl_c_keep_the_json_and_the_figures(tmp_path: Path) -> None:
+    out, figs = tmp_path / "out.json", tmp_path / "figs"
+    proc, lines = _start(
+        tmp_path,
+        "--runs",
+        "10000",
+        "--epochs",
+        "200",
+        "--patience",
+        "0",
+        "--json",
+        str(out),
+        "--plots",
+        str(figs),
+        "--device",
+        "cpu",
+    )
+    try:
+        _wait_for(proc, lines, "INFO gcnlab.tasks.loop: run 1 (seed 0)")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)  # the result is being written and the figures drawn
+        proc.send_signal(signal.SIGINT)
+        code, stdout, stderr = _rest(proc, lines)
+    finally:
+        proc.kill()
+    assert code == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert json.loads(out.read_text())["partial"] is True
+    assert sorted(p.name for p in figs.iterdir()) == [
+        "karate_gcn_curves.png",
+        "karate_gcn_tsne.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    "module", ["typer.main", "numpy", pytest.param("torch", marks=pytest.mark.slow)]
+)
+def test_ctrl_c_during_start_up_imports(tmp_path: Path, module: str) -> None:
+    # -X importtime reports each import on stderr as it finishes: the Ctrl-C lands in the middle
+    # of the start-up imports, after Python's own initialization (where it is Python's).
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "gcnlab",
+            "train",
+            "karate",
+            "--runs",
+            "1",
+            "--epochs",
+            "1",
+            "--device",
+            "cpu",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
+    try:
+        for line in proc.stderr:
+            if line.startswith("import time:") and line.rsplit("|", 1)[-1].strip() == module:
+                proc.send_signal(signal.SIGINT)
+                break
+        else:
+            pytest.fail(f"never imported {module}")
+        rest = [line for line in proc.stderr if not line.startswith("import time:")]
+        code = proc.wait(timeout=WAIT_S)
+    finally:
+        proc.kill()
+    assert code == 130, "".join(rest)
+    assert rest == ["error: interrupted\n"], "".join(rest)

@@ -96,13 +96,16 @@ def testlink_features(cora, planetoid_root: Path) -> None:  # noqa: ANN001
     assert torch.equal(raw, (cora.x > 0).float())  # the paper's binary bag of words
     normalized = link_features(cora, LinkConfig(features="normalized"))
     assert torch.equal(normalized, cora.x)
-    assert torch.equal(link_features(cora, LinkConfig(features="none")), torch.eye(cora.num_nodes))
+    # featureless: the identity, stored sparse (N values, not N^2)
+    eye = link_features(cora, LinkConfig(features="none"))
+    assert eye.values.numel() == cora.num_nodes
+    assert torch.equal(eye.to_dense(), torch.eye(cora.num_nodes))
 
 
 def test_auto_loss_is_dense_up_to_the_threshold() -> None:
     assert resolve_loss("auto", 2708) == "dense" and resolve_loss("auto", 19717) == "sampled"
     assert resolve_loss("auto", DENSE_MAX_NODES) == "dense"
-    assert resolve_loss("sampled", 34) == "sampled" and resolve_loss("dense", 10**6) == "dense"
+    assert resolve_loss("sampled", 34) == "sampled" and resolve_loss("dense", 10**5) == "dense"
 
 
 @pytest.mark.parametrize("field,value,match", [
@@ -157,3 +160,18 @@ def test_paper_numbers_over_ten_seeds(planetoid_root: Path, dataset: str, model:
     result = train_link(LinkConfig(dataset=dataset, model=model, root=str(planetoid_root)))
     assert result.runs == 10 and result.reconstruction == "dense"
     assert result.auc_mean >= auc and result.ap_mean >= ap
+
+
+def test_dense_loss_bounds(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from gcnlab.errors import UsageError
+    from gcnlab.tasks.link import DENSE_FORCED_MAX_NODES, DENSE_MAX_NODES, resolve_loss
+
+    assert resolve_loss("auto", DENSE_MAX_NODES) == "dense"
+    with caplog.at_level(logging.INFO, logger="gcnlab.tasks.link"):
+        assert resolve_loss("auto", DENSE_MAX_NODES + 1) == "sampled"
+    assert "sampled negatives instead of the all-pairs loss" in caplog.text
+    assert resolve_loss("dense", DENSE_FORCED_MAX_NODES) == "dense"
+    with pytest.raises(UsageError, match="above 100000 nodes use loss 'sampled'"):
+        resolve_loss("dense", DENSE_FORCED_MAX_NODES + 1)

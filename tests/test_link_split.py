@@ -153,3 +153,15 @@ def test_sample_non_edges_flags_edges_and_self_loops() -> None:
     for (a, b), ok in zip(pairs.t().tolist(), valid.tolist(), strict=True):
         assert ok == (a != b and a * n + b not in forbidden)
     assert 0 < int(valid.sum()) < 2000  # on 6 nodes both kinds occur
+
+
+def test_pair_keys_refuse_graphs_past_int64() -> None:
+    from gcnlab.data.link_split import MAX_KEY_NODES, edge_keys, sample_non_edges
+    from gcnlab.errors import DataError
+
+    edges = torch.tensor([[0], [1]])
+    assert edge_keys(edges, MAX_KEY_NODES).tolist() == [1, MAX_KEY_NODES]
+    with pytest.raises(DataError, match="overflow int64"):
+        edge_keys(edges, MAX_KEY_NODES + 1)
+    with pytest.raises(DataError, match="overflow int64"):
+        sample_non_edges(torch.tensor([1]), MAX_KEY_NODES + 1, 4)

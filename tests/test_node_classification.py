@@ -40,7 +40,7 @@ def test_runs_are_reproducible() -> None:
 
 def test_early_stopping_rule_of_the_original_code() -> None:
     flat = [1.0] * 11
-    assert _should_stop(flat + [1.1], patience=10)  # 12 values: above the mean of the previous 10
+    assert _should_stop(flat + [1.1], patience=10)  # 12 values: above the mean of the 10 before
     assert not _should_stop([1.0] * 11, patience=10)  # needs more than patience + 1 values
     assert _should_stop([1.0] * 11 + [1.01], patience=10)  # above the mean of the previous 10
     assert not _should_stop([1.0] * 11 + [0.99], patience=10)

@@ -6,19 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
-from typer.testing import CliRunner
+from cli_runner import invoke
 
-import gcnlab.cli.linkpred  # noqa: F401 (registers the command)
-import gcnlab.cli.train  # noqa: F401 (registers the command)
-from gcnlab.cli.app import app
 from gcnlab.plots import draw_result
 from gcnlab.plots.link import link_training_curves, roc_pr_curves
 from gcnlab.plots.node import training_curves, tsne_plot
 from gcnlab.tasks.link import LinkConfig, LinkEpochStats, train_link
 from gcnlab.tasks.node import EpochStats, NodeConfig, train_node
 
-runner = CliRunner()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -82,13 +79,12 @@ def test_figures_of_real_runs(tmp_path: Path) -> None:
 
 
 def test_train_and_linkpred_plots_option(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["train", "karate", "--runs", "1", "--epochs", "10", "--plots", str(tmp_path / "figs")]
+    result = invoke(
+        ["train", "karate", "--runs", "1", "--epochs", "10", "--plots", str(tmp_path / "figs")]
     )
     assert result.exit_code == 0, result.output
     assert f"wrote {tmp_path / 'figs' / 'karate_gcn_tsne.png'}" in result.output
-    result = runner.invoke(
-        app,
+    result = invoke(
         ["linkpred", "karate", "--runs", "1", "--epochs", "5", "--plots", str(tmp_path / "figs")],
     )
     assert result.exit_code == 0, result.output
@@ -104,7 +100,7 @@ def test_plots_option_must_be_a_folder(tmp_path: Path) -> None:
     file = tmp_path / "file"
     file.write_text("x")
     for command in ("train", "linkpred"):
-        result = runner.invoke(app, [command, "karate", "--plots", str(file)])
+        result = invoke([command, "karate", "--plots", str(file)])
         assert result.exit_code == 2
         assert "is a file; give a folder" in result.output
 
@@ -115,3 +111,27 @@ def test_matplotlib_is_imported_only_to_plot() -> None:
         "gcnlab.cli.reproduce, gcnlab.cli.evaluate; sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_curves_show_the_mean_and_spread_over_runs(tmp_path) -> None:  # noqa: ANN001
+    """mean_band: per epoch the mean of the runs still training, the band one std around it."""
+    from types import SimpleNamespace
+
+    from gcnlab.plots.figure import mean_band, new_figure
+    from gcnlab.plots.node import training_curves
+
+    def run(losses):  # noqa: ANN001, ANN202
+        return [
+            SimpleNamespace(epoch=e + 1, loss=v, val_loss=v, train_acc=0.5, val_acc=0.5)
+            for e, v in enumerate(losses)
+        ]
+
+    runs = [run([1.0, 2.0, 4.0]), run([3.0, 4.0])]  # the second stopped after epoch 2
+    ax = new_figure(4, 3).subplots()
+    mean_band(ax, runs, lambda s: s.loss, "loss")
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [2.0, 3.0, 4.0]
+    band = ax.collections[0].get_paths()[0].vertices  # std of (1, 3) and (2, 4): sqrt(2)
+    assert band[:, 1].min() == pytest.approx(2.0 - 2**0.5)
+    assert line.get_label() == "loss (mean ± std)"
+    assert training_curves(runs, tmp_path / "c.png", title="t").stat().st_size > 0

@@ -89,7 +89,7 @@ def test_influence_of_a_two_layer_gcn_stops_at_two_hops() -> None:
     pairs = torch.tensor([[0, 1], [1, 2], [2, 3], [3, 4]]).t()
     edge_index = torch.cat([pairs, pairs.flip(0)], dim=1)
     torch.manual_seed(0)
-    model = GCN(3, 2, 4, dropout=0.0).eval()
+    model = GCN(3, 4, 2, dropout=0.0).eval()
     x = torch.rand(5, 3) + 0.5
     shares = influence_by_hop(lambda h: model(h, edge_index), x, edge_index, torch.tensor([0]), 3)
     assert shares.shape == (1, 5)

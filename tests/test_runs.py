@@ -67,9 +67,9 @@ def test_interrupt_in_the_first_run_propagates() -> None:
     (dict(epochs=0), "epochs must be between 1 and 1000000, got 0"),
     (dict(runs=0), "runs must be between 1 and 10000, got 0"),
     (dict(runs=MAX_RUNS + 1), f"runs must be between 1 and {MAX_RUNS}"),
-    (dict(lr=float("nan")), "lr must be a positive number up to 10, got nan"),
+    (dict(lr=float("nan")), "lr must be a positive number up to 1e+30, got nan"),
     (dict(lr=-0.1), "lr must be a positive number"),
-    (dict(lr=1e38), "lr must be a positive number up to 10, got 1e+38"),
+    (dict(lr=1e38), "lr must be a positive number up to 1e+30, got 1e+38"),
     (dict(seed=-1), "seed must be between 0 and 4294967295, got -1"),
     (dict(seed=2**63), "seed must be between 0 and 4294967295"),
 ])

@@ -83,3 +83,68 @@ def test_dense_dropout_statistics() -> None:
     assert len(values) == 2 and values[0] == 0 and float(values[1]) == pytest.approx(1 / 0.7)
     assert abs(float((y == 0).float().mean()) - 0.3) < 0.01
     assert dropout(x, 0.3, training=False) is x
+
+
+# -- scale: index width, overflow-free sorting, symmetric storage, row slices ------------------
+def test_indices_are_int32_and_symmetric_matrices_are_stored_once() -> None:
+    from gcnlab.nn.norm import normalized_adjacency
+
+    edge_index = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
+    adj = normalized_adjacency(edge_index, num_nodes=4)
+    assert adj.mat.col_indices().dtype == torch.int32
+    assert adj.symmetric and adj.t is adj.mat and adj.perm is None
+    h = torch.randn(4, 3, requires_grad=True)
+    dense = adj.to_dense()
+    out = spmm(adj, h)
+    out.pow(2).sum().backward()
+    h2 = h.detach().clone().requires_grad_()
+    (dense @ h2).pow(2).sum().backward()
+    torch.testing.assert_close(out, dense @ h.detach())
+    torch.testing.assert_close(h.grad, h2.grad)
+    # dropout on the values keeps a symmetric matrix's single storage
+    dropped = adj.dropout(0.5)
+    assert dropped.t is dropped.mat
+
+
+def test_unsorted_duplicate_coordinates_are_summed_as_a_dense_reference() -> None:
+    row = torch.tensor([2, 0, 2, 1, 0])
+    col = torch.tensor([1, 3, 1, 0, 3])
+    value = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+    m = SparseMatrix.from_coo(row, col, value, (3, 4))
+    expected = torch.zeros(3, 4).index_put_((row, col), value, accumulate=True)
+    torch.testing.assert_close(m.to_dense(), expected)
+    torch.testing.assert_close(m.t.to_dense(), expected.t())
+    assert not m.symmetric
+
+
+def test_pair_sort_without_key_products_past_int64() -> None:
+    from gcnlab.nn.sparse import _sort_pairs
+
+    big = 2**33  # big * big overflows int64: the two-sort path
+    major = torch.tensor([5, 1, 5, 1, 0]) * (2**31)
+    minor = torch.tensor([3, 9, 2, 9 - 1, 7]) * (2**31)
+    order = _sort_pairs(major, minor, big, big)
+    pairs = list(zip(major[order].tolist(), minor[order].tolist(), strict=True))
+    assert pairs == sorted(pairs)
+
+
+def test_rows_slice_matches_dense_rows() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(20, 7, generator=g) < 0.3).float() * torch.rand(20, 7, generator=g)
+    index = torch.tensor([5, 0, 19, 5, 11])
+    torch.testing.assert_close(SparseMatrix.from_tensor(x).rows(index).to_dense(), x[index])
+
+
+def test_features_are_sparse_only_below_the_density_threshold() -> None:
+    from gcnlab.nn.sparse import SPARSE_FEATURES_MAX_DENSITY, as_features, identity
+
+    sparse = torch.zeros(10, 100)
+    sparse[:, 0] = 1.0  # 1 %
+    dense = torch.ones(10, 100)
+    assert SPARSE_FEATURES_MAX_DENSITY == 0.10
+    assert isinstance(as_features(sparse), SparseMatrix)
+    assert as_features(sparse, sparse=False) is sparse
+    assert as_features(dense) is dense
+    eye = identity(5)
+    assert eye.values.numel() == 5
+    torch.testing.assert_close(eye.to_dense(), torch.eye(5))

@@ -131,14 +131,16 @@ def test_keywords_override_the_data() -> None:
 
 def test_train_node_validates_the_graph_once_before_training(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import gcnlab.tasks.node as nc
+    import gcnlab.tasks.graph_input as graph_input
+    import gcnlab.tasks.node as node_task
 
     bad = load_dataset("karate")
     bad.x[7, 7] = float("nan")
-    monkeypatch.setattr(nc, "load_dataset", lambda name, root: bad)
+    monkeypatch.setattr(graph_input, "load_dataset", lambda name, root, **options: bad)
     calls = []
-    real = nc.validate_graph
-    monkeypatch.setattr(nc, "validate_graph", lambda data: calls.append(1) or real(data))
+    real = node_task.validate_graph
+    monkeypatch.setattr(node_task, "validate_graph",
+                        lambda data, **kw: calls.append(1) or real(data, **kw))
     with pytest.raises(UsageError, match=r"x holds 1 NaN .* at node 7"):
         train_node(NodeConfig(dataset="karate", runs=2, epochs=3, device="cpu"))
     assert calls == [1]

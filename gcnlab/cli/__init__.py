@@ -1,13 +1,19 @@
-"""The ``gcnlab`` command line. Each module in this package adds its commands to ``app``."""
+"""The ``gcnlab`` command line: :func:`main` (the script), :func:`run` (the same, in-process) and
+the Typer ``app`` (loaded on first use: importing this package imports neither typer nor torch).
+"""
 
-from gcnlab.cli import (  # noqa: F401 (registers the commands)
-    datasets,
-    evaluate,
-    filters,
-    linkpred,
-    reproduce,
-    train,
-)
-from gcnlab.cli.app import app, main
+from __future__ import annotations
 
-__all__ = ["app", "main"]
+from typing import Any
+
+from gcnlab.cli.entry import main, run
+
+__all__ = ["app", "main", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from gcnlab.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,3 +1,7 @@
-from gcnlab.cli.app import main
+"""``python -m gcnlab.cli``: the same command line as the ``gcnlab`` script."""
 
-main()
+import sys
+
+from gcnlab.cli import main
+
+sys.exit(main())

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
-import typer
-
-from gcnlab.cli.app import app, console, handle_errors
+from gcnlab.cli.app import command, console
+from gcnlab.cli.options import Root
 
 
-@app.command("datasets")
-@handle_errors
-def datasets_command(
-    root: Annotated[
-        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
-    ] = None,
-) -> None:
+@command("datasets")
+def datasets_command(root: Root = None) -> None:
     """List the datasets, whether their files are present, and the data root."""
     from rich.table import Table
 

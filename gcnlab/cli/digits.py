@@ -1,86 +1,109 @@
-"""``gcnlab train digits``: the message-passing CNN on scikit-learn's digits.
+"""``gcnlab digits``: the message-passing CNN on scikit-learn's 8×8 digits.
 
-``gcnlab/cli/train.py`` hands ``train digits`` to :func:`run_digits`. The train command's defaults
-are the GCN paper's, so only the options given on the command line are used here; the others keep
-:class:`~gcnlab.tasks.image.DigitsConfig`'s defaults.
+Its own command, not ``gcnlab train digits``: images need other options (channels, batch size,
+the layer) and other defaults (:class:`~gcnlab.tasks.image.DigitsConfig`'s) than the GCN's.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
+import typer
+
+from gcnlab.cli import graph_options as g
+from gcnlab.cli.app import command
+from gcnlab.cli.options import (
+    DIGITS,
+    Channels,
+    DeviceOption,
+    Dropout,
+    Epochs,
+    Json,
+    Layer,
+    Lr,
+    Runs,
+    Save,
+    Seed,
+    WeightDecay,
+)
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-
-# train-command option -> DigitsConfig field
-OPTION_FIELDS = {
-    "epochs": "epochs",
-    "lr": "lr",
-    "dropout": "dropout",
-    "weight_decay": "weight_decay",
-    "patience": "patience",
-    "runs": "runs",
-    "seed": "seed",
-    "device": "device",
-    "hidden": "channels",
-    "layer": "layer",
-}
-# train-command options that mean nothing for images, with the reason
-NOT_FOR_DIGITS = {
-    "root": "the digits ship with scikit-learn",
-    "bias": "the CNN's convolutions always have a bias",
-    "select": "digits always reports the epoch with the best validation accuracy",
-}
+from gcnlab.tasks.bounds import MAX_BATCH_SIZE, MAX_SEED
 
 
-def _current_context():  # noqa: ANN202 (Click's Context, whichever copy Typer uses)
-    try:  # Typer >= 0.22 carries its own copy of Click
-        from typer._click.globals import get_current_context
-    except ImportError:
-        from click import get_current_context
-    return get_current_context(silent=True)
-
-
-def _given(options: dict[str, Any]) -> set[str]:
-    """The options set on the command line (all of them when called outside a command)."""
-    ctx = _current_context()
-    if ctx is None:
-        return set(options)
-    sources = {name: ctx.get_parameter_source(name) for name in options}
-    return {
-        name for name, source in sources.items() if source is not None and source.name != "DEFAULT"
-    }
-
-
-def run_digits(
-    *,
-    json_path: Path | None = None,
-    plots: Path | None = None,
-    save: Path | None = None,
-    **options: Any,
+@command("digits")
+def digits_command(
+    layer: Annotated[
+        Layer,
+        typer.Option(
+            help="gridconv: convolution as message passing on the pixel grid; "
+            "conv2d: torch's layers (the reference).",
+            case_sensitive=False,
+        ),
+    ] = DIGITS.layer,
+    epochs: Epochs = DIGITS.epochs,
+    channels: Channels = DIGITS.channels,
+    batch_size: Annotated[
+        int, typer.Option(help="Images per gradient step.", min=1, max=MAX_BATCH_SIZE)
+    ] = DIGITS.batch_size,
+    lr: Lr = DIGITS.lr,
+    dropout: Dropout = DIGITS.dropout,
+    weight_decay: WeightDecay = DIGITS.weight_decay,
+    patience: Annotated[
+        int,
+        typer.Option(
+            help="Stop after this many epochs without a better validation score (0: off).", min=0
+        ),
+    ] = DIGITS.patience,
+    runs: Runs = DIGITS.runs,
+    seed: Seed = DIGITS.seed,
+    split_seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of the test and validation split, the same for every run.",
+            min=0,
+            max=MAX_SEED,
+        ),
+    ] = DIGITS.split_seed,
+    device: DeviceOption = DIGITS.device,
+    json_path: Json = None,
+    save: Save = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write figures (PNG) into this folder: the first run's first-layer "
+            "filters and their feature maps on a test digit."
+        ),
+    ] = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
-    """Train and report :func:`gcnlab.tasks.image.train_digits` from the train command's options.
-
-    ``options`` are the train command's (``epochs``, ``lr``, ..., ``layer``); ``plots`` is a
-    folder for the first run's first-layer filters and feature maps (PNG); ``save`` a checkpoint
-    file (see :mod:`gcnlab.io.checkpoint`).
-    """
-    from gcnlab.errors import UsageError
+    """Train a small CNN built from GridConv and GridPool (message passing on the pixel grid)
+    on scikit-learn's digits and report test accuracy."""
     from gcnlab.tasks.image import DigitsConfig, train_digits
 
-    given = _given(options)
-    unused = sorted(given & NOT_FOR_DIGITS.keys())
-    if unused:
-        raise UsageError(f"--{unused[0]} does not apply to digits: {NOT_FOR_DIGITS[unused[0]]}")
-    config = DigitsConfig(**{OPTION_FIELDS[k]: options[k] for k in given if k in OPTION_FIELDS})
+    config = DigitsConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        channels=channels,
+        layer=layer.value,
+        patience=patience,
+        runs=runs,
+        seed=seed,
+        split_seed=split_seed,
+        device=device.value,
+    )
     config.validate()
     check_outputs(json_path, save, plots)
+    g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
-        return f"run {s.run + 1}/{config.runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
+        return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
 
-    with epoch_progress(config.runs, config.epochs, describe) as on_epoch:
+    with epoch_progress(runs, epochs, describe) as on_epoch:
         result = train_digits(config, on_epoch=on_epoch)
 
     report(
@@ -92,11 +115,3 @@ def run_digits(
         save=save,
         plots=plots,
     )
-
-
-def draw_digits_plots(result, folder: Path) -> list[Path]:  # noqa: ANN001
-    """The first run's first-layer kernels and their feature maps on the first test digit
-    (:func:`gcnlab.plots.digits.digits_figures`)."""
-    from gcnlab.plots.digits import digits_figures
-
-    return digits_figures(result, folder)

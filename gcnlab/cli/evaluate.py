@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from gcnlab.cli.app import app, check_writable, handle_errors
+from gcnlab.cli import interrupts
+from gcnlab.cli.app import check_writable, command, same_file
+from gcnlab.cli.options import Device, DeviceOption
 
 # task -> (metric, label) in the order they are printed
 METRICS = {
@@ -17,8 +19,7 @@ METRICS = {
 }
 
 
-@app.command("evaluate")
-@handle_errors
+@command("evaluate")
 def evaluate_command(
     path: Annotated[Path, typer.Argument(help="A checkpoint written by --save.")],
     root: Annotated[
@@ -27,7 +28,7 @@ def evaluate_command(
             help="Data root (default: the one the run used, else $GCNLAB_DATA or ./datasets)."
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = Device.auto,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the recomputed metrics as JSON here.")
     ] = None,
@@ -36,11 +37,17 @@ def evaluate_command(
 
     Each saved run's model is rebuilt on the same data, checked by fingerprint.
     """
+    from gcnlab.errors import UsageError
     from gcnlab.io.results import write_json
     from gcnlab.tasks.evaluate import evaluate_checkpoint
 
     check_writable(json_path)
-    ev = evaluate_checkpoint(path, root=root, device=device)
+    if json_path is not None and same_file(json_path, path):
+        raise UsageError(
+            f"--json {json_path} is the checkpoint being evaluated; the report "
+            f"would overwrite it: give another path"
+        )
+    ev = evaluate_checkpoint(path, root=root, device=device.value)
     parts = [
         f"{label} {100 * ev.mean[key]:.1f} ± {100 * ev.std[key]:.1f}"
         for key, label in METRICS.get(ev.task, [(k, k) for k in ev.mean])
@@ -55,5 +62,6 @@ def evaluate_command(
             f"device or library version changes the last digits"
         )
     if json_path is not None:
-        write_json(json_path, ev)
-        typer.echo(f"wrote {json_path}")
+        with interrupts.deferred():
+            write_json(json_path, ev)
+            typer.echo(f"wrote {json_path}")

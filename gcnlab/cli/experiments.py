@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from gcnlab.cli.app import console
+from gcnlab.cli.app import EXIT_INTERRUPTED, console
 from gcnlab.cli.progress import progress_bar
 
 EXPERIMENTS: tuple[str, ...] = ("gcn-depth", "gcn-timing", "receptive-field")
@@ -42,8 +42,8 @@ def run_experiment(
     for path in paths:
         typer.echo(f"wrote {path}")
     if partial:
-        typer.echo("interrupted: the table holds the finished rows only", err=True)
-        raise typer.Exit(130)
+        typer.echo("interrupted: the table holds the finished rows only")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _depth(

@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from gcnlab.cli.app import app, check_writable, handle_errors
+from gcnlab.cli import interrupts
+from gcnlab.cli.app import check_writable, command, same_file
+from gcnlab.cli.options import Device, DeviceOption
+from gcnlab.tasks.bounds import MAX_PIXELS
 
 
-@app.command("filters")
-@handle_errors
+@command("filters")
 def filters_command(
     image: Annotated[
         Path | None,
@@ -23,10 +25,13 @@ def filters_command(
     size: Annotated[
         int,
         typer.Option(
-            help="Shrink the image so its longer side is at most this many pixels (0: keep)."
+            help="Shrink the image so its longer side is at most this many pixels (0: keep). "
+            f"More than {MAX_PIXELS:,} pixels after shrinking is refused (memory grows by "
+            "~0.6 kB a pixel).",
+            min=0,
         ),
     ] = 256,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = Device.auto,
 ) -> None:
     """Apply vertical/horizontal/all-edges, identity, blur and sharpen through GridConv, check
     each against Conv2d, and draw them beside a GCN on the same pixel grid (a fixed blur)."""
@@ -35,11 +40,11 @@ def filters_command(
     from gcnlab.tasks.filters import TOLERANCE, apply_filters, gcn_blur, load_image
     from gcnlab.utils.runtime import resolve_device
 
-    if size < 0:
-        raise UsageError(f"size must be >= 0, got {size}")
     check_writable(out)
+    if image is not None and same_file(image, out):
+        raise UsageError(f"--out {out} is the input image; give another path")
     picture, name = load_image(image, size)
-    picture = picture.to(resolve_device(device))
+    picture = picture.to(resolve_device(device.value))
     height, width = picture.shape
 
     outputs = apply_filters(picture)
@@ -53,13 +58,14 @@ def filters_command(
         f"(max |diff| {gcn.max_diff:.1e}); border pixels differ by up to "
         f"{gcn.border_diff:.3f}"
     )
-    path = draw_filters(
-        picture.cpu(),
-        [*outputs, gcn],
-        out,
-        title=f"{name}: classic filters as message passing (GridConv)",
-    )
-    typer.echo(f"wrote {path}")
+    with interrupts.deferred():
+        path = draw_filters(
+            picture.cpu(),
+            [*outputs, gcn],
+            out,
+            title=f"{name}: classic filters as message passing (GridConv)",
+        )
+        typer.echo(f"wrote {path}")
     bad = [o.name for o in outputs if not o.matches] + ([gcn.name] if not gcn.matches else [])
     if bad:
         raise GcnlabError(f"{', '.join(bad)}: differs from Conv2d by more than {TOLERANCE}")

@@ -10,29 +10,43 @@ from typing import Annotated, Any
 
 import typer
 
-from gcnlab.cli.app import app, check_writable, console, handle_errors
+from gcnlab.cli import interrupts
+from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, command, console
+from gcnlab.cli.options import (
+    REPRODUCE,
+    DeviceOption,
+    Protocol,
+    Seed,
+)
 from gcnlab.cli.progress import progress_bar
+from gcnlab.tasks.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS
 
 
-@app.command("reproduce")
-@handle_errors
+@command("reproduce")
 def reproduce_command(
     which: Annotated[
-        str,
+        Protocol,
         typer.Argument(
             help="gcn (Kipf & Welling 2017, Table 2), gae or vgae (Kipf & Welling 2016, Table 1), "
             "grid (the digits CNN against its Conv2d twin), all (these four); gcn-table3 (the "
             "propagation models, 2017 Table 3), gae-table1 (GAE*, VGAE*, SC, DeepWalk: 2016 "
             "Table 1 without features), gcn-depth (2017 Appendix B: 1-10 layers), gcn-timing "
             "(2017 Section 6.3: time per epoch on random graphs, against PyG), receptive-field "
-            "(grid and graph receptive fields)."
+            "(grid and graph receptive fields).",
+            case_sensitive=False,
         ),
-    ] = "all",
-    runs: Annotated[int, typer.Option(help="Seeds per row.")] = 10,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
+    ] = REPRODUCE.which,
+    runs: Annotated[
+        int, typer.Option(help="Seeds per row.", min=1, max=MAX_REPRODUCE_RUNS)
+    ] = REPRODUCE.runs,
+    seed: Seed = REPRODUCE.seed,
     epochs: Annotated[
         int | None,
-        typer.Option(help="Cap the epochs for a quick check (default: each paper's protocol)."),
+        typer.Option(
+            help="Cap the epochs for a quick check (default: each paper's protocol).",
+            min=1,
+            max=MAX_EPOCHS,
+        ),
     ] = None,
     dataset: Annotated[
         list[str] | None,
@@ -48,7 +62,7 @@ def reproduce_command(
             "row that says so."
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = REPRODUCE.device,
     out: Annotated[Path, typer.Option(help="Folder for reproduce.md and reproduce.json.")] = Path(
         "runs/reproduce"
     ),
@@ -58,7 +72,8 @@ def reproduce_command(
     ] = None,
     max_edges: Annotated[
         int,
-        typer.Option(help="gcn-timing: the largest random graph, in undirected edges."),
+        typer.Option(help="gcn-timing: the largest random graph, in undirected edges.",
+                     min=2000),
     ] = 2_000_000,
 ) -> None:
     """Run the papers' protocols; print gcnlab's numbers next to the papers'.
@@ -77,33 +92,32 @@ def reproduce_command(
         write_tables,
     )
 
-    name = which.strip().lower()
-    if name in EXPERIMENTS:  # figures with their own tables, not rows of the papers' tables
+    if which.value in EXPERIMENTS:  # figures with their own tables, not rows of the papers'
         if out.exists() and not out.is_dir():
             from gcnlab.errors import UsageError
 
             raise UsageError(f"--out {out} is a file; give a folder")
-        check_writable(out / f"{name}.json")
+        check_writable(out / f"{which.value}.json")
         run_experiment(
-            name,
+            which.value,
             runs=runs,
             seed=seed,
             epochs=epochs,
             datasets=tuple(dataset) if dataset else None,
             root=None if root is None else str(root),
-            device=device,
+            device=device.value,
             out=out,
             max_edges=max_edges,
         )
         return
     config = ReproduceConfig(
-        which=name,
+        which=which.value,
         runs=runs,
         seed=seed,
         epochs=epochs,
         datasets=tuple(dataset) if dataset else PAPER_DATASETS,
         root=None if root is None else str(root),
-        device=device,
+        device=device.value,
     )
     config.validate()
     if out.exists() and not out.is_dir():
@@ -127,12 +141,13 @@ def reproduce_command(
 
         result = reproduce(config, on_row=on_row, on_epoch=on_epoch, on_job=on_job)
 
-    console().print(_table(result))
-    for path in write_tables(result, out):
-        typer.echo(f"wrote {path}")
+    with interrupts.deferred():
+        console().print(_table(result))
+        for path in write_tables(result, out):
+            typer.echo(f"wrote {path}")
     if result.partial:
-        typer.echo("interrupted: the table holds the finished rows only", err=True)
-        raise typer.Exit(130)
+        typer.echo("interrupted: the table holds the finished rows only")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _has_figures(result: Any) -> bool:
@@ -192,5 +207,6 @@ def _progress(jobs: list[Any]) -> Iterator[tuple[Any, Any, Any]]:
                 description=f"[{job.index + 1}/{job.total}] {job.label}  run "
                 f"{stats.run + 1}/{job.runs}  epoch {stats.epoch}",
             )
+            interrupts.stop_point()  # a Ctrl-C takes effect here, between epochs
 
         yield bar, on_job, on_epoch

@@ -7,104 +7,172 @@ from typing import Annotated
 
 import typer
 
-from gcnlab.cli.app import app, handle_errors
+from gcnlab.cli import graph_options as g
+from gcnlab.cli.app import command
+from gcnlab.cli.options import (
+    NODE,
+    Batch,
+    DeviceOption,
+    Dropout,
+    Epochs,
+    Hidden,
+    Json,
+    Lr,
+    PropagationModel,
+    Reorder,
+    Root,
+    Runs,
+    Save,
+    Seed,
+    Select,
+)
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
+from gcnlab.tasks.bounds import MAX_LAYERS, MAX_PARTS, MAX_WEIGHT_DECAY
 
 
-@app.command("train")
-@handle_errors
+@command("train")
 def train_command(
     dataset: Annotated[
-        str, typer.Argument(help="cora, citeseer, pubmed, karate, or digits (GridConv CNN).")
-    ] = "cora",
-    epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
-    hidden: Annotated[int, typer.Option(help="Hidden units.")] = 16,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
-    dropout: Annotated[float, typer.Option(help="Dropout probability, in [0, 1).")] = 0.5,
-    weight_decay: Annotated[float, typer.Option(help="L2 on the first layer.")] = 5e-4,
+        str,
+        typer.Argument(
+            help="cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, "
+            ".graphml, .gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, "
+            "ogb:ogbn-arxiv); see docs/data.md. (digits: 'gcnlab digits')"
+        ),
+    ] = NODE.dataset,
+    epochs: Epochs = NODE.epochs,
+    hidden: Hidden = NODE.hidden,
+    lr: Lr = NODE.lr,
+    dropout: Dropout = NODE.dropout,
+    weight_decay: Annotated[
+        float,
+        typer.Option(help="L2 on the first layer's weights.", min=0.0, max=MAX_WEIGHT_DECAY),
+    ] = NODE.weight_decay,
     patience: Annotated[
-        int, typer.Option(help="Early-stopping window on validation loss (0: off).")
-    ] = 10,
-    runs: Annotated[int, typer.Option(help="Number of seeded runs.")] = 10,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    root: Annotated[
-        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
-    ] = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the result as JSON here.")
-    ] = None,
+        int,
+        typer.Option(
+            help="Early stopping: stop when the validation loss is above the mean "
+            "of this many epochs before it (0: off).",
+            min=0,
+        ),
+    ] = NODE.patience,
+    runs: Runs = NODE.runs,
+    seed: Seed = NODE.seed,
+    device: DeviceOption = NODE.device,
+    root: Root = None,
+    json_path: Json = None,
     bias: Annotated[
-        bool, typer.Option(help="Add a bias to each layer (the paper has none).")
-    ] = False,
+        bool, typer.Option("--bias", help="Add a bias to each layer (the paper has none).")
+    ] = NODE.bias,
     select: Annotated[
-        str, typer.Option(help="Reported epoch: val_acc, val_loss or last.")
-    ] = "val_acc",
-    layer: Annotated[
-        str,
-        typer.Option(help="digits only: gridconv (message passing) or conv2d (torch's layers)."),
-    ] = "gridconv",
-    propagation: Annotated[
-        str,
+        Select,
         typer.Option(
-            help="graphs only: the propagation model (GCN paper, Table 3): chebyshev-3, "
-            "chebyshev-2, first-order, single-parameter, renormalization (the GCN), "
-            "first-order-term or mlp."
+            help="The epoch whose test accuracy is reported: best validation "
+            "accuracy, lowest validation loss, or the last."
         ),
-    ] = "renormalization",
-    layers: Annotated[int, typer.Option(help="graphs only: number of layers (paper: 2).")] = 2,
-    residual: Annotated[
-        bool, typer.Option(help="graphs only: residual connections between hidden layers.")
-    ] = False,
-    save: Annotated[
-        Path | None,
-        typer.Option(
-            help="Save a checkpoint here (weights at each run's chosen epoch, config, "
-            "dataset fingerprint); check it with 'gcnlab evaluate'."
-        ),
-    ] = None,
+    ] = NODE.select,
+    save: Save = None,
     plots: Annotated[
         Path | None,
         typer.Option(
-            help="Write figures (PNG) into this folder: training curves and a t-SNE "
-            "of the hidden layer (digits: the first layer's filters and maps)."
+            help="Write figures (PNG) into this folder: training curves (mean and spread "
+            "over runs) and a t-SNE of the hidden layer."
         ),
     ] = None,
+    batch: Annotated[
+        Batch,
+        typer.Option(help="full (one step on the whole graph) or clusters (Cluster-GCN "
+                     "mini-batches; needed under torchrun with several processes)."),
+    ] = NODE.batch,
+    parts: Annotated[
+        int, typer.Option(help="clusters: METIS parts of the graph.", min=1, max=MAX_PARTS)
+    ] = NODE.parts,
+    clusters_per_batch: Annotated[
+        int, typer.Option(help="clusters: parts per mini-batch.", min=1, max=MAX_PARTS)
+    ] = NODE.clusters_per_batch,
+    reorder: Annotated[
+        Reorder, typer.Option(help="Node order for locality (outputs stay in the dataset's "
+                              "order); rcm and metis help random and power-law graphs.")
+    ] = NODE.reorder,
+    split: g.Split = "auto",
+    propagation: Annotated[
+        PropagationModel,
+        typer.Option(
+            help="The propagation model (GCN paper, Table 3); renormalization is the GCN.",
+        ),
+    ] = NODE.propagation,
+    layers: Annotated[
+        int,
+        typer.Option(help="Number of layers (the paper: 2; Appendix B: 1 to 10).", min=1,
+                     max=MAX_LAYERS),
+    ] = NODE.layers,
+    residual: Annotated[
+        bool,
+        typer.Option("--residual", help="Residual connections between hidden layers."),
+    ] = NODE.residual,
+    directed: g.Directed = False,
+    features_file: g.FeaturesFile = None,
+    labels_file: g.LabelsFile = None,
+    label_attr: g.LabelAttr = "label",
+    featureless: g.Featureless = "identity",
+    predictions: g.Predictions = None,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy (or another
-    propagation model of its Table 3, or another depth, with --propagation and --layers)."""
-    # the options both tasks take; digits refuses the ones it has no use for
-    options = dict(epochs=epochs, hidden=hidden, lr=lr, dropout=dropout,
-                   weight_decay=weight_decay, patience=patience, runs=runs, seed=seed,
-                   device=device, bias=bias, select=select)
-    if dataset.strip().lower() == "digits":  # images, not a graph: a CNN of GridConv layers
-        from gcnlab.cli.digits import run_digits
+    propagation model of its Table 3, or another depth: --propagation, --layers, --residual)."""
+    from gcnlab.errors import UsageError
 
-        if (propagation, layers, residual) != ("renormalization", 2, False):
-            from gcnlab.errors import UsageError
-
-            raise UsageError("--propagation, --layers and --residual apply to graphs only")
-
-        return run_digits(json_path=json_path, plots=plots, save=save, root=root, layer=layer,
-                          **options)
-    if layer != "gridconv":
-        from gcnlab.errors import UsageError
-
-        raise UsageError("--layer applies only to digits")
+    if dataset.strip().lower() == "digits":
+        raise UsageError(
+            "digits are images, not a graph: use 'gcnlab digits' (see 'gcnlab digits --help')"
+        )
+    from gcnlab.cli.distributed import distributed_run
     from gcnlab.tasks.node import NodeConfig, train_node
 
-    config = NodeConfig(dataset=dataset, root=None if root is None else str(root),
-                        propagation=propagation.strip().lower(), layers=layers,
-                        residual=residual, **options)
+    config = NodeConfig(
+        dataset=dataset,
+        epochs=epochs,
+        hidden=hidden,
+        lr=lr,
+        dropout=dropout,
+        weight_decay=weight_decay,
+        patience=patience,
+        runs=runs,
+        seed=seed,
+        device=device.value,
+        root=None if root is None else str(root),
+        bias=bias,
+        select=select.value,
+        batch=batch.value,
+        parts=parts,
+        clusters_per_batch=clusters_per_batch,
+        reorder=reorder.value,
+        split=split,
+        propagation=propagation.value,
+        layers=layers,
+        residual=residual,
+        **g.graph_fields(
+            directed=directed,
+            features_file=features_file,
+            labels_file=labels_file,
+            label_attr=label_attr,
+            featureless=featureless,
+        ),
+    )
     config.validate()
-    check_outputs(json_path, save, plots)
+    g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
 
-    with epoch_progress(runs, epochs, describe) as on_epoch:
-        result = train_node(config, on_epoch=on_epoch)
+    with distributed_run(config) as main_process:
+        if not main_process:  # torchrun's other processes train in step and write nothing
+            train_node(config)
+            return
+        check_outputs(json_path, save, plots, predictions)
+        with epoch_progress(runs, epochs, describe) as on_epoch:
+            result = train_node(config, on_epoch=on_epoch)
 
     report(
         result,
@@ -114,4 +182,5 @@ def train_command(
         json_path=json_path,
         save=save,
         plots=plots,
+        predictions=predictions,
     )

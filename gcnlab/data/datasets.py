@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch_geometric.data import Data
@@ -47,8 +48,25 @@ def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
 def check_name(name: str) -> str:
     key = name.strip().lower()
     if key not in DATASETS:
-        raise UsageError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+        raise UsageError(
+            f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}, "
+            "or give a graph file (.npz, .csv, .graphml, ...) or a spec "
+            "(pyg:Amazon/Computers, ogb:ogbn-arxiv)"
+        )
     return key
+
+
+def is_graph_source(name: str) -> bool:
+    """``name`` means a file or spec for :func:`~gcnlab.data.graphs.load_graph`, not one of
+    :data:`DATASETS`: a spec, an existing file, or a path with a graph file's suffix."""
+    from gcnlab.data.graphs import EDGE_LIST_SUFFIXES, NX_SUFFIXES
+    from gcnlab.data.specs import is_spec
+
+    if name.strip().lower() in DATASETS:
+        return False
+    path = Path(name).expanduser()
+    suffixes = (".npz", *EDGE_LIST_SUFFIXES, *NX_SUFFIXES)
+    return is_spec(name) or path.is_file() or path.suffix.lower() in suffixes
 
 
 def dataset_status(name: str, root: str | os.PathLike[str] | None = None) -> str:
@@ -66,15 +84,22 @@ def row_normalize(x: torch.Tensor) -> torch.Tensor:
 
 
 def load_dataset(
-    name: str, root: str | os.PathLike[str] | None = None, *, download: bool = True
+    name: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+    **graph_options: Any,
 ) -> Data:
     """Load a graph for semi-supervised node classification.
 
     Args:
         name (str): ``cora``, ``citeseer``, ``pubmed`` (Planetoid public split: 20 labelled
-            nodes per class, 500 validation, 1000 test) or ``karate``.
+            nodes per class, 500 validation, 1000 test) or ``karate``; anything else that is a
+            graph file or a spec goes to :func:`~gcnlab.data.graphs.load_graph`.
         root (path, optional): data root (default: ``$GCNLAB_DATA`` or ``./datasets``).
         download (bool, optional): fetch missing Planetoid files. (default: :obj:`True`)
+        **graph_options: passed to :func:`~gcnlab.data.graphs.load_graph` (``directed``,
+            ``features``, ``labels``, ...); refused for the named datasets.
 
     Returns:
         ``Data`` with ``x`` ``[N, F]`` (rows normalized to sum 1), ``edge_index`` ``[2, E]``
@@ -84,7 +109,15 @@ def load_dataset(
     Raises:
         UsageError: unknown name. DataError: files missing (offline) or not the official ones.
     """
+    if isinstance(name, str) and is_graph_source(name):
+        from gcnlab.data.graphs import load_graph
+
+        return load_graph(name, root=root, **graph_options)
     key = check_name(name)
+    if graph_options.pop("directed", False):
+        raise UsageError(f"{key} is an undirected graph; directed=True applies to graph files")
+    if graph_options:
+        raise UsageError(f"{', '.join(graph_options)} apply to graph files, not to {key}")
     if key == "karate":
         data = karate.read_karate()
     else:
@@ -93,6 +126,7 @@ def load_dataset(
             planetoid.download(folder, key)
         data = planetoid.read_planetoid(folder, key)
         data.x = row_normalize(data.x)
+        data.public_split = True  # its masks are Planetoid's public split (gcnlab.data.splits)
     data.name = key
     data.num_classes = int(data.y.max()) + 1
     log.info("loaded %s: %d nodes, %d edges", key, data.num_nodes, data.edge_index.size(1))

@@ -18,6 +18,7 @@ one seed gives one split on any device and in any order of calls.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -132,6 +133,17 @@ def split_edges(edge_index: Tensor, num_nodes: int, *, seed: int = 0, val_ratio:
     )
 
 
+# Pair keys row * N + col stay below 2^63 up to this many nodes (floor(sqrt(2^63 - 1))).
+MAX_KEY_NODES = math.isqrt(2**63 - 1)
+
+
+def check_key_range(num_nodes: int) -> None:
+    """Refuse graphs whose pair keys ``row * N + col`` would overflow int64."""
+    if num_nodes > MAX_KEY_NODES:
+        raise DataError(f"{num_nodes} nodes: pair keys row * N + col overflow int64 beyond "
+                        f"{MAX_KEY_NODES} nodes; sampled negatives cannot be checked")
+
+
 def sample_non_edges(edge_keys: Tensor, num_nodes: int, num_samples: int) -> tuple[Tensor, Tensor]:
     """``num_samples`` uniform node pairs and whether each is a non-edge, on ``edge_keys``' device.
 
@@ -148,6 +160,7 @@ def sample_non_edges(edge_keys: Tensor, num_nodes: int, num_samples: int) -> tup
     Returns:
         ``(edge_index [2, num_samples], valid [num_samples] bool)``.
     """
+    check_key_range(num_nodes)
     pairs = torch.randint(num_nodes, (2, num_samples), device=edge_keys.device)
     key = pairs[0] * num_nodes + pairs[1]
     at = torch.searchsorted(edge_keys, key).clamp_(max=max(edge_keys.numel() - 1, 0))
@@ -156,6 +169,9 @@ def sample_non_edges(edge_keys: Tensor, num_nodes: int, num_samples: int) -> tup
 
 
 def edge_keys(edge_index: Tensor, num_nodes: int) -> Tensor:
-    """Sorted keys ``row * num_nodes + col`` of ``edge_index`` and of its reverse ``[2E]``."""
+    """Sorted keys ``row * num_nodes + col`` of ``edge_index`` and of its reverse ``[2E]``
+    (int64; :class:`~gcnlab.errors.DataError` past :data:`MAX_KEY_NODES` nodes, where they
+    would overflow)."""
+    check_key_range(num_nodes)
     both = torch.cat([edge_index, edge_index.flip(0)], dim=1)
     return torch.unique(both[0] * num_nodes + both[1])

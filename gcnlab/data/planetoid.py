@@ -263,10 +263,12 @@ def _fetch(url: str, timeout: float, deadline: tuple[float, float], root: Path, 
 def _missing_message(root: Path, name: str, reason: str) -> str:
     folder = raw_dir(root, name)
     missing = missing_files(root, name)
+    absolute = "" if folder.is_absolute() else f" (that is {folder.absolute()})"
     return (
         f"{NAMES[name]} files missing in {folder}: {', '.join(missing)} ({reason}). "
         f"Go online and run again to download them, or copy the Planetoid raw files there "
-        f"(from {URL}); --root DIR or GCNLAB_DATA choose another data root"
+        f"(from {URL}); the data root looked in is {root}{absolute}; --root DIR or GCNLAB_DATA "
+        "choose another"
     )
 
 

@@ -51,7 +51,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gcnlab.data.datasets import ENV_ROOT
 from gcnlab.errors import DataError, UsageError
 from gcnlab.io.results import to_jsonable
 from gcnlab.utils.files import atomic_write_bytes
@@ -592,26 +591,6 @@ def _check_metrics(
                     f"is {labels[key]!r} but metrics[{key!r}] is {value!r}; "
                     "the checkpoint contradicts itself",
                 )
-
-
-def checkpoint_data_root(checkpoint: Checkpoint, root: str | os.PathLike[str] | None) -> str | None:
-    """The data root to evaluate ``checkpoint`` on, by this precedence:
-
-    1. ``root``, given explicitly (``--root``);
-    2. ``$GCNLAB_DATA``, if set and not empty;
-    3. the root the run used, stored in the checkpoint's config;
-    4. ``None``: :func:`gcnlab.data.datasets.resolve_root`'s default, ``./datasets``.
-
-    The environment comes before the stored root so that a checkpoint moved to another machine
-    is evaluated where that machine keeps its data, as the error messages say.
-    """
-    if root is not None:
-        return str(root)
-    env = os.environ.get(ENV_ROOT)
-    if env:
-        return env
-    stored = checkpoint.config.get("root")
-    return stored if isinstance(stored, str) and stored else None
 
 
 def check_fingerprint(

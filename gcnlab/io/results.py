@@ -55,3 +55,23 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
     except ValueError as exc:
         raise ValueError(f"not writing {path}: the result holds NaN or infinity ({exc})") from exc
     return atomic_write_bytes(path, text.encode())
+
+
+def history_columns(history: list[list[Any]]) -> list[dict[str, list[float]]]:
+    """Per run, its epochs' stats as columns: ``{"epoch": [...], "loss": [...], ...}``.
+
+    Test metrics are left out: the history is for watching training and choosing settings, and
+    a per-epoch test curve invites picking the best test epoch, which gcnlab never reports.
+    """
+    out = []
+    for run in history:
+        if not run:
+            out.append({})
+            continue
+        names = [
+            f.name
+            for f in dataclasses.fields(run[0])
+            if f.name != "run" and not f.name.startswith("test")
+        ]
+        out.append({name: [getattr(s, name) for s in run] for name in names})
+    return out

@@ -5,42 +5,53 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from gcnlab.nn.dropout import dropout
 from gcnlab.nn.gcn_conv import GCNConv
-from gcnlab.nn.sparse import SparseMatrix, dropout, is_torch_sparse
+from gcnlab.nn.norm import NormalizedAdjacency
+from gcnlab.nn.sparse import SparseMatrix, is_torch_sparse
 
 
 class GCN(torch.nn.Module):
     r"""The paper's model: :math:`Z = \hat{A}\,\mathrm{ReLU}(\hat{A} X W^{(0)})\, W^{(1)}`
     (logits; the softmax is in the loss), with dropout before each layer.
 
+    The arguments are ``(in_channels, hidden_channels, out_channels)``, the order of PyG's
+    models (``torch_geometric.nn.models.GCN``) and of the README's ``Net``. **Changed in 0.2:**
+    0.1 took ``GCN(in_channels, out_channels, hidden_channels=16)``. Both sizes after
+    ``in_channels`` are required, so 0.1's ``GCN(1433, 7)`` raises :class:`TypeError` (write
+    ``GCN(1433, 16, 7)``); state dicts of 0.1 models load unchanged (``conv1``, ``conv2``).
+
     Args:
         in_channels (int): Number of input features.
+        hidden_channels (int): Width of the hidden layer (the paper's: 16).
         out_channels (int): Number of classes.
-        hidden_channels (int, optional): Width of the hidden layer. (default: :obj:`16`)
         dropout (float, optional): Dropout probability before each layer; on sparse input
-            features it drops only the stored non-zeros, as the original code does.
-            (default: :obj:`0.5`)
+            features it drops only the stored non-zeros, as the original code does
+            (:func:`gcnlab.dropout`). (default: :obj:`0.5`)
         bias (bool, optional): Add a bias in each layer; the original model has none.
             (default: :obj:`False`)
         cached (bool, optional): Normalize the graph once (transductive). (default: :obj:`True`)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})` (dense, ``torch.sparse`` or
-          :class:`~gcnlab.SparseMatrix`), edge indices :math:`(2, |\mathcal{E}|)`
+          :class:`~gcnlab.SparseMatrix`), edge indices :math:`(2, |\mathcal{E}|)` or a
+          :class:`~gcnlab.NormalizedAdjacency` :math:`(|\mathcal{V}|, |\mathcal{V}|)`
         - **output:** logits :math:`(|\mathcal{V}|, C)`
     """
 
     def __init__(
         self,
         in_channels: int,
-        out_channels: int,
-        hidden_channels: int = 16,
+        hidden_channels: int | None = None,  # required; None only to name 0.1's call pattern
+        out_channels: int | None = None,  # required
         *,
         dropout: float = 0.5,
         bias: bool = False,
         cached: bool = True,
     ) -> None:
         super().__init__()
+        if hidden_channels is None or out_channels is None:
+            raise TypeError(_missing_size_message(in_channels, hidden_channels, out_channels))
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.dropout = dropout
@@ -52,14 +63,20 @@ class GCN(torch.nn.Module):
         self.conv2.reset_parameters()
 
     def forward(
-        self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None
+        self,
+        x: Tensor | SparseMatrix,
+        edge_index: Tensor | NormalizedAdjacency,
+        edge_weight: Tensor | None = None,
     ) -> Tensor:
         h = self.embed(x, edge_index, edge_weight)  # [N, hidden]
         h = dropout(h, self.dropout, self.training)
         return self.conv2(h, edge_index, edge_weight)  # [N, C]
 
     def embed(
-        self, x: Tensor | SparseMatrix, edge_index: Tensor, edge_weight: Tensor | None = None
+        self,
+        x: Tensor | SparseMatrix,
+        edge_index: Tensor | NormalizedAdjacency,
+        edge_weight: Tensor | None = None,
     ) -> Tensor:
         r"""The hidden layer :math:`H = \mathrm{ReLU}(\hat{A} X W^{(0)})` ``[N, hidden]``,
         after input dropout when training: the node representation the paper's t-SNE figure
@@ -67,10 +84,7 @@ class GCN(torch.nn.Module):
         # x: [N, F_in]
         if is_torch_sparse(x):
             x = SparseMatrix.from_tensor(x)
-        if isinstance(x, SparseMatrix):
-            x = x.dropout(self.dropout, self.training)  # non-zeros only
-        else:
-            x = dropout(x, self.dropout, self.training)
+        x = dropout(x, self.dropout, self.training)  # on a SparseMatrix: the non-zeros only
         return self.conv1(x, edge_index, edge_weight).relu()  # [N, hidden]
 
     def __repr__(self) -> str:
@@ -78,3 +92,14 @@ class GCN(torch.nn.Module):
             f"{self.__class__.__name__}({self.conv1.in_channels}, "
             f"{self.conv1.out_channels}, {self.conv2.out_channels}, dropout={self.dropout})"
         )
+
+
+def _missing_size_message(in_channels: int, hidden: int | None, out: int | None) -> str:
+    given = ", ".join(str(v) for v in (in_channels, hidden, out) if v is not None)
+    hint = ""
+    if hidden is not None:  # 0.1's GCN(in, out) with the default 16 hidden units
+        hint = f" (0.1's GCN({given}) is GCN({in_channels}, 16, {hidden}) now)"
+    return (
+        f"GCN({given}): give in_channels, hidden_channels and out_channels, in this order "
+        f"since gcnlab 0.2, as in PyG's models{hint}"
+    )

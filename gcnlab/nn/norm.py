@@ -17,15 +17,34 @@ over incoming edges (``flow="source_to_target"``); a node with degree 0 gets coe
   :math:`\hat{A} = A + 2I`, which is what PyG computes when given unit weights explicitly.
 - ``torch.sparse`` input (a transposed adjacency, rows are targets): :math:`\lambda I` is added to
   every node, on top of any existing diagonal.
+
+Node ids are checked here, where the graph is built: an id outside ``[0, num_nodes)``, negative
+ones included, raises :class:`IndexError` naming the id, where it is and the number of nodes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch_geometric.utils import add_remaining_self_loops
 
-from gcnlab.nn.sparse import SparseMatrix, is_torch_sparse
+from gcnlab.nn.sparse import SparseMatrix, check_ids, is_torch_sparse
+
+
+@dataclass(frozen=True)
+class NormalizedAdjacency(SparseMatrix):
+    r"""A normalized adjacency :math:`\tilde{A}^\top` ``[N, N]`` (row ``i`` holds the
+    coefficients of the messages node ``i`` receives) that :class:`~gcnlab.GCNConv` propagates
+    with *as it is*: no self-loops added, no normalization, no ``edge_weight``.
+
+    :func:`normalized_adjacency` returns one. To use an operator you normalized yourself, wrap it:
+    ``NormalizedAdjacency.from_coo(target, source, coefficient, (N, N))``, ``.from_tensor(adj_t)``
+    or ``NormalizedAdjacency(m.mat, m.t, m.perm)`` for a :class:`~gcnlab.SparseMatrix` ``m``.
+    A plain :class:`~gcnlab.SparseMatrix` is not taken as normalized (see ``docs/gcn.md``).
+    ``to()`` and ``with_values()`` keep the type.
+    """
 
 
 def _inv_sqrt_degree(weight: Tensor, index: Tensor, num_nodes: int) -> Tensor:
@@ -65,6 +84,7 @@ def gcn_norm(
         raise ValueError(f"flow must be 'source_to_target' or 'target_to_source', got {flow!r}")
     if num_nodes is None:
         num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
+    check_ids(edge_index, num_nodes, "edge_index")  # once per build: -1 must not wrap around
 
     # Step 1: add the missing self-loops (weight 1, or 2 if improved). Unit weights are made
     # explicit first: without them PyG's helper would give every new self-loop weight 1.
@@ -95,6 +115,7 @@ def _gcn_norm_sparse(
         raise ValueError("sparse CSC adjacency is not supported; pass COO or CSR")
     n = adj_t.size(0) if num_nodes is None else num_nodes
     coo = adj_t.to_sparse_coo().coalesce() if layout != torch.sparse_coo else adj_t.coalesce()
+    check_ids(coo.indices(), n, "adj_t.indices()")  # e.g. a larger matrix than x has rows
     (target, source), value = coo.indices(), coo.values()
     if add_self_loops:
         loop = torch.arange(n, device=value.device)
@@ -115,10 +136,11 @@ def normalized_adjacency(
     add_self_loops: bool = True,
     flow: str = "source_to_target",
     dtype: torch.dtype | None = None,
-) -> SparseMatrix:
+) -> NormalizedAdjacency:
     """:func:`gcn_norm` as a CSR operator ``Â^T`` ``[N, N]``: row ``i`` holds the coefficients of
     the messages node ``i`` receives. Pass it to :class:`GCNConv` as ``edge_index`` to normalize
-    once and share it between layers."""
+    once and share it between layers: its type, :class:`NormalizedAdjacency`, tells the layer to
+    use it as it is. Arguments as :func:`gcn_norm`; ids are checked once, here."""
     if num_nodes is None:
         num_nodes = int(edge_index.max()) + 1 if edge_index.numel() else 0
     edge_index, weight = gcn_norm(
@@ -126,4 +148,4 @@ def normalized_adjacency(
     )
     assert weight is not None
     source, target = edge_index if flow == "source_to_target" else edge_index.flip(0)
-    return SparseMatrix.from_coo(target, source, weight, (num_nodes, num_nodes))
+    return NormalizedAdjacency.from_coo(target, source, weight, (num_nodes, num_nodes))

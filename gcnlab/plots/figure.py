@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +37,44 @@ def mark_epoch(ax: Any, epoch: int | None) -> None:
     """A dotted vertical line at the epoch validation chose."""
     if epoch is not None:
         ax.axvline(epoch, color="0.4", linestyle=":", linewidth=1, label=f"chosen epoch ({epoch})")
+
+
+def as_runs(history: Sequence[Any]) -> list[Sequence[Any]]:
+    """``history`` as a list of runs: a list of runs stays one, one run's epochs become one run."""
+    if history and isinstance(history[0], (list, tuple)):
+        return [run for run in history if run]
+    return [history]
+
+
+def mean_band(
+    ax: Any,
+    runs: list[Sequence[Any]],
+    value: Callable[[Any], float],
+    label: str,
+    scale: float = 1.0,
+) -> None:
+    """The mean over runs of ``value(stats)`` per epoch, with a band of one standard deviation
+    (a run that stopped early counts up to its last epoch only)."""
+    from gcnlab.utils.stats import mean_std
+
+    longest = max(len(run) for run in runs)
+    epochs, means, low, high = [], [], [], []
+    for e in range(longest):
+        values = [scale * value(run[e]) for run in runs if len(run) > e]
+        mean, std = mean_std(values)
+        epochs.append(runs[0][0].epoch + e)
+        means.append(mean)
+        low.append(mean - std)
+        high.append(mean + std)
+    name = label if len(runs) == 1 else f"{label} (mean ± std)"
+    (line,) = ax.plot(epochs, means, label=name)
+    if len(runs) > 1:
+        ax.fill_between(epochs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+
+
+def runs_title(runs: list[Sequence[Any]], seeds: Sequence[int] | None = None) -> str:
+    """``run 1 (seed 0)`` or ``10 runs (seeds 0-9)``."""
+    if len(runs) == 1:
+        return "run 1" + (f" (seed {seeds[0]})" if seeds else "")
+    span = f" (seeds {seeds[0]}-{seeds[len(runs) - 1]})" if seeds else ""
+    return f"{len(runs)} runs{span}"

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gcnlab.plots.figure import mark_epoch, new_figure, save_png
+from gcnlab.plots.figure import as_runs, mark_epoch, mean_band, new_figure, runs_title, save_png
 
 
 def roc_pr_curves(pos: Tensor, neg: Tensor, path: str | os.PathLike[str], *, title: str) -> Path:
@@ -64,15 +64,16 @@ def link_training_curves(
     title: str,
     chosen_epoch: int | None = None,
 ) -> Path:
-    """Training loss, and validation AUC and AP, per epoch of one run (its
-    :class:`~gcnlab.LinkEpochStats`)."""
-    epochs = [s.epoch for s in history]
+    """Training loss, and validation AUC and AP, per epoch: one run's (its
+    :class:`~gcnlab.LinkEpochStats`), or the mean over a list of runs with a band of one
+    standard deviation."""
+    runs = as_runs(history)
     fig = new_figure(10, 4)
     loss_ax, val_ax = fig.subplots(1, 2)
-    loss_ax.plot(epochs, [s.loss for s in history], label="training loss")
+    mean_band(loss_ax, runs, lambda s: s.loss, "training loss")
     loss_ax.set(xlabel="epoch", ylabel="loss", title="training loss")
-    val_ax.plot(epochs, [100 * s.val_auc for s in history], label="validation AUC")
-    val_ax.plot(epochs, [100 * s.val_ap for s in history], label="validation AP")
+    mean_band(val_ax, runs, lambda s: s.val_auc, "validation AUC", scale=100)
+    mean_band(val_ax, runs, lambda s: s.val_ap, "validation AP", scale=100)
     val_ax.set(xlabel="epoch", ylabel="%", title="validation AUC and AP")
     for ax in (loss_ax, val_ax):
         mark_epoch(ax, chosen_epoch)
@@ -85,9 +86,9 @@ def link_training_curves(
 def link_figures(
     result: Any, folder: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
 ) -> list[Path]:
-    """The first run's training curves and its ROC and precision-recall curves on the test
-    edges (at the chosen epoch), as ``<dataset>_<model>_curves.png`` and
-    ``<dataset>_<model>_roc_pr.png``.
+    """The training curves of every run (mean and spread) and the first run's ROC and
+    precision-recall curves on the test edges (at its chosen epoch), as
+    ``<dataset>_<model>_curves.png`` and ``<dataset>_<model>_roc_pr.png``.
 
     Args:
         result: a :class:`~gcnlab.LinkResult` with its ``states``.
@@ -95,8 +96,10 @@ def link_figures(
         root: the data root (default: the run's).
     """
     import dataclasses
+    import statistics
 
     from gcnlab.io.checkpoint import Checkpoint
+    from gcnlab.tasks.graph_input import safe_name
     from gcnlab.tasks.link import saved_test_scores
 
     folder = Path(folder)
@@ -104,16 +107,17 @@ def link_figures(
     pos, neg = saved_test_scores(first, root=None if root is None else str(root))[0]
     name, model = result.dataset, result.model
     run = f"run 1 (seed {result.seeds[0]})"
+    runs = as_runs(result.history)
     curves = link_training_curves(
-        result.history[0],
-        folder / f"{name}_{model}_curves.png",
-        title=f"{model.upper()} on {name}, {run}",
-        chosen_epoch=result.best_epoch[0],
+        runs,
+        folder / f"{safe_name(name)}_{model}_curves.png",
+        title=f"{model.upper()} on {name}, {runs_title(runs, result.seeds)}",
+        chosen_epoch=int(statistics.median(result.best_epoch)),
     )
     roc_pr = roc_pr_curves(
         pos,
         neg,
-        folder / f"{name}_{model}_roc_pr.png",
+        folder / f"{safe_name(name)}_{model}_roc_pr.png",
         title=f"{model.upper()} on {name}: {pos.numel()} test edges against {neg.numel()} "
         f"non-edges, {run}, epoch {result.best_epoch[0]}",
     )

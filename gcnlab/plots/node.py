@@ -10,7 +10,7 @@ from typing import Any
 
 from torch import Tensor
 
-from gcnlab.plots.figure import mark_epoch, new_figure, save_png
+from gcnlab.plots.figure import as_runs, mark_epoch, mean_band, new_figure, runs_title, save_png
 
 
 def training_curves(
@@ -20,22 +20,24 @@ def training_curves(
     title: str,
     chosen_epoch: int | None = None,
 ) -> Path:
-    """Loss (training, validation) and accuracy (training, validation) per epoch of one run.
+    """Loss (training, validation) and accuracy (training, validation) per epoch: one run's, or
+    the mean over runs with a band of one standard deviation.
 
     Args:
-        history: the run's :class:`~gcnlab.EpochStats`, in order.
+        history: one run's :class:`~gcnlab.EpochStats` in order, or a list of runs of them.
         path: the PNG to write.
         title: the figure's title.
-        chosen_epoch: the epoch validation chose, marked with a dotted line. (default: none)
+        chosen_epoch: the epoch validation chose (the median over runs), marked with a dotted
+            line. (default: none)
     """
-    epochs = [s.epoch for s in history]
+    runs = as_runs(history)
     fig = new_figure(10, 4)
     loss_ax, acc_ax = fig.subplots(1, 2)
-    loss_ax.plot(epochs, [s.loss for s in history], label="training loss (with dropout)")
-    loss_ax.plot(epochs, [s.val_loss for s in history], label="validation loss")
+    mean_band(loss_ax, runs, lambda s: s.loss, "training loss (with dropout)")
+    mean_band(loss_ax, runs, lambda s: s.val_loss, "validation loss")
     loss_ax.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
-    acc_ax.plot(epochs, [100 * s.train_acc for s in history], label="training accuracy")
-    acc_ax.plot(epochs, [100 * s.val_acc for s in history], label="validation accuracy")
+    mean_band(acc_ax, runs, lambda s: s.train_acc, "training accuracy", scale=100)
+    mean_band(acc_ax, runs, lambda s: s.val_acc, "validation accuracy", scale=100)
     acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for ax in (loss_ax, acc_ax):
         mark_epoch(ax, chosen_epoch)
@@ -83,33 +85,38 @@ def tsne_plot(
 def node_figures(
     result: Any, folder: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
 ) -> list[Path]:
-    """The first run's training curves and the t-SNE of its hidden layer (at the chosen epoch)
-    on every node of the dataset, as ``<dataset>_gcn_curves.png`` and ``<dataset>_gcn_tsne.png``.
+    """The training curves of every run (mean and spread) and the t-SNE of the first run's
+    hidden layer (at its chosen epoch) on every node of the dataset, as
+    ``<dataset>_gcn_curves.png`` and ``<dataset>_gcn_tsne.png``.
 
     Args:
         result: a :class:`~gcnlab.NodeResult` with its ``states``.
         folder: where the PNGs go (created).
         root: the data root (default: the run's).
     """
+    import statistics
+
     from gcnlab.io.checkpoint import Checkpoint
     from gcnlab.tasks.evaluate import saved_runs
+    from gcnlab.tasks.graph_input import safe_name
 
     folder = Path(folder)
     checkpoint = Checkpoint.from_result(result)
     # the first run's model on the data it was trained on (checked by fingerprint)
     task, model = next(saved_runs(checkpoint, root=None if root is None else str(root)))
     name = result.dataset
+    runs = as_runs(result.history)
     curves = training_curves(
-        result.history[0],
-        folder / f"{name}_gcn_curves.png",
-        title=f"GCN on {name}, run 1 (seed {result.seeds[0]})",
-        chosen_epoch=result.best_epoch[0],
+        runs,
+        folder / f"{safe_name(name)}_gcn_curves.png",
+        title=f"GCN on {name}, {runs_title(runs, result.seeds)}",
+        chosen_epoch=int(statistics.median(result.best_epoch)),
     )
     hidden = task.embed(model).cpu()  # [N, hidden]
     tsne = tsne_plot(
         hidden,
         task.y.cpu(),
-        folder / f"{name}_gcn_tsne.png",
+        folder / f"{safe_name(name)}_gcn_tsne.png",
         seed=result.seeds[0],
         title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {hidden.size(0)} "
         f"{name} nodes\nrun 1, epoch {result.best_epoch[0]}; test accuracy "

@@ -15,13 +15,13 @@ from typing import Any
 
 import torch
 
+from gcnlab.data.datasets import ENV_ROOT
 from gcnlab.errors import DataError, UsageError
 from gcnlab.io.checkpoint import (
     Checkpoint,
     check_fingerprint_value,
     check_max_parameters,
     check_state_shapes,
-    checkpoint_data_root,
     config_from,
     load_checkpoint,
     meta_state_shapes,
@@ -51,6 +51,28 @@ class Evaluation:
     device: str
 
 
+def checkpoint_data_root(
+    checkpoint: Checkpoint, root: str | os.PathLike[str] | None
+) -> str | None:
+    """The data root to evaluate ``checkpoint`` on, by this precedence:
+
+    1. ``root``, given explicitly (``--root``);
+    2. ``$GCNLAB_DATA``, if set and not empty;
+    3. the root the run used, stored in the checkpoint's config;
+    4. ``None``: :func:`gcnlab.data.datasets.resolve_root`'s default, ``./datasets``.
+
+    The environment comes before the stored root so that a checkpoint moved to another machine
+    is evaluated where that machine keeps its data, as the error messages say.
+    """
+    if root is not None:
+        return str(root)
+    env = os.environ.get(ENV_ROOT)
+    if env:
+        return env
+    stored = checkpoint.config.get("root")
+    return stored if isinstance(stored, str) and stored else None
+
+
 def saved_runs(
     checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
 ) -> Iterator[tuple[Any, torch.nn.Module]]:
@@ -60,7 +82,7 @@ def saved_runs(
     Before any weight is materialized: the config is range-checked, the model it describes is
     sized on the ``meta`` device and its parameter count and shapes are checked against the
     stored ones, and the data must match the fingerprint. The data root is ``root``, else
-    ``$GCNLAB_DATA``, else the run's (:func:`~gcnlab.io.checkpoint.checkpoint_data_root`).
+    ``$GCNLAB_DATA``, else the run's (:func:`checkpoint_data_root`).
     """
     name = checkpoint.path.name
     task_type = task_for(checkpoint.task, name)

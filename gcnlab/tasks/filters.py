@@ -11,6 +11,7 @@ sample photo ``china.jpg``. Drawing imports matplotlib (Agg, no display) only wh
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from torch import Tensor
 from gcnlab.errors import DataError, UsageError
 from gcnlab.nn.gcn_on_grid import gcn_filter, gcn_on_image, interior_mask
 from gcnlab.nn.grid_conv import GridConv
+from gcnlab.tasks.bounds import MAX_PIXELS
 
 DEFAULT_IMAGE = "china.jpg"  # scikit-learn's sample photo
 
@@ -65,6 +67,11 @@ def load_image(
         path: a PNG/JPEG file, read with Pillow (default: scikit-learn's ``china.jpg``).
         size: shrink so that the longer side is at most this many pixels, keeping the aspect
             ratio; ``None`` or 0 keeps the original size. (default: 256)
+
+    Raises:
+        UsageError: no file at ``path``, or more than :data:`~gcnlab.tasks.bounds.MAX_PIXELS`
+            pixels after shrinking (checked from the header, before decoding).
+        DataError: the file is not an image Pillow can read.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -77,15 +84,30 @@ def load_image(
         if not path.is_file():
             raise UsageError(f"no image file at {path}")
         try:
-            with Image.open(path) as opened:
+            with Image.open(path) as opened:  # reads the header only
+                _check_pixels(*opened.size, size, path.name)
                 picture = opened.copy()
-        except (UnidentifiedImageError, OSError) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as exc:
             raise DataError(f"cannot read {path} as an image: {exc}") from None
         name = path.name
+    _check_pixels(*picture.size, size, name)
     gray = picture.convert("L")  # ITU-R 601 luma
     if size:
         gray.thumbnail((size, size), Image.Resampling.LANCZOS)
     return torch.tensor(np.asarray(gray, dtype=np.float32) / 255.0), name
+
+
+def _check_pixels(width: int, height: int, size: int | None, name: str) -> None:
+    """Refuse an image that would have more than :data:`MAX_PIXELS` pixels once shrunk to
+    ``size`` (its longer side), before it is decoded."""
+    scale = min(1.0, size / max(width, height, 1)) if size else 1.0
+    pixels = round(width * scale) * round(height * scale)
+    if pixels > MAX_PIXELS:
+        hint = "give a smaller --size" if size else "give --size (0 keeps the full size)"
+        raise UsageError(
+            f"{name} is {width}x{height}; the filters take at most {MAX_PIXELS:,} pixels "
+            f"({pixels:,} asked for): {hint}, e.g. --size {math.isqrt(MAX_PIXELS)}"
+        )
 
 
 def kernel_tensor(names: list[str] | None = None) -> Tensor:

@@ -1,5 +1,6 @@
-"""What every task on one stored graph shares: loading it from the config's dataset and data
-root, and describing and fingerprinting it for checkpoints."""
+"""What every task on one stored graph shares: loading it as the config's
+:class:`~gcnlab.tasks.graph_input.GraphInput` fields say (a name, a graph file or a spec), and
+describing and fingerprinting it for checkpoints."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from typing import Any
 import torch
 from torch_geometric.data import Data
 
-from gcnlab.data.datasets import load_dataset, resolve_root
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.tasks.loop import Task
 
 
 class GraphTask(Task):
-    """A :class:`~gcnlab.tasks.loop.Task` whose config has ``dataset`` and ``root``."""
+    """A :class:`~gcnlab.tasks.loop.Task` whose config is a
+    :class:`~gcnlab.tasks.graph_input.GraphInput` (``dataset``, ``root``, how to read it)."""
 
     def __init__(self, config: Any, device: torch.device, data: Data) -> None:
         super().__init__(config, device)
@@ -25,10 +26,10 @@ class GraphTask(Task):
     def prepare(cls, config: Any, device: torch.device, root: str | None = None) -> GraphTask:
         if root is not None:
             config = dataclasses.replace(config, root=root)
-        return cls(config, device, load_dataset(config.dataset, config.root))
+        return cls(config, device, config.load_graph())
 
     def fingerprint(self) -> str:
         return dataset_fingerprint(self.data)
 
     def data_source(self) -> str:
-        return f"the data root {resolve_root(self.config.root)}"
+        return self.config.data_source()

@@ -65,7 +65,8 @@ class DigitsConfig(RunConfig):
 
     def checks(self) -> list:
         return super().checks() + classifier_checks(self) + [
-            in_range("batch size", self.batch_size, 1, 1797),
+            in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
+            in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
             (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),

@@ -21,8 +21,9 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data import planetoid
-from gcnlab.data.datasets import check_name, resolve_root
+from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
+from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import Checkpoint
 from gcnlab.nn.autoencoders import (
     GAE,
@@ -34,9 +35,10 @@ from gcnlab.nn.autoencoders import (
     sampled_recon_loss,
 )
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import SparseMatrix, as_features, identity
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
+from gcnlab.tasks.graph_input import GraphInput
 from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range
 from gcnlab.tasks.metrics import average_precision, roc_auc
 from gcnlab.tasks.registry import register_task
@@ -51,13 +53,18 @@ FEATURES: tuple[str, ...] = ("raw", "normalized", "none")
 # The loss alone, forward and backward, one CPU core of a shared machine: Cora 24 ms dense,
 # CiteSeer 37 ms, 10 000 nodes 0.28 s, PubMed (19 717) 1.1 s against 24 ms sampled.
 DENSE_MAX_NODES = 10_000
+# loss="dense" asked for explicitly is refused above this: its memory stays O(block + edges), but
+# it scores N^2 pairs per epoch, O(N^2 F) time: 10^10 pairs at 100 000 nodes, minutes per epoch
+# on a CPU; beyond it, days of training for what sampled negatives estimate.
+DENSE_FORCED_MAX_NODES = 100_000
 
 
 @dataclass(kw_only=True)
-class LinkConfig(RunConfig):
-    """Hyper-parameters of a link-prediction run; defaults are the paper's."""
+class LinkConfig(GraphInput, RunConfig):
+    """Hyper-parameters of a link-prediction run; defaults are the paper's. The graph's fields
+    (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.GraphInput`'s.
+    """
 
-    dataset: str = "cora"  # cora | citeseer | pubmed | karate
     model: str = "gae"  # gae | vgae
     hidden: int = 32  # hidden units of the first GCN layer
     latent: int = 16  # size of each node's embedding
@@ -67,11 +74,11 @@ class LinkConfig(RunConfig):
     # CiteSeer); normalized: rows summing to 1 (PyG's example); none: one-hot ids (featureless)
     split_seed: int | None = None  # None: each run splits the edges with its own seed; a
     # number: every run uses the one split this seed draws (the paper's "fixed splits")
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
 
     def checks(self) -> list:
-        check_name(self.dataset)
-        return super().checks() + [
+        return super().checks() + self.graph_checks() + [
+            (not self.directed, "link prediction treats the graph as undirected (the "
+             "auto-encoder's inner-product decoder is symmetric); drop --directed"),
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
             (self.features in FEATURES,
@@ -122,17 +129,27 @@ class SplitOnDevice:
 
 
 def resolve_loss(loss: str, num_nodes: int) -> str:
-    """``"dense"`` or ``"sampled"``: ``auto`` picks dense up to :data:`DENSE_MAX_NODES` nodes."""
+    """``"dense"`` or ``"sampled"``: ``auto`` picks dense up to :data:`DENSE_MAX_NODES` nodes
+    (and logs one line when it switches); ``dense`` past :data:`DENSE_FORCED_MAX_NODES` is
+    refused with a :class:`~gcnlab.errors.UsageError`."""
     if loss == "auto":
-        return "dense" if num_nodes <= DENSE_MAX_NODES else "sampled"
+        if num_nodes <= DENSE_MAX_NODES:
+            return "dense"
+        log.info("%d nodes > %d: sampled negatives instead of the all-pairs loss", num_nodes,
+                 DENSE_MAX_NODES)
+        return "sampled"
+    if loss == "dense" and num_nodes > DENSE_FORCED_MAX_NODES:
+        raise UsageError(f"loss 'dense' scores all {num_nodes}^2 node pairs every epoch; above "
+                         f"{DENSE_FORCED_MAX_NODES} nodes use loss 'sampled' (or 'auto')")
     return loss
 
 
-def link_features(data: Data, config: LinkConfig) -> Tensor:
-    """The encoder's input features ``[N, F]`` as ``config.features`` asks."""
+def link_features(data: Data, config: LinkConfig) -> Tensor | SparseMatrix:
+    """The encoder's input features ``[N, F]`` as ``config.features`` asks (the identity as
+    a :class:`SparseMatrix`: ``N`` stored values, not ``N^2``)."""
     if config.features == "none":
-        return torch.eye(data.num_nodes)
-    if config.features == "raw" and data.name in planetoid.NAMES:
+        return identity(data.num_nodes)
+    if config.features == "raw" and not config.is_file and data.name in planetoid.NAMES:
         # load_dataset row-normalizes (the GCN paper's input); the GAE paper feeds the raw values
         return planetoid.read_planetoid(resolve_root(config.root), data.name).x
     return data.x  # karate's one-hot ids are raw and normalized at once
@@ -201,7 +218,8 @@ class LinkTask(GraphTask):
 
     def __init__(self, config: LinkConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)
-        self.x = SparseMatrix.from_tensor(link_features(data, config)).to(device)  # [N, F]
+        x = link_features(data, config)
+        self.x = (x if isinstance(x, SparseMatrix) else as_features(x)).to(device)  # [N, F]
         self.reconstruction = resolve_loss(config.loss, data.num_nodes)
         self.split: SplitOnDevice | None = None
         self._fixed: SplitOnDevice | None = None  # with split_seed: the one split of every run
@@ -214,7 +232,7 @@ class LinkTask(GraphTask):
 
     @property
     def dataset(self) -> str:
-        return self.data.name
+        return self.config.dataset_label(self.data)
 
     def run_split(self, run: int) -> LinkSplit:
         """The split run ``run`` trains and is scored on."""

@@ -69,7 +69,15 @@ def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
         in_range("runs", runs, 1, bounds.MAX_RUNS),
         positive("lr", lr, bounds.MAX_LR),
         in_range("seed", seed, 0, bounds.MAX_SEED),
+        last_seed_check(seed, runs),
     ]
+
+
+def last_seed_check(seed: int, runs: int) -> Check:
+    """Every run's seed (``seed + i``) must stay within :data:`~gcnlab.tasks.bounds.MAX_SEED`."""
+    last = seed + runs - 1
+    return (last <= bounds.MAX_SEED, f"the last run's seed, seed + runs - 1 = {last}, is above "
+            f"{bounds.MAX_SEED}; lower the seed or the number of runs")
 
 
 @dataclass(kw_only=True)

@@ -7,6 +7,7 @@ and reports the test accuracy at the epoch chosen by validation (never the best 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,14 +18,17 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gcnlab.data.datasets import check_name
+from gcnlab.data.reorder import ORDER_NAMES, NodeOrder, node_order
+from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
+from gcnlab.errors import InputError, UsageError
 from gcnlab.nn.deep_gcn import PropagationGCN
 from gcnlab.nn.models import GCN
 from gcnlab.nn.propagation import Propagation, propagation_operator
-from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.nn.sparse import as_features
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
+from gcnlab.tasks.graph_input import IN_MEMORY, GraphInput, on_graph
 from gcnlab.tasks.loop import EpochStats as BaseEpochStats
 from gcnlab.tasks.loop import (
     RunConfig,
@@ -49,35 +53,59 @@ SELECTIONS: dict[str, Selection] = {
 }
 SELECTS: tuple[str, ...] = tuple(SELECTIONS)
 PROPAGATIONS: tuple[str, ...] = tuple(p.value for p in Propagation)  # the GCN paper's Table 3
+# full-batch training, or Cluster-GCN mini-batches (NodeTask.prepare picks the task class)
+BATCHES: tuple[str, ...] = ("full", "clusters")
 
 
 @dataclass(kw_only=True)
-class NodeConfig(RunConfig):
-    """Hyper-parameters of a node-classification run; defaults are the paper's."""
+class NodeConfig(GraphInput, RunConfig):
+    """Hyper-parameters of a node-classification run; defaults are the paper's. The graph's
+    fields (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.
+    GraphInput`'s."""
 
-    dataset: str = "cora"  # cora | citeseer | pubmed | karate
+    split: str = "auto"  # auto | file | public | random[:K,V,T][@SEED] | fractions such as
+    # 0.6,0.2,0.2 (gcnlab.data.splits.SplitSpec); auto: the graph's own split, else random
     hidden: int = 16  # hidden units
     dropout: float = 0.5  # before each layer; on sparse features, the non-zeros only
     weight_decay: float = 5e-4  # L2 on the first layer's weights only, as in the paper
     patience: int = 10  # early stopping: after this many epochs, stop when the validation loss
     # exceeds the mean of the previous `patience` (the original code's rule); 0 disables it
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
     bias: bool = False  # the paper's model has no bias
-    sparse_features: bool = True  # keep features sparse (CSR) as the original code does
+    sparse_features: bool = True  # keep features sparse (CSR) as the original code does, where
+    # they are sparse (density below gcnlab.nn.sparse.SPARSE_FEATURES_MAX_DENSITY)
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
     propagation: str = "renormalization"  # the propagation model, PROPAGATIONS (Table 3)
     layers: int = 2  # number of layers (the paper's Appendix B: 1 to 10)
     residual: bool = False  # residual connections between hidden layers (Appendix B)
+    reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
+    # undone on every per-node output; gcnlab.data.reorder)
+    batch: str = "full"  # full: one step on the whole graph per epoch; clusters: Cluster-GCN
+    # mini-batches (gcnlab.tasks.cluster_gcn), one step per batch, across torchrun's processes
+    parts: int = 16  # clusters: METIS parts of the graph
+    clusters_per_batch: int = 4  # clusters: parts per mini-batch
 
     def checks(self) -> list:
-        check_name(self.dataset)
-        return super().checks() + classifier_checks(self) + [
+        SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
+        return super().checks() + self.graph_checks() + classifier_checks(self) + [
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
             (self.propagation in PROPAGATIONS,
              f"propagation must be one of {', '.join(PROPAGATIONS)}, got {self.propagation!r}"),
             in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
+            (self.batch == "full" or self.is_paper_gcn,
+             "--batch clusters trains the paper's two-layer GCN; --propagation, --layers and "
+             "--residual need --batch full"),
+            (self.reorder in ORDER_NAMES,
+             f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}"),
+            (self.batch in BATCHES,
+             f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}"),
+            in_range("parts", self.parts, 1, bounds.MAX_PARTS),
+            in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
+            (self.batch == "full" or SplitSpec.parse(self.split).kind in ("auto", "file",
+                                                                           "public"),
+             "--batch clusters trains on the graph's own split; a random or fractional "
+             "--split (drawn per run) needs --batch full"),
         ]
 
     @property
@@ -87,10 +115,11 @@ class NodeConfig(RunConfig):
 
 
 def classifier_checks(config: Any) -> list:
-    """Checks of ``hidden``, ``dropout`` and ``weight_decay``, shared by the classifiers."""
-    width = getattr(config, "hidden", getattr(config, "channels", 1))
-    return [
-        in_range("hidden", width, 1, bounds.MAX_HIDDEN),
+    """Checks of ``hidden`` (if it has one), ``dropout`` and ``weight_decay``, shared by the
+    classifiers."""
+    width = [in_range("hidden", config.hidden, 1, bounds.MAX_HIDDEN)] if hasattr(
+        config, "hidden") else []
+    return width + [
         (0.0 <= config.dropout < bounds.MAX_DROPOUT,
          f"dropout must be in [0, 1), got {config.dropout}"),
         (0.0 <= config.weight_decay <= bounds.MAX_WEIGHT_DECAY,
@@ -129,6 +158,8 @@ class NodeResult(ClassifierResult):
     """The outcome of :func:`train_node`."""
 
     task: str = "node"
+    split: dict = dataclasses.field(default_factory=dict)  # the SplitSpec, and the nodes of
+    # each part per run: {"spec": {...}, "sizes": [[train, val, test], ...]}
 
 
 def classifier_summary(picked: list[ClassifierStats]) -> dict[str, Any]:
@@ -159,17 +190,65 @@ class NodeTask(GraphTask):
     test_metrics = ("test_acc",)
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
-        super().__init__(config, device, data)
-        validate_graph(data)  # once per graph, before anything is built from it
-        # the propagation's operator (normalized Â^T for the GCN), shared by all layers and runs:
-        # [N, N], or None for the MLP
-        adj = propagation_operator(config.propagation, data.edge_index, num_nodes=data.num_nodes)
+        super().__init__(config, device, data)  # self.data: the user's order (fingerprint)
+        if data.get("y") is None:
+            raise InputError(f"{config.dataset}: the graph has no labels; node classification "
+                             "needs them (--labels-file for an edge list, --label-attr for the "
+                             "node attribute of a networkx file)")
+        self.spec = SplitSpec.parse(config.split)
+        masks = make_split(data, self.spec, config.seed)  # in the user's order
+        # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask
+        validate_graph(data, masks=masks)
+        # an optional relabelling for locality; every per-node output is put back (restore)
+        self.order: NodeOrder | None = node_order(data.edge_index, data.num_nodes, config.reorder)
+        graph = data.clone()
+        for key, mask in masks.items():  # the split in force, where every task reads it
+            graph[key] = mask
+        graph = graph if self.order is None else self.order.apply(graph)
+        self.graph = graph  # the graph in the order training uses
+        # the propagation's operator (normalized Â^T for the GCN), shared by all layers and
+        # runs: [N, N], or None for the MLP
+        adj = propagation_operator(config.propagation, graph.edge_index,
+                                   num_nodes=graph.num_nodes)
         self.adj = None if adj is None else adj.to(device)
-        x = SparseMatrix.from_tensor(data.x) if config.sparse_features else data.x
-        self.x = x.to(device)  # [N, F]
-        self.y = data.y.to(device)  # [N]
-        self.index = {k: data[f"{k}_mask"].nonzero().view(-1).to(device)
-                      for k in ("train", "val", "test")}
+        self.x = as_features(graph.x, config.sparse_features).to(device)  # [N, F]
+        self.y = graph.y.to(device)  # [N]
+        self.index = self._index(masks)
+        self.sizes: list[list[int]] = []  # train/val/test nodes of each run
+
+    def _index(self, masks: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Node ids (in the training order) of each part of a split given in the user's."""
+        if self.order is not None:
+            masks = {k: m[self.order.perm] for k, m in masks.items()}
+        return {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
+                for k in ("train", "val", "test")}
+
+    def start_run(self, run: int, seed: int) -> None:
+        # a random split is drawn per run from the run's seed, unless the spec fixes its seed
+        if self.spec.kind in ("random", "ratio") or (
+                self.spec.kind == "auto" and self.data.get("train_mask") is None):
+            self.index = self._index(make_split(self.data, self.spec, seed))
+        self.sizes.append([int(i.numel()) for i in self.index.values()])
+
+    def node_ids(self, index: Tensor) -> Tensor:
+        """Training-order node ids as the user's."""
+        return index if self.order is None else self.order.perm.to(index.device)[index]
+
+    @torch.no_grad()
+    def predict(self, model: GCN) -> Tensor:
+        """Class probabilities ``[N, C]`` (dropout off), in the user's node order."""
+        model.eval()
+        probs = torch.softmax(model(self.x, self.adj), dim=1)  # [N, C] in training order
+        return probs if self.order is None else self.order.restore(probs)
+
+    @classmethod
+    def prepare(cls, config: NodeConfig, device: torch.device,
+                root: str | None = None) -> NodeTask:
+        if cls is NodeTask and config.batch == "clusters":
+            from gcnlab.tasks.cluster_gcn import ClusterNodeTask
+
+            return ClusterNodeTask.prepare(config, device, root)
+        return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
     def model_name(self) -> str:
@@ -183,13 +262,16 @@ class NodeTask(GraphTask):
 
     @property
     def dataset(self) -> str:
-        return self.config.dataset.lower()
+        return self.config.dataset_label(self.data)
+
+    def extras(self, runs: Any) -> dict[str, Any]:
+        return {"split": {"spec": self.spec.to_dict(), "sizes": self.sizes[: len(runs.picked)]}}
 
     def make_model(self) -> GCN | PropagationGCN:
         c = self.config
         if c.is_paper_gcn:
-            return GCN(self.data.x.size(1), hidden_channels=c.hidden,
-                       out_channels=self.data.num_classes, dropout=c.dropout, bias=c.bias)
+            return GCN(self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout,
+                       bias=c.bias)
         return PropagationGCN(self.data.x.size(1), c.hidden, self.data.num_classes,
                               c.propagation, num_layers=c.layers, dropout=c.dropout,
                               residual=c.residual, bias=c.bias)
@@ -237,19 +319,38 @@ class NodeTask(GraphTask):
         """The (last) hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every
         node."""
         model.eval()
-        return model.embed(self.x, self.adj)
+        h = model.embed(self.x, self.adj)  # [N, hidden] in training order
+        return h if self.order is None else self.order.restore(h)
 
 
 def train_node(
-    config: NodeConfig | None = None, *, on_epoch: Callable[[ClassifierStats], None] | None = None
+    config: NodeConfig | None = None,
+    *,
+    on_epoch: Callable[[ClassifierStats], None] | None = None,
+    data: Any = None,
 ) -> NodeResult:
     """Run ``config.runs`` seeded trainings and return their result.
 
     Args:
         config: hyper-parameters (default: the paper's, on Cora).
         on_epoch: called after every epoch of every run with its :class:`EpochStats`.
+        data: a graph to train on instead of ``config.dataset``: a PyG ``Data`` or a networkx
+            graph, read by :func:`~gcnlab.data.graphs.load_graph` with the config's
+            ``directed``, ``label_attr`` and ``featureless``. The result's config then records
+            ``"<in-memory graph>"`` as the dataset. (default: :obj:`None`)
 
     A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with
     ``partial=True``; before that it propagates.
     """
-    return fit(NodeTask, config or NodeConfig(), on_epoch=on_epoch)
+    config = config or NodeConfig()
+    if data is None:
+        return fit(NodeTask, config, on_epoch=on_epoch)
+    from gcnlab.data.graphs import load_graph
+
+    config = dataclasses.replace(config, dataset=IN_MEMORY)
+    if config.features_file is not None or config.labels_file is not None:
+        raise UsageError("features_file and labels_file apply to edge-list files, not to data=")
+    graph = load_graph(data, directed=config.directed, label=config.label_attr,
+                       featureless=config.featureless)
+    return fit(on_graph(NodeTask, graph), config, on_epoch=on_epoch)
+

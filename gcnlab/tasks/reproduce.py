@@ -42,7 +42,8 @@ from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
 from gcnlab.nn.propagation import Propagation
 from gcnlab.tasks import bounds
-from gcnlab.tasks.loop import in_range, raise_first_failure
+from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
+from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.tasks.paper import CITATIONS, paper_number
 from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
@@ -53,6 +54,10 @@ log = logging.getLogger(__name__)
 PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")  # the headline rows: "all"
 MORE_ROWS: tuple[str, ...] = ("gcn-table3", "gae-table1")  # the rest of the papers' tables
 CHOICES: tuple[str, ...] = (*PROTOCOLS, *MORE_ROWS, "all")
+# what `gcnlab reproduce` takes: the rows above, and the experiments that are figures with their
+# own tables (gcnlab.cli.experiments: depth, timing, receptive fields)
+EXPERIMENTS: tuple[str, ...] = ("gcn-depth", "gcn-timing", "receptive-field")
+COMMAND_CHOICES: tuple[str, ...] = (*CHOICES, *EXPERIMENTS)
 # the models (one job each, per dataset) of each graph protocol
 PROTOCOL_MODELS: dict[str, tuple[str, ...]] = {
     "gcn": ("gcn",),
@@ -63,7 +68,7 @@ PROTOCOL_MODELS: dict[str, tuple[str, ...]] = {
 }
 LINK_PROTOCOLS = ("gae", "vgae", "gae-table1")  # scored by AUC and AP
 PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
-MAX_RUNS = 1000
+MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
     "gae": "GAE",
@@ -97,13 +102,12 @@ class ReproduceConfig:
         """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
         if self.which not in CHOICES:
             raise UsageError(f"choose one of {', '.join(CHOICES)}, got {self.which!r}")
-        raise_first_failure(
-            [
-                in_range("runs", self.runs, 1, MAX_RUNS),
-                in_range("seed", self.seed, 0, bounds.MAX_SEED),
-                in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
-            ]
-        )
+        raise_first_failure([
+            in_range("runs", self.runs, 1, MAX_RUNS),
+            in_range("seed", self.seed, 0, bounds.MAX_SEED),
+            last_seed_check(self.seed, self.runs),
+            in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
+        ])
         if not self.datasets:
             raise UsageError("give at least one dataset")
         for name in self.datasets:

@@ -167,7 +167,7 @@ def _time_model(
     y = torch.randint(0, config.classes, (num_nodes,), generator=generator).to(device)
     torch.manual_seed(config.seed)
     if model_name == "gcnlab":
-        model: torch.nn.Module = GCN(config.features, config.classes, config.hidden).to(device)
+        model: torch.nn.Module = GCN(config.features, config.hidden, config.classes).to(device)
         graph = normalized_adjacency(edge_index, num_nodes=num_nodes).to(device)
     else:
         model = _PyGGCN(config.features, config.hidden, config.classes).to(device)

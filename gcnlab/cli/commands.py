@@ -1,0 +1,16 @@
+"""Every command, registered on :data:`gcnlab.cli.app.app` by importing its module."""
+
+from gcnlab.cli import (  # noqa: F401 (registers the commands)
+    datasets,
+    digits,
+    embed,
+    evaluate,
+    filters,
+    linkpred,
+    reproduce,
+    rerun,
+    train,
+)
+from gcnlab.cli.app import app
+
+__all__ = ["app"]

@@ -1,0 +1,208 @@
+"""What the commands' options share: the choices as Enums, the bounds, defaults read from the
+library's config dataclasses, and the options several commands take.
+
+Click validates an Enum option and ``--help`` lists its values; the values are the library's
+own (a test checks that they match). Defaults come from the configs through
+:class:`ConfigDefault`, so ``--help`` shows what a command really uses; the config module (and
+torch with it) is imported only when a command runs or shows its help, never for ``gcnlab
+--help``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gcnlab.tasks.bounds import (
+    MAX_CHANNELS,
+    MAX_EPOCHS,
+    MAX_HIDDEN,
+    MAX_LR,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_WEIGHT_DECAY,
+)
+
+
+class Device(str, Enum):
+    """:data:`gcnlab.utils.runtime.DEVICES`; CUDA_VISIBLE_DEVICES picks one of several GPUs."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Select(str, Enum):
+    """:data:`gcnlab.tasks.node.SELECTS`: the epoch whose test accuracy is reported."""
+
+    val_acc = "val_acc"
+    val_loss = "val_loss"
+    last = "last"
+
+
+class PropagationModel(str, Enum):
+    """:data:`gcnlab.tasks.node.PROPAGATIONS`: the propagation models of the GCN paper's Table 3."""
+
+    chebyshev_3 = "chebyshev-3"
+    chebyshev_2 = "chebyshev-2"
+    first_order = "first-order"
+    single_parameter = "single-parameter"
+    renormalization = "renormalization"
+    first_order_term = "first-order-term"
+    mlp = "mlp"
+
+
+class Layer(str, Enum):
+    """:data:`gcnlab.nn.digits_cnn.LAYERS`: how the digits CNN convolves."""
+
+    gridconv = "gridconv"
+    conv2d = "conv2d"
+
+
+class LinkModel(str, Enum):
+    """:data:`gcnlab.tasks.link.MODELS`."""
+
+    gae = "gae"
+    vgae = "vgae"
+
+
+class LinkLoss(str, Enum):
+    """:data:`gcnlab.tasks.link.LOSSES`."""
+
+    auto = "auto"
+    dense = "dense"
+    sampled = "sampled"
+
+
+class Features(str, Enum):
+    """:data:`gcnlab.tasks.link.FEATURES`."""
+
+    raw = "raw"
+    normalized = "normalized"
+    none = "none"
+
+
+class Batch(str, Enum):
+    """:data:`gcnlab.tasks.node.BATCHES`: full-graph steps or Cluster-GCN mini-batches."""
+
+    full = "full"
+    clusters = "clusters"
+
+
+class Reorder(str, Enum):
+    """:data:`gcnlab.data.reorder.ORDER_NAMES`: a node order for locality."""
+
+    none = "none"
+    rcm = "rcm"
+    metis = "metis"
+    degree = "degree"
+
+
+class Protocol(str, Enum):
+    """:data:`gcnlab.tasks.reproduce.COMMAND_CHOICES`: the table rows, then the experiments that
+    are figures with their own tables."""
+
+    gcn = "gcn"
+    gae = "gae"
+    vgae = "vgae"
+    grid = "grid"
+    gcn_table3 = "gcn-table3"
+    gae_table1 = "gae-table1"
+    all = "all"
+    gcn_depth = "gcn-depth"
+    gcn_timing = "gcn-timing"
+    receptive_field = "receptive-field"
+
+
+class ConfigDefault:
+    """The default of ``field`` in a config dataclass, read when it is needed.
+
+    Click calls a callable default when it parses the command line; the help shows ``str()`` of
+    it. Both import the config's module then, so listing the commands stays free of torch.
+    """
+
+    def __init__(self, config: str, field: str) -> None:
+        self.config = config  # "module:Class"
+        self.field = field
+
+    def value(self) -> Any:
+        module, name = self.config.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        spec = {f.name: f for f in dataclasses.fields(cls)}[self.field]
+        if spec.default_factory is not dataclasses.MISSING:
+            return spec.default_factory()
+        return spec.default
+
+    def __call__(self) -> Any:
+        return self.value()
+
+    def __str__(self) -> str:
+        value = self.value()
+        return str(value.value if isinstance(value, Enum) else value)
+
+    def __bool__(self) -> bool:  # a flag whose default is off shows no default in the help
+        return bool(self.value())
+
+    def __repr__(self) -> str:
+        return f"ConfigDefault({self.config!r}, {self.field!r})"
+
+
+class ConfigDefaults:
+    """``NODE.epochs``: the :class:`ConfigDefault` of any field of one config dataclass."""
+
+    def __init__(self, config: str) -> None:
+        self.config = config  # "module:Class"
+
+    def __getattr__(self, field: str) -> Any:
+        if field.startswith("__"):  # copy, pickle and friends probe for these
+            raise AttributeError(field)
+        return ConfigDefault(self.config, field)
+
+
+NODE = ConfigDefaults("gcnlab.tasks.node:NodeConfig")
+LINK = ConfigDefaults("gcnlab.tasks.link:LinkConfig")
+DIGITS = ConfigDefaults("gcnlab.tasks.image:DigitsConfig")
+REPRODUCE = ConfigDefaults("gcnlab.tasks.reproduce:ReproduceConfig")
+
+
+# Options several commands share. Bounds are checked by Click (exit 2) before any work.
+Epochs = Annotated[int, typer.Option(help="Maximum epochs per run.", min=1, max=MAX_EPOCHS)]
+Hidden = Annotated[int, typer.Option(help="Hidden units.", min=1, max=MAX_HIDDEN)]
+Channels = Annotated[
+    int,
+    typer.Option(
+        help="Width of the first convolution; the second has twice as many.",
+        min=1,
+        max=MAX_CHANNELS,
+    ),
+]
+Lr = Annotated[float, typer.Option(help="Adam learning rate (> 0).", max=MAX_LR)]
+WeightDecay = Annotated[
+    float, typer.Option(help="L2 penalty on the weights.", min=0.0, max=MAX_WEIGHT_DECAY)
+]
+Dropout = Annotated[float, typer.Option(help="Dropout probability, in [0, 1).")]
+Runs = Annotated[int, typer.Option(help="Number of seeded runs.", min=1, max=MAX_RUNS)]
+Seed = Annotated[
+    int,
+    typer.Option(
+        help="First seed; run i uses seed + i (every seed at most 2**32 - 1).", min=0, max=MAX_SEED
+    ),
+]
+DeviceOption = Annotated[Device, typer.Option(help="Where to train.", case_sensitive=False)]
+Root = Annotated[Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")]
+Json = Annotated[
+    Path | None,
+    typer.Option("--json", help="Write the result as JSON here (/dev/stdout prints it)."),
+]
+Save = Annotated[
+    Path | None,
+    typer.Option(
+        help="Save a checkpoint here (weights at each run's chosen epoch, config, dataset "
+        "fingerprint); check it with 'gcnlab evaluate'."
+    ),
+]

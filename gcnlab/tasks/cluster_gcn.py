@@ -1,0 +1,123 @@
+"""Node classification with Cluster-GCN mini-batches, on one process or across ``torchrun``'s.
+
+The node task (:class:`~gcnlab.tasks.node.NodeTask`) with one change: an epoch is not one step on
+the whole graph but one step per batch of clusters (:class:`~gcnlab.data.cluster_batches.
+ClusterBatches`): the model sees the batch's induced subgraph, normalized on its own (Chiang et
+al., 2019), and its labelled nodes. Training memory is bounded by the batch. Evaluation is the
+node task's, on the whole graph with no autograd state: layer by layer, each layer's output for
+all nodes computed from the previous one.
+
+Data-parallel: when a ``torch.distributed`` group is running (``torchrun``, see
+``docs/scale.md``), every process builds the same clusters and the same shuffled groups from the
+run's seed; at each step process ``r`` of ``P`` trains on group ``r`` of the next ``P``, and
+:class:`~torch.nn.parallel.DistributedDataParallel` averages the gradients, so a step equals one
+step on the mean loss of those ``P`` batches. An epoch is ``batches // P`` steps. Every process
+evaluates the same weights the same way, so all make the same selection and stopping decisions;
+rank 0 writes the outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.data import Data
+
+from gcnlab.data.cluster_batches import ClusterBatch, ClusterBatches
+from gcnlab.data.partition import metis_parts
+from gcnlab.errors import UsageError
+from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.sparse import SparseMatrix, as_features
+from gcnlab.tasks.node import NodeConfig, NodeTask
+from gcnlab.utils.distributed import rank_and_size
+from gcnlab.utils.runtime import seed_everything
+
+log = logging.getLogger(__name__)
+
+
+class ClusterNodeTask(NodeTask):
+    """:class:`NodeTask` trained on Cluster-GCN batches (``NodeConfig(batch="clusters")``).
+
+    Results, checkpoints and evaluation are the node task's (its ``name`` is ``node``)."""
+
+    def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
+        super().__init__(config, device, data)
+        self.rank, self.world = rank_and_size()
+        graph = self.graph
+        part = metis_parts(graph.edge_index, graph.num_nodes, config.parts, seed=0)
+        self.batches = ClusterBatches(
+            graph.edge_index, graph.num_nodes, part, config.clusters_per_batch
+        )
+        if self.batches.num_batches < self.world:
+            raise UsageError(
+                f"{config.parts} parts in batches of {config.clusters_per_batch} give "
+                f"{self.batches.num_batches} batches per epoch, fewer than the {self.world} "
+                "processes: raise --parts or lower --clusters-per-batch"
+            )
+        # the per-batch inputs are sliced on the CPU, then moved: the graph need not fit the device
+        self.x_cpu = as_features(graph.x, config.sparse_features)  # [N, F], as self.x
+        self.y_cpu = graph.y
+        self.train_mask_cpu = graph.train_mask
+        self.generator = torch.Generator()
+        self.ddp: torch.nn.Module | None = None
+        log.info(
+            "cluster-gcn: %d parts, %d per batch, %d batches per epoch, process %d of %d",
+            config.parts,
+            config.clusters_per_batch,
+            self.batches.num_batches,
+            self.rank,
+            self.world,
+        )
+
+    def seed_run(self, seed: int) -> None:
+        seed_everything(seed)
+        self.generator.manual_seed(seed)  # the same groups on every process
+
+    def build_model(self) -> torch.nn.Module:
+        model = super().build_model()
+        self.ddp = None
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            # averages gradients over the processes in backward; its constructor broadcasts
+            # rank 0's weights. The loop keeps the plain model (state dicts without "module.").
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.ddp = DistributedDataParallel(model, device_ids=ids)
+        return model
+
+    def batch_inputs(
+        self, batch: ClusterBatch
+    ) -> tuple[Tensor | SparseMatrix, SparseMatrix, Tensor, Tensor]:
+        """``(x [n_b, F], Â_b^T, y [n_b], labelled local ids)`` of one batch, on the device."""
+        nodes = batch.nodes
+        adj = normalized_adjacency(batch.edge_index, num_nodes=nodes.numel())
+        train = self.train_mask_cpu[nodes].nonzero().view(-1)
+        # sparse where sparse, as the whole graph's (dropout then touches the non-zeros only)
+        xs = self.x_cpu
+        x = xs.rows(nodes) if isinstance(xs, SparseMatrix) else xs[nodes]  # [n_b, F]
+        d = self.device
+        return x.to(d), adj.to(d), self.y_cpu[nodes].to(d), train.to(d)
+
+    def batch_loss(self, net: torch.nn.Module, clusters: Tensor) -> Tensor:
+        """Cross-entropy over the labelled nodes of the batch of ``clusters`` (0, with zero
+        gradients, for a batch without any, so every process still takes part in the step)."""
+        x, adj, y, train = self.batch_inputs(self.batches.batch(clusters))
+        logits = net(x, adj)  # [n_b, C]
+        if train.numel() == 0:
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits[train], y[train])
+
+    def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Tensor:
+        net = self.ddp if self.ddp is not None else model
+        groups = self.batches.epoch_groups(self.generator)
+        steps = len(groups) // self.world
+        losses = []
+        for step in range(steps):
+            optimizer.zero_grad()
+            loss = self.batch_loss(net, groups[step * self.world + self.rank])
+            loss.backward()  # DDP: the gradients of the P batches, averaged
+            optimizer.step()
+            losses.append(loss.detach())
+        return torch.stack(losses).mean()  # this process's batches

@@ -1,0 +1,92 @@
+"""What the training commands do with --json, --save and --plots: special files are written
+through (never replaced), write errors are exit 1 with the reason, and two outputs that are one
+file are refused before any training."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_runner import invoke
+
+import gcnlab.tasks.node as node
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX special files")
+
+QUICK = ["--runs", "1", "--epochs", "3", "--device", "cpu"]
+
+
+def _is_char_device(path: str) -> bool:
+    return os.path.exists(path) and stat.S_ISCHR(os.stat(path).st_mode)
+
+
+@pytest.mark.skipif(not _is_char_device("/dev/null"), reason="no /dev/null")
+def test_dev_null_stays_a_device() -> None:
+    # (--plots files go through the same atomic_write_bytes; tests/test_files.py covers links)
+    null = os.stat("/dev/null")
+    result = invoke(["train", "karate", *QUICK, "--json", "/dev/null", "--save", "/dev/null"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("wrote /dev/null") == 2
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == null.st_rdev
+
+
+@pytest.mark.skipif(not _is_char_device("/dev/full"), reason="no /dev/full")
+def test_a_full_disk_is_exit_1_with_the_reason() -> None:
+    result = invoke(["train", "karate", *QUICK, "--json", "/dev/full"])
+    assert result.exit_code == 1
+    assert result.stderr == "error: /dev/full: No space left on device\n"
+    assert _is_char_device("/dev/full")
+
+
+def test_json_to_stdout_through_a_link(tmp_path: Path) -> None:
+    # /dev/stdout itself is such a link (to /proc/self/fd/1); this one is the test's own, so a
+    # failure cannot damage the machine's /dev/stdout.
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("no /proc/self/fd")
+    stdout = tmp_path / "stdout"
+    stdout.symlink_to("/proc/self/fd/1")
+    run = subprocess.run(
+        [sys.executable, "-m", "gcnlab", "train", "karate", *QUICK, "--json", str(stdout)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    first, rest = run.stdout.split("\n", 1)
+    assert first.startswith("karate: test accuracy")
+    payload, wrote = rest.rsplit("}\n", 1)
+    assert json.loads(payload + "}")["dataset"] == "karate"
+    assert wrote == f"wrote {stdout}\n"
+    assert stdout.is_symlink() and os.readlink(stdout) == "/proc/self/fd/1"
+    assert run.stderr == ""
+
+
+def _no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(node, "train_node", refuse)
+
+
+def test_json_and_save_to_one_file_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_training(monkeypatch)
+    real = tmp_path / "out"
+    alias = tmp_path / "alias"
+    alias.symlink_to(real)
+    for save in (real, alias, tmp_path / "sub" / ".." / "out"):
+        result = invoke(["train", "karate", "--json", real, "--save", save])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"error: --json and --save are the same file ({real}); the "
+            f"checkpoint would overwrite the result: give two paths\n"
+        )
+    assert not real.exists()

@@ -1,0 +1,52 @@
+"""Cluster-GCN node classification (gcnlab.tasks.cluster_gcn)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gcnlab.tasks.cluster_gcn import ClusterNodeTask
+from gcnlab.tasks.node import NodeConfig, NodeTask, train_node
+
+
+def test_one_cluster_is_full_batch_training(cora) -> None:  # noqa: ANN001
+    """One part, one batch per epoch: the batch is the whole graph, so every step and every
+    weight equal full-batch training's (dropout included: the same draws in the same order)."""
+    common = dict(epochs=5, runs=1, device="cpu")
+    config = NodeConfig(batch="clusters", parts=1, clusters_per_batch=1, **common)
+    full_task = NodeTask(NodeConfig(**common), torch.device("cpu"), cora)
+    cluster_task = ClusterNodeTask(config, torch.device("cpu"), cora)
+    states = []
+    for task in (full_task, cluster_task):
+        task.seed_run(0)
+        model = task.build_model()
+        optimizer = task.optimizer(model)
+        for _ in range(5):
+            model.train()
+            task.train_epoch(model, optimizer)
+        states.append(model.state_dict())
+    for key in states[0]:
+        torch.testing.assert_close(states[1][key], states[0][key], rtol=1e-5, atol=1e-6)
+
+
+def test_prepare_picks_the_cluster_task_and_checks_the_batches(planetoid_root) -> None:  # noqa: ANN001
+    pytest.importorskip("pymetis")
+    config = NodeConfig(root=str(planetoid_root), batch="clusters", parts=8, clusters_per_batch=3)
+    task = NodeTask.prepare(config, torch.device("cpu"))
+    assert isinstance(task, ClusterNodeTask) and task.name == "node"
+    assert task.batches.num_batches == 3  # ceil(8 / 3)
+    with pytest.raises(Exception, match="clusters per batch must be between 1 and 8"):
+        NodeConfig(batch="clusters", parts=8, clusters_per_batch=9).validate()
+
+
+@pytest.mark.slow
+def test_accuracy_within_one_point_of_full_batch_on_cora(planetoid_root) -> None:  # noqa: ANN001
+    pytest.importorskip("pymetis")
+    root = str(planetoid_root)
+    full = train_node(NodeConfig(root=root, runs=5, device="cpu"))
+    clusters = train_node(
+        NodeConfig(
+            root=root, runs=5, device="cpu", batch="clusters", parts=10, clusters_per_batch=5
+        )
+    )
+    assert clusters.test_acc_mean >= full.test_acc_mean - 0.01
