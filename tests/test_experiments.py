@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from typer.testing import CliRunner
 
 import gcnlab.tasks.timing as timing
-from gcnlab.cli.app import app
 from gcnlab.errors import UsageError
 from gcnlab.plots.paper import depth_figures, timing_figure
 from gcnlab.plots.receptive import receptive_figures
@@ -99,8 +97,9 @@ def test_receptive_fields_small(tmp_path: Path) -> None:
 
 
 def test_cli_gcn_timing_writes_table_and_figure(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        app,
+    from cli_runner import invoke
+
+    result = invoke(
         [
             "reproduce",
             "gcn-timing",
@@ -111,8 +110,8 @@ def test_cli_gcn_timing_writes_table_and_figure(tmp_path: Path) -> None:
             "--device",
             "cpu",
             "--out",
-            str(tmp_path),
-        ],
+            tmp_path,
+        ]
     )
     assert result.exit_code == 0, result.output
     assert {p.name for p in tmp_path.iterdir()} == {"timing.md", "timing.json", "timing.png"}

@@ -58,13 +58,12 @@ def test_bad_options_are_refused() -> None:
 
 
 def test_train_command_takes_the_model_options(tmp_path) -> None:  # noqa: ANN001
-    from typer.testing import CliRunner
+    import json
 
-    from gcnlab.cli.app import app
+    from cli_runner import invoke
 
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(
-        app,
+    result = invoke(
         [
             "train",
             "karate",
@@ -78,14 +77,12 @@ def test_train_command_takes_the_model_options(tmp_path) -> None:  # noqa: ANN00
             "--epochs",
             "2",
             "--json",
-            str(out),
-        ],
+            out,
+        ]
     )
     assert result.exit_code == 0, result.output
-    import json
-
     saved = json.loads(out.read_text())
     assert saved["model"] == "chebyshev-2-3-layers-residual"
     assert (saved["config"]["layers"], saved["config"]["residual"]) == (3, True)
-    refused = CliRunner().invoke(app, ["train", "digits", "--layers", "3"])
-    assert refused.exit_code == 2 and "apply to graphs only" in refused.output
+    refused = invoke(["train", "karate", "--propagation", "cheb"])
+    assert refused.exit_code == 2 and "'cheb' is not one of 'chebyshev-3'" in refused.stderr
