@@ -72,8 +72,7 @@ def reproduce_command(
     ] = None,
     max_edges: Annotated[
         int,
-        typer.Option(help="gcn-timing: the largest random graph, in undirected edges.",
-                     min=2000),
+        typer.Option(help="gcn-timing: the largest random graph, in undirected edges.", min=2000),
     ] = 2_000_000,
 ) -> None:
     """Run the papers' protocols; print gcnlab's numbers next to the papers'.

@@ -104,8 +104,9 @@ def train_command(
     ] = NODE.propagation,
     layers: Annotated[
         int,
-        typer.Option(help="Number of layers (the paper: 2; Appendix B: 1 to 10).", min=1,
-                     max=MAX_LAYERS),
+        typer.Option(
+            help="Number of layers (the paper: 2; Appendix B: 1 to 10).", min=1, max=MAX_LAYERS
+        ),
     ] = NODE.layers,
     residual: Annotated[
         bool,
