@@ -25,6 +25,17 @@ _EXPORTS: dict[str, str] = {
     "SparseMatrix": "gcnlab.nn.sparse",
     "spmm": "gcnlab.nn.sparse",
     "GCN": "gcnlab.nn.models",
+    "Propagation": "gcnlab.nn.propagation",
+    "propagation_operator": "gcnlab.nn.propagation",
+    "scaled_laplacian": "gcnlab.nn.propagation",
+    "sym_adjacency": "gcnlab.nn.propagation",
+    "ChebyshevConv": "gcnlab.nn.propagation_conv",
+    "FirstOrderConv": "gcnlab.nn.propagation_conv",
+    "SingleParameterConv": "gcnlab.nn.propagation_conv",
+    "FirstOrderTermConv": "gcnlab.nn.propagation_conv",
+    "Dense": "gcnlab.nn.propagation_conv",
+    "propagation_conv": "gcnlab.nn.propagation_conv",
+    "PropagationGCN": "gcnlab.nn.deep_gcn",
     "DATASETS": "gcnlab.data.datasets",
     "load_dataset": "gcnlab.data.datasets",
     "load_graph": "gcnlab.data.graphs",
@@ -133,6 +144,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         InnerProductDecoder,
         VariationalGCNEncoder,
     )
+    from gcnlab.nn.deep_gcn import PropagationGCN
     from gcnlab.nn.digits_cnn import DigitsCNN
     from gcnlab.nn.dropout import Dropout, dropout
     from gcnlab.nn.embedder import GCNEmbedder
@@ -144,6 +156,20 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.nn.low_pass import LowPassFilter, low_pass_operator
     from gcnlab.nn.models import GCN
     from gcnlab.nn.norm import NormalizedAdjacency, gcn_norm, normalized_adjacency
+    from gcnlab.nn.propagation import (
+        Propagation,
+        propagation_operator,
+        scaled_laplacian,
+        sym_adjacency,
+    )
+    from gcnlab.nn.propagation_conv import (
+        ChebyshevConv,
+        Dense,
+        FirstOrderConv,
+        FirstOrderTermConv,
+        SingleParameterConv,
+        propagation_conv,
+    )
     from gcnlab.nn.sparse import SparseMatrix, spmm
     from gcnlab.tasks.cluster import ClusterConfig, ClusterResult, cluster
     from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores

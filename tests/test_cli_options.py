@@ -15,7 +15,7 @@ import gcnlab.tasks.node as node
 from gcnlab.cli import options
 from gcnlab.data.reorder import ORDER_NAMES
 from gcnlab.nn.digits_cnn import LAYERS
-from gcnlab.tasks.reproduce import CHOICES
+from gcnlab.tasks.reproduce import COMMAND_CHOICES
 from gcnlab.utils.runtime import DEVICES
 
 
@@ -24,11 +24,12 @@ from gcnlab.utils.runtime import DEVICES
     [
         (options.Device, DEVICES),
         (options.Select, node.SELECTS),
+        (options.PropagationModel, node.PROPAGATIONS),
         (options.Layer, LAYERS),
         (options.LinkModel, link.MODELS),
         (options.LinkLoss, link.LOSSES),
         (options.Features, link.FEATURES),
-        (options.Protocol, CHOICES),
+        (options.Protocol, COMMAND_CHOICES),
         (options.Batch, node.BATCHES),
         (options.Reorder, ORDER_NAMES),
     ],
@@ -105,7 +106,8 @@ def test_help_shows_the_defaults_the_command_uses(command: str) -> None:
 
 def test_train_shows_no_digits_option_and_digits_no_graph_option() -> None:
     train, digits = _help("train"), _help("digits")
-    assert "--layer" not in train and "--channels" not in train
+    # digits' --layer, not the graphs' --layers
+    assert not re.search(r"--layer\b", train) and "--channels" not in train
     assert "--hidden" not in digits and "--root" not in digits and "--select" not in digits
     assert "[default: 100;" in digits and "[default: 200;" in train  # epochs
 

@@ -115,7 +115,8 @@ def test_grid_with_plots(tmp_path: Path) -> None:
 def test_errors_are_one_line(tmp_path: Path) -> None:
     result = invoke(["reproduce", "gat", "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "'gat' is not one of 'gcn', 'gae', 'vgae', 'grid', 'all'" in result.stderr
+    assert ("'gat' is not one of 'gcn', 'gae', 'vgae', 'grid', 'gcn-table3', 'gae-table1', "
+            "'all', 'gcn-depth', 'gcn-timing', 'receptive-field'") in result.stderr
     file = tmp_path / "file"
     file.write_text("x")
     result = invoke(["reproduce", "grid", "--out", str(file)])

@@ -147,3 +147,15 @@ def test_pixel_cap_refuses_before_any_filtering(tmp_path, monkeypatch):
     assert "More than 1,048,576 pixels after shrinking is refused" in " ".join(
         invoke(["filters", "--help"]).stdout.split()
     )
+
+
+def test_kernels_and_feature_maps_figures(tmp_path):
+    from gcnlab.plots.filters import draw_feature_maps, draw_kernels
+
+    kernels = torch.randn(5, 3, 3)
+    with Image.open(draw_kernels(kernels, tmp_path / "k.png", columns=4, title="k")) as png:
+        assert png.format == "PNG" and png.width > png.height
+    maps = torch.rand(6, 8, 8)
+    path = draw_feature_maps(torch.rand(8, 8), maps, tmp_path / "m.png", label=3, predicted=5)
+    with Image.open(path) as png:
+        assert png.format == "PNG" and png.width > png.height

@@ -150,7 +150,7 @@ def test_interrupt_keeps_finished_rows(monkeypatch) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(
     "field,value,match",
     [
-        ("which", "gat", "choose one of gcn, gae, vgae, grid, all"),
+        ("which", "gat", "choose one of gcn, gae, vgae, grid, gcn-table3, gae-table1, all"),
         ("runs", 0, "runs must be between 1 and 1000, got 0"),
         ("runs", 1001, "runs must be between 1 and 1000"),
         ("epochs", 0, "epochs must be between 1 and"),
@@ -162,3 +162,46 @@ def test_interrupt_keeps_finished_rows(monkeypatch) -> None:  # noqa: ANN001
 def test_bad_config_is_refused(field: str, value: object, match: str) -> None:
     with pytest.raises(UsageError, match=match):
         reproduce(ReproduceConfig(**{field: value}))
+
+
+def test_table3_rows_are_the_seven_propagation_models(tmp_path: Path) -> None:
+    jobs, skipped = rp.plan(
+        ReproduceConfig(which="gcn-table3", datasets=("cora",), root=str(tmp_path))
+    )
+    assert jobs == [] and [s[1] for s in skipped] == list(rp.PROTOCOL_MODELS["gcn-table3"])
+    result = reproduce(
+        ReproduceConfig(
+            which="gcn-table3", datasets=("karate", "cora"), root=str(tmp_path), **SHORT
+        )
+    )
+    karate = [r for r in result.rows if r.dataset == "karate"]
+    assert [r.model for r in karate] == [
+        "Chebyshev filter, K = 3",
+        "Chebyshev filter, K = 2",
+        "1st-order model",
+        "single parameter",
+        "renormalization trick",
+        "1st-order term only",
+        "multi-layer perceptron",
+    ]
+    assert all(r.status == "ok" and r.reference is None for r in karate)
+    assert karate[0].config["propagation"] == "chebyshev-3"
+    cora = {r.model: r for r in result.rows if r.dataset == "cora"}
+    assert cora["multi-layer perceptron"].status == "missing"
+    assert cora["multi-layer perceptron"].reference == 55.1
+    assert cora["Chebyshev filter, K = 2"].reference_source == "Kipf & Welling 2017, Table 3"
+    assert "Table 3" in to_markdown(result)
+
+
+def test_gae_table1_rows_without_features() -> None:
+    result = reproduce(ReproduceConfig(which="gae-table1", datasets=("karate",), **SHORT))
+    assert [(r.model, r.metric) for r in result.rows] == [
+        (m, metric) for m in ("GAE*", "VGAE*", "SC", "DW") for metric in ("AUC", "AP")
+    ]
+    ok = [r for r in result.rows if r.model != "SC"]
+    assert all(r.status == "ok" and 0 <= r.mean <= 100 for r in ok)
+    assert result.rows[0].config["features"] == "none"
+    assert result.rows[6].config["method"] == "deepwalk"
+    # 128 spectral dimensions do not fit 34 nodes: that row says so, the others ran
+    sc = result.rows[4]
+    assert sc.status == "failed" and "dim must be in [1, 33], got 128" in sc.note

@@ -45,6 +45,18 @@ class Select(str, Enum):
     last = "last"
 
 
+class PropagationModel(str, Enum):
+    """:data:`gcnlab.tasks.node.PROPAGATIONS`: the propagation models of the GCN paper's Table 3."""
+
+    chebyshev_3 = "chebyshev-3"
+    chebyshev_2 = "chebyshev-2"
+    first_order = "first-order"
+    single_parameter = "single-parameter"
+    renormalization = "renormalization"
+    first_order_term = "first-order-term"
+    mlp = "mlp"
+
+
 class Layer(str, Enum):
     """:data:`gcnlab.nn.digits_cnn.LAYERS`: how the digits CNN convolves."""
 
@@ -92,13 +104,19 @@ class Reorder(str, Enum):
 
 
 class Protocol(str, Enum):
-    """:data:`gcnlab.tasks.reproduce.CHOICES`."""
+    """:data:`gcnlab.tasks.reproduce.COMMAND_CHOICES`: the table rows, then the experiments that
+    are figures with their own tables."""
 
     gcn = "gcn"
     gae = "gae"
     vgae = "vgae"
     grid = "grid"
+    gcn_table3 = "gcn-table3"
+    gae_table1 = "gae-table1"
     all = "all"
+    gcn_depth = "gcn-depth"
+    gcn_timing = "gcn-timing"
+    receptive_field = "receptive-field"
 
 
 class ConfigDefault:

@@ -1,5 +1,5 @@
-"""``gcnlab reproduce [gcn|gae|vgae|grid|all]``: the papers' protocols, one table, against the
-papers' numbers."""
+"""``gcnlab reproduce [gcn|gae|vgae|grid|all|gcn-table3|gae-table1|gcn-depth|gcn-timing|
+receptive-field]``: the papers' protocols, one table, against the papers' numbers."""
 
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ def reproduce_command(
         Protocol,
         typer.Argument(
             help="gcn (Kipf & Welling 2017, Table 2), gae or vgae (Kipf & Welling 2016, Table 1), "
-            "grid (the digits CNN against its Conv2d twin) or all.",
+            "grid (the digits CNN against its Conv2d twin), all (these four); gcn-table3 (the "
+            "propagation models, 2017 Table 3), gae-table1 (GAE*, VGAE*, SC, DeepWalk: 2016 "
+            "Table 1 without features), gcn-depth (2017 Appendix B: 1-10 layers), gcn-timing "
+            "(2017 Section 6.3: time per epoch on random graphs, against PyG), receptive-field "
+            "(grid and graph receptive fields).",
             case_sensitive=False,
         ),
     ] = REPRODUCE.which,
@@ -66,12 +70,17 @@ def reproduce_command(
         Path | None,
         typer.Option(help="Write each job's figures (PNG) into a subfolder of this folder."),
     ] = None,
+    max_edges: Annotated[
+        int,
+        typer.Option(help="gcn-timing: the largest random graph, in undirected edges.", min=2000),
+    ] = 2_000_000,
 ) -> None:
     """Run the papers' protocols; print gcnlab's numbers next to the papers'.
 
     Every dataset under the data root is used; missing ones get a row that says so. The table
     is also written as Markdown and JSON into --out.
     """
+    from gcnlab.cli.experiments import EXPERIMENTS, run_experiment
     from gcnlab.cli.outputs import check_outputs
     from gcnlab.tasks.reproduce import (
         PAPER_DATASETS,
@@ -82,6 +91,24 @@ def reproduce_command(
         write_tables,
     )
 
+    if which.value in EXPERIMENTS:  # figures with their own tables, not rows of the papers'
+        if out.exists() and not out.is_dir():
+            from gcnlab.errors import UsageError
+
+            raise UsageError(f"--out {out} is a file; give a folder")
+        check_writable(out / f"{which.value}.json")
+        run_experiment(
+            which.value,
+            runs=runs,
+            seed=seed,
+            epochs=epochs,
+            datasets=tuple(dataset) if dataset else None,
+            root=None if root is None else str(root),
+            device=device.value,
+            out=out,
+            max_edges=max_edges,
+        )
+        return
     config = ReproduceConfig(
         which=which.value,
         runs=runs,
@@ -106,7 +133,7 @@ def reproduce_command(
         def on_row(row: Any) -> None:
             text = " | ".join(cells(row)[:7])
             bar.console.print(f"[dim]{text}[/dim]", highlight=False)
-            if plots is not None and row.result is not None and id(row.result) not in drawn:
+            if plots is not None and _has_figures(row.result) and id(row.result) not in drawn:
                 drawn.add(id(row.result))
                 for path in _draw(row.result, plots, config.root):
                     bar.console.print(f"[dim]wrote {path}[/dim]", highlight=False)
@@ -120,6 +147,13 @@ def reproduce_command(
     if result.partial:
         typer.echo("interrupted: the table holds the finished rows only")
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _has_figures(result: Any) -> bool:
+    from gcnlab.tasks.baselines import BaselineResult
+
+    # the embedding baselines keep no model: nothing to draw
+    return result is not None and not isinstance(result, BaselineResult)
 
 
 def _draw(result: Any, folder: Path, root: str | None) -> list[Path]:

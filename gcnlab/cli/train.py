@@ -18,6 +18,7 @@ from gcnlab.cli.options import (
     Hidden,
     Json,
     Lr,
+    PropagationModel,
     Reorder,
     Root,
     Runs,
@@ -27,7 +28,7 @@ from gcnlab.cli.options import (
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.tasks.bounds import MAX_PARTS, MAX_WEIGHT_DECAY
+from gcnlab.tasks.bounds import MAX_LAYERS, MAX_PARTS, MAX_WEIGHT_DECAY
 
 
 @command("train")
@@ -95,6 +96,22 @@ def train_command(
                               "order); rcm and metis help random and power-law graphs.")
     ] = NODE.reorder,
     split: g.Split = "auto",
+    propagation: Annotated[
+        PropagationModel,
+        typer.Option(
+            help="The propagation model (GCN paper, Table 3); renormalization is the GCN.",
+        ),
+    ] = NODE.propagation,
+    layers: Annotated[
+        int,
+        typer.Option(
+            help="Number of layers (the paper: 2; Appendix B: 1 to 10).", min=1, max=MAX_LAYERS
+        ),
+    ] = NODE.layers,
+    residual: Annotated[
+        bool,
+        typer.Option("--residual", help="Residual connections between hidden layers."),
+    ] = NODE.residual,
     directed: g.Directed = False,
     features_file: g.FeaturesFile = None,
     labels_file: g.LabelsFile = None,
@@ -103,7 +120,8 @@ def train_command(
     predictions: g.Predictions = None,
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
-    """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy."""
+    """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy (or another
+    propagation model of its Table 3, or another depth: --propagation, --layers, --residual)."""
     from gcnlab.errors import UsageError
 
     if dataset.strip().lower() == "digits":
@@ -132,6 +150,9 @@ def train_command(
         clusters_per_batch=clusters_per_batch,
         reorder=reorder.value,
         split=split,
+        propagation=propagation.value,
+        layers=layers,
+        residual=residual,
         **g.graph_fields(
             directed=directed,
             features_file=features_file,

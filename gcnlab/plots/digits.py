@@ -21,30 +21,42 @@ def digits_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
         folder: where the PNGs go (created).
     """
     from gcnlab.data.digits import load_digits_split
-    from gcnlab.plots.filters import draw_grid
+    from gcnlab.plots.filters import draw_feature_maps, draw_kernels
     from gcnlab.tasks.image import DigitsConfig
 
     folder = Path(folder)
     config = DigitsConfig(**result.config)
     data = load_digits_split(
-        test_fraction=config.test_fraction, val_fraction=config.val_fraction,
+        test_fraction=config.test_fraction,
+        val_fraction=config.val_fraction,
         split_seed=config.split_seed,
     )
     index = int(data.index["test"][0])
     image, label = data.x[index], int(data.y[index])
     kernels, maps = first_layer(result.trained, image)
+    predicted = predict(result.trained, image)
     kind = "GridConv (message passing)" if config.layer == "gridconv" else "Conv2d"
-    filters_png = draw_grid(
-        [(f"filter {i}", k) for i, k in enumerate(kernels)],
+    filters_png = draw_kernels(
+        kernels,
         folder / "digits_filters.png",
-        title=f"digits CNN, first layer: the {len(kernels)} 3x3 kernels ({kind})",
+        title=f"digits CNN, first layer: the {len(kernels)} learned 3x3 kernels ({kind})",
     )
-    maps_png = draw_grid(
-        [(f"input (label {label})", image[0])] + [(f"map {i}", m) for i, m in enumerate(maps)],
+    maps_png = draw_feature_maps(
+        image[0],
+        maps,
         folder / "digits_feature_maps.png",
-        title="first-layer feature maps (after ReLU) of one test digit",
+        label=label,
+        predicted=predicted,
+        title="first-layer feature maps (after ReLU) of the first test digit",
     )
     return [filters_png, maps_png]
+
+
+def predict(model: torch.nn.Module, image: Tensor) -> int:
+    """The class ``model`` predicts for one image ``[1, 8, 8]`` (dropout off, on the CPU)."""
+    model = copy.deepcopy(model).cpu().eval()
+    with torch.no_grad():
+        return int(model(image.cpu().unsqueeze(0)).argmax(1))
 
 
 def first_layer(model: torch.nn.Module, image: Tensor) -> tuple[Tensor, Tensor]:

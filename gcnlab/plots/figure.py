@@ -21,11 +21,13 @@ def new_figure(width: float, height: float) -> Any:
     return fig
 
 
-def save_png(fig: Any, path: str | os.PathLike[str]) -> Path:
-    """Lay out ``fig`` and write it as a PNG, atomically; returns the path."""
+def save_png(fig: Any, path: str | os.PathLike[str], *, tight: bool = True) -> Path:
+    """Lay out ``fig`` (``tight_layout``, unless the caller placed the axes itself) and write it
+    as a PNG, atomically; returns the path."""
     from gcnlab.utils.files import atomic_write_bytes
 
-    fig.tight_layout()
+    if tight:
+        fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return atomic_write_bytes(path, buffer.getvalue())

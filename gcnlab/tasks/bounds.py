@@ -57,3 +57,6 @@ MAX_DROPOUT = 1.0
 
 # METIS parts for Cluster-GCN batches: about one node a part on a 1M-node graph.
 MAX_PARTS = 1_000_000
+
+# Layers of a node classifier; the GCN paper goes to 10 (Appendix B).
+MAX_LAYERS = 1_000

@@ -22,8 +22,9 @@ from gcnlab.data.reorder import ORDER_NAMES, NodeOrder, node_order
 from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
 from gcnlab.errors import InputError, UsageError
+from gcnlab.nn.deep_gcn import PropagationGCN
 from gcnlab.nn.models import GCN
-from gcnlab.nn.norm import normalized_adjacency
+from gcnlab.nn.propagation import Propagation, propagation_operator
 from gcnlab.nn.sparse import as_features
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
@@ -51,6 +52,7 @@ SELECTIONS: dict[str, Selection] = {
     "last": Selection(None, "last epoch"),
 }
 SELECTS: tuple[str, ...] = tuple(SELECTIONS)
+PROPAGATIONS: tuple[str, ...] = tuple(p.value for p in Propagation)  # the GCN paper's Table 3
 # full-batch training, or Cluster-GCN mini-batches (NodeTask.prepare picks the task class)
 BATCHES: tuple[str, ...] = ("full", "clusters")
 
@@ -72,6 +74,9 @@ class NodeConfig(GraphInput, RunConfig):
     sparse_features: bool = True  # keep features sparse (CSR) as the original code does, where
     # they are sparse (density below gcnlab.nn.sparse.SPARSE_FEATURES_MAX_DENSITY)
     select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
+    propagation: str = "renormalization"  # the propagation model, PROPAGATIONS (Table 3)
+    layers: int = 2  # number of layers (the paper's Appendix B: 1 to 10)
+    residual: bool = False  # residual connections between hidden layers (Appendix B)
     reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
     # undone on every per-node output; gcnlab.data.reorder)
     batch: str = "full"  # full: one step on the whole graph per epoch; clusters: Cluster-GCN
@@ -85,6 +90,12 @@ class NodeConfig(GraphInput, RunConfig):
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
+            (self.propagation in PROPAGATIONS,
+             f"propagation must be one of {', '.join(PROPAGATIONS)}, got {self.propagation!r}"),
+            in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
+            (self.batch == "full" or self.is_paper_gcn,
+             "--batch clusters trains the paper's two-layer GCN; --propagation, --layers and "
+             "--residual need --batch full"),
             (self.reorder in ORDER_NAMES,
              f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}"),
             (self.batch in BATCHES,
@@ -96,6 +107,11 @@ class NodeConfig(GraphInput, RunConfig):
              "--batch clusters trains on the graph's own split; a random or fractional "
              "--split (drawn per run) needs --batch full"),
         ]
+
+    @property
+    def is_paper_gcn(self) -> bool:
+        """The two-layer GCN of the paper's Table 2 (:class:`~gcnlab.GCN`)."""
+        return self.propagation == "renormalization" and self.layers == 2 and not self.residual
 
 
 def classifier_checks(config: Any) -> list:
@@ -190,8 +206,11 @@ class NodeTask(GraphTask):
             graph[key] = mask
         graph = graph if self.order is None else self.order.apply(graph)
         self.graph = graph  # the graph in the order training uses
-        # normalized Â^T, shared by both layers and all runs: [N, N]
-        self.adj = normalized_adjacency(graph.edge_index, num_nodes=graph.num_nodes).to(device)
+        # the propagation's operator (normalized Â^T for the GCN), shared by all layers and
+        # runs: [N, N], or None for the MLP
+        adj = propagation_operator(config.propagation, graph.edge_index,
+                                   num_nodes=graph.num_nodes)
+        self.adj = None if adj is None else adj.to(device)
         self.x = as_features(graph.x, config.sparse_features).to(device)  # [N, F]
         self.y = graph.y.to(device)  # [N]
         self.index = self._index(masks)
@@ -233,7 +252,13 @@ class NodeTask(GraphTask):
 
     @property
     def model_name(self) -> str:
-        return "gcn"
+        c = self.config
+        if c.is_paper_gcn:
+            return "gcn"
+        name = "gcn" if c.propagation == "renormalization" else c.propagation
+        if c.layers != 2 or c.residual:
+            name += f"-{c.layers}-layers" + ("-residual" if c.residual else "")
+        return name
 
     @property
     def dataset(self) -> str:
@@ -242,17 +267,24 @@ class NodeTask(GraphTask):
     def extras(self, runs: Any) -> dict[str, Any]:
         return {"split": {"spec": self.spec.to_dict(), "sizes": self.sizes[: len(runs.picked)]}}
 
-    def make_model(self) -> GCN:
+    def make_model(self) -> GCN | PropagationGCN:
         c = self.config
-        return GCN(self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout,
-                   bias=c.bias)
+        if c.is_paper_gcn:
+            return GCN(self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout,
+                       bias=c.bias)
+        return PropagationGCN(self.data.x.size(1), c.hidden, self.data.num_classes,
+                              c.propagation, num_layers=c.layers, dropout=c.dropout,
+                              residual=c.residual, bias=c.bias)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the
         # same gradient as adding weight_decay/2 * ||W||^2 to the loss, as the original code does.
+        first = model.conv1 if isinstance(model, GCN) else model.convs[0]
+        decayed = {id(p) for p in first.parameters()}
+        rest = [p for p in model.parameters() if id(p) not in decayed]
         return torch.optim.Adam(
-            [{"params": model.conv1.parameters(), "weight_decay": self.config.weight_decay},
-             {"params": model.conv2.parameters(), "weight_decay": 0.0}],
+            [{"params": first.parameters(), "weight_decay": self.config.weight_decay},
+             {"params": rest, "weight_decay": 0.0}],
             lr=self.config.lr,
         )
 
@@ -283,8 +315,9 @@ class NodeTask(GraphTask):
         return f"test accuracy {best.test_acc:.4f} at epoch {best.epoch}"
 
     @torch.no_grad()
-    def embed(self, model: GCN) -> Tensor:
-        """The hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every node."""
+    def embed(self, model: GCN | PropagationGCN) -> Tensor:
+        """The (last) hidden layer ``[N, hidden]`` (after the ReLU, dropout off) on every
+        node."""
         model.eval()
         h = model.embed(self.x, self.adj)  # [N, hidden] in training order
         return h if self.order is None else self.order.restore(h)

@@ -8,7 +8,14 @@
   hyper-parameters (:class:`~gcnlab.LinkConfig`'s defaults), test AUC and AP (their Table 1);
 - ``grid``: the digits CNN built from GridConv (message passing) and its Conv2d twin. No paper:
   the GridConv network's reference is the Conv2d network's accuracy in the same run, with the
-  same seeds, splits and initial weights.
+  same seeds, splits and initial weights;
+- ``gcn-table3``: the seven propagation models of the GCN paper's Table 3, each the node task
+  with ``NodeConfig(propagation=...)`` and otherwise the paper's protocol (test accuracy);
+- ``gae-table1``: the GAE paper's rows without node features: GAE* and VGAE* (identity features,
+  ``LinkConfig(features="none")``), spectral clustering and DeepWalk
+  (:mod:`gcnlab.tasks.baselines`), on the same edge splits (test AUC and AP).
+
+``all`` is the headline rows (``gcn``, ``gae``, ``vgae``, ``grid``).
 
 on the Planetoid datasets whose files are under the data root; a dataset whose files are missing
 gets a row saying so, not an error. Each row holds the mean ± sample standard deviation over the
@@ -33,24 +40,44 @@ import torch
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
 from gcnlab.io.results import versions, write_json
+from gcnlab.nn.propagation import Propagation
 from gcnlab.tasks import bounds
 from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
 from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
-from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, paper_number
+from gcnlab.tasks.paper import CITATIONS, paper_number
 from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")
-CHOICES: tuple[str, ...] = (*PROTOCOLS, "all")
+PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")  # the headline rows: "all"
+MORE_ROWS: tuple[str, ...] = ("gcn-table3", "gae-table1")  # the rest of the papers' tables
+CHOICES: tuple[str, ...] = (*PROTOCOLS, *MORE_ROWS, "all")
+# what `gcnlab reproduce` takes: the rows above, and the experiments that are figures with their
+# own tables (gcnlab.cli.experiments: depth, timing, receptive fields)
+EXPERIMENTS: tuple[str, ...] = ("gcn-depth", "gcn-timing", "receptive-field")
+COMMAND_CHOICES: tuple[str, ...] = (*CHOICES, *EXPERIMENTS)
+# the models (one job each, per dataset) of each graph protocol
+PROTOCOL_MODELS: dict[str, tuple[str, ...]] = {
+    "gcn": ("gcn",),
+    "gae": ("gae",),
+    "vgae": ("vgae",),
+    "gcn-table3": tuple(p.value for p in Propagation),
+    "gae-table1": ("gae-featureless", "vgae-featureless", "sc", "deepwalk"),
+}
+LINK_PROTOCOLS = ("gae", "vgae", "gae-table1")  # scored by AUC and AP
 PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
 MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
     "gae": "GAE",
     "vgae": "VGAE",
+    **{p.value: p.label for p in Propagation},
+    "gae-featureless": "GAE*",
+    "vgae-featureless": "VGAE*",
+    "sc": "SC",
+    "deepwalk": "DW",
     "conv2d": "CNN, Conv2d",
     "gridconv": "CNN, GridConv",
 }
@@ -62,7 +89,7 @@ TWIN = "Conv2d twin"  # the reference of the GridConv row
 class ReproduceConfig:
     """What to reproduce, and how many seeds."""
 
-    which: str = "all"  # gcn | gae | vgae | grid | all
+    which: str = "all"  # gcn | gae | vgae | grid | gcn-table3 | gae-table1 | all
     runs: int = 10  # seeds per row: seed, seed + 1, ...
     seed: int = 0  # first seed
     epochs: int | None = None  # None: each protocol's own (200 for the papers, 100 for the
@@ -93,9 +120,9 @@ class Job:
 
     index: int  # 0-based, among the jobs that train
     total: int  # jobs that train
-    protocol: str  # gcn | gae | vgae | grid
+    protocol: str  # gcn | gae | vgae | grid | gcn-table3 | gae-table1
     dataset: str
-    model: str  # gcn | gae | vgae | conv2d | gridconv
+    model: str  # a key of MODEL_NAMES
     runs: int
     epochs: int  # maximum epochs per run
 
@@ -142,12 +169,12 @@ class ReproduceResult:
     partial: bool = False  # interrupted: only the finished rows
 
 
-def plan(config: ReproduceConfig) -> tuple[list[Job], list[tuple[str, str, str]]]:
-    """The jobs that will train, and ``(protocol, dataset, why)`` for those that cannot (their
-    files are missing)."""
+def plan(config: ReproduceConfig) -> tuple[list[Job], list[tuple[str, str, str, str]]]:
+    """The jobs that will train, and ``(protocol, model, dataset, why)`` for those that cannot
+    (their files are missing)."""
     wanted = PROTOCOLS if config.which == "all" else (config.which,)
     todo: list[tuple[str, str, str, int]] = []  # protocol, dataset, model, epochs
-    skipped: list[tuple[str, str, str]] = []
+    skipped: list[tuple[str, str, str, str]] = []
     for protocol in wanted:
         if protocol == "grid":
             epochs = config.epochs or _digits_default_epochs()
@@ -155,12 +182,12 @@ def plan(config: ReproduceConfig) -> tuple[list[Job], list[tuple[str, str, str]]
             continue
         for name in dict.fromkeys(check_name(d) for d in config.datasets):
             status = dataset_status(name, config.root)
-            if status.startswith("missing"):
-                skipped.append(
-                    (protocol, name, f"not run: {status} under {resolve_root(config.root)}")
-                )
-            else:
-                todo.append((protocol, name, protocol, config.epochs or 200))
+            why = f"not run: {status} under {resolve_root(config.root)}"
+            for model in PROTOCOL_MODELS[protocol]:
+                if status.startswith("missing"):
+                    skipped.append((protocol, model, name, why))
+                else:
+                    todo.append((protocol, name, model, config.epochs or 200))
     jobs = [Job(i, len(todo), p, d, m, config.runs, e) for i, (p, d, m, e) in enumerate(todo)]
     return jobs, skipped
 
@@ -173,13 +200,13 @@ def _digits_default_epochs() -> int:
 
 def _metrics(protocol: str) -> list[tuple[str, str]]:
     """(metric name, result field with per-run fractions) for a protocol."""
-    if protocol in ("gae", "vgae"):
+    if protocol in LINK_PROTOCOLS:
         return [("auc", "auc"), ("ap", "ap")]
     return [("accuracy", "test_acc")]
 
 
-def _paper(protocol: str, dataset: str, metric: str) -> tuple[float | None, str]:
-    number = paper_number(protocol, dataset, metric)
+def _paper(model: str, dataset: str, metric: str) -> tuple[float | None, str]:
+    number = paper_number(model, dataset, metric)
     return (number.value, number.citation.key) if number else (None, "")
 
 
@@ -187,17 +214,36 @@ def _train(
     job: Job, config: ReproduceConfig, device: str, on_epoch: Callable[[Any], None] | None
 ) -> Any:
     common = {"runs": config.runs, "seed": config.seed, "device": device, "epochs": job.epochs}
-    if job.protocol == "gcn":
+    if job.protocol in ("gcn", "gcn-table3"):
         from gcnlab.tasks.node import NodeConfig, train_node
 
+        propagation = job.model if job.protocol == "gcn-table3" else "renormalization"
         return train_node(
-            NodeConfig(dataset=job.dataset, root=config.root, **common), on_epoch=on_epoch
+            NodeConfig(dataset=job.dataset, root=config.root, propagation=propagation, **common),
+            on_epoch=on_epoch,
         )
-    if job.protocol in ("gae", "vgae"):
+    if job.model in ("sc", "deepwalk"):
+        from gcnlab.tasks.baselines import BaselineConfig, train_baseline
+
+        return train_baseline(
+            BaselineConfig(
+                method=job.model,
+                dataset=job.dataset,
+                runs=config.runs,
+                seed=config.seed,
+                root=config.root,
+            )
+        )
+    if job.protocol in LINK_PROTOCOLS:
         from gcnlab.tasks.link import LinkConfig, train_link
 
+        # GAE* and VGAE*: the same models without node features (identity input)
+        model, _, featureless = job.model.partition("-")
+        features = "none" if featureless else "raw"
         return train_link(
-            LinkConfig(dataset=job.dataset, model=job.model, root=config.root, **common),
+            LinkConfig(
+                dataset=job.dataset, model=model, features=features, root=config.root, **common
+            ),
             on_epoch=on_epoch,
         )
     from gcnlab.tasks.image import DigitsConfig, train_digits
@@ -216,7 +262,7 @@ def _rows_of(job: Job, result: Any) -> list[ReproduceRow]:
     for metric, name in _metrics(job.protocol):
         values = [100 * v for v in getattr(result, name)]
         mean, std = mean_std(values)
-        reference, source = _paper(job.protocol, job.dataset, metric)
+        reference, source = _paper(job.model, job.dataset, metric)
         rows.append(
             ReproduceRow(
                 dataset=job.dataset,
@@ -245,7 +291,7 @@ def _empty_rows(
     """Rows for a job that gave no numbers: the reference is still shown."""
     rows = []
     for metric, _ in _metrics(protocol):
-        reference, source = _paper(protocol, dataset, metric)
+        reference, source = _paper(model, dataset, metric)
         rows.append(
             ReproduceRow(
                 dataset=dataset,
@@ -302,9 +348,9 @@ def reproduce(
             for row in new:
                 on_row(row)
 
-    for protocol, dataset, why in skipped:
-        log.info("%s on %s: %s", protocol, dataset, why)
-        emit(_empty_rows(protocol, protocol, dataset, "missing", why))
+    for protocol, model, dataset, why in skipped:
+        log.info("%s on %s: %s", model, dataset, why)
+        emit(_empty_rows(protocol, model, dataset, "missing", why))
     partial = False
     for job in jobs:
         if on_job is not None:
@@ -335,7 +381,7 @@ def reproduce(
         seconds=time.perf_counter() - clock,
         started=started.isoformat(timespec="seconds"),
         versions=versions(),
-        citations={c.key: str(c) for c in (GCN_PAPER, GAE_PAPER)},
+        citations={c.key: str(c) for c in CITATIONS},
         partial=partial,
     )
 

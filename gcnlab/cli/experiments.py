@@ -1,0 +1,136 @@
+"""``gcnlab reproduce gcn-depth | gcn-timing | receptive-field``: the papers' experiments that are
+figures rather than table rows. Each builds its config, calls one library function, and writes
+its Markdown/JSON table and PNG figures into ``--out``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from gcnlab.cli.app import EXIT_INTERRUPTED, console
+from gcnlab.cli.progress import progress_bar
+
+EXPERIMENTS: tuple[str, ...] = ("gcn-depth", "gcn-timing", "receptive-field")
+
+
+def run_experiment(
+    name: str,
+    *,
+    runs: int,
+    seed: int,
+    epochs: int | None,
+    datasets: tuple[str, ...] | None,
+    root: str | None,
+    device: str,
+    out: Path,
+    max_edges: int,
+) -> None:
+    """Run experiment ``name`` (one of :data:`EXPERIMENTS`) and write its files into ``out``."""
+    runner = {"gcn-depth": _depth, "gcn-timing": _timing, "receptive-field": _receptive}[name]
+    paths, partial = runner(
+        runs=runs,
+        seed=seed,
+        epochs=epochs,
+        datasets=datasets,
+        root=root,
+        device=device,
+        out=out,
+        max_edges=max_edges,
+    )
+    for path in paths:
+        typer.echo(f"wrote {path}")
+    if partial:
+        typer.echo("interrupted: the table holds the finished rows only")
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _depth(
+    *,
+    runs: int,
+    seed: int,
+    epochs: int | None,
+    datasets: tuple[str, ...] | None,
+    root: str | None,
+    device: str,
+    out: Path,
+    **_: Any,
+) -> tuple[list[Path], bool]:
+    from gcnlab.plots.paper import depth_figures
+    from gcnlab.tasks.depth import DepthConfig, cells, depth_study, write_tables
+
+    config = DepthConfig(runs=runs, seed=seed, root=root, device=device)
+    if epochs is not None:
+        config.epochs = epochs
+    if datasets:
+        config.datasets = datasets
+    config.validate()
+    points = len(config.datasets) * len(config.depths) * len(config.residual)
+    with progress_bar() as bar:
+        task = bar.add_task("gcn-depth", total=points * runs * config.epochs)
+        done = [0]
+
+        def on_row(row: Any) -> None:
+            done[0] += 1
+            bar.update(task, completed=done[0] * runs * config.epochs)
+            bar.console.print(f"[dim]{' | '.join(cells(row))}[/dim]", highlight=False)
+
+        def on_epoch(stats: Any) -> None:
+            bar.update(
+                task,
+                completed=(done[0] * runs + stats.run) * config.epochs + stats.epoch,
+                description=f"gcn-depth [{done[0] + 1}/{points}] run {stats.run + 1}",
+            )
+
+        result = depth_study(config, on_row=on_row, on_epoch=on_epoch)
+    paths = write_tables(result, out) + depth_figures(result, out)
+    return paths, result.partial
+
+
+def _timing(
+    *, seed: int, device: str, out: Path, max_edges: int, epochs: int | None, **_: Any
+) -> tuple[list[Path], bool]:
+    from gcnlab.plots.paper import timing_figure
+    from gcnlab.tasks.timing import TimingConfig, time_per_epoch, write_tables
+
+    config = TimingConfig(max_edges=max_edges, seed=seed, device=device)
+    if epochs is not None:
+        config.epochs = epochs
+    config.validate()
+    with progress_bar() as bar:
+        task = bar.add_task("gcn-timing", total=len(config.node_counts()) * len(config.models))
+
+        def on_row(row: Any) -> None:
+            bar.advance(task)
+            time = "—" if row.seconds is None else f"{1000 * row.seconds:.2f} ms/epoch"
+            bar.console.print(
+                f"[dim]{row.model} | {row.nodes:,} nodes | {row.edges:,} edges | "
+                f"{row.status} | {time}[/dim]",
+                highlight=False,
+            )
+
+        result = time_per_epoch(config, on_row=on_row)
+    return write_tables(result, out) + [timing_figure(result, out)], result.partial
+
+
+def _receptive(
+    *,
+    runs: int,
+    seed: int,
+    datasets: tuple[str, ...] | None,
+    root: str | None,
+    device: str,
+    out: Path,
+    **_: Any,
+) -> tuple[list[Path], bool]:
+    from gcnlab.plots.receptive import receptive_figures
+    from gcnlab.tasks.receptive import ReceptiveConfig, receptive_fields, write_tables
+
+    config = ReceptiveConfig(seed=seed, root=root, device=device)
+    if datasets:
+        config.dataset = datasets[0]
+    config.validate()
+    with console(stderr=True).status("receptive fields: grid, then the graph"):
+        result = receptive_fields(config)
+    return write_tables(result, out) + receptive_figures(result, out), False

@@ -1,0 +1,293 @@
+"""Receptive fields on the pixel grid and on a citation graph (`gcnlab reproduce receptive-field`).
+
+Grid: for ``L = 1 .. depths`` stacked 3×3 :class:`~gcnlab.GridConv` layers, the theoretical
+receptive field :math:`(2L+1)^2` beside the effective one (Luo et al. 2016, see
+:mod:`gcnlab.nn.receptive_field`) of
+
+- ``ones``: all-ones kernels, no nonlinearity (the ERF counts paths: exact);
+- ``random``: Conv2d's random initialization, ``channels`` wide, ReLU between layers, averaged
+  over ``inits`` random networks and inputs;
+- ``gcn``: the fixed blur a GCN layer is on the 8-connected pixel graph, stacked;
+- ``trained``: the two 3×3 layers of the digits CNN after training (``train_digits``, one seed;
+  pooling left out so that the stack is two 3×3 convolutions, ``L = 2`` only).
+
+Graph: on ``dataset``, the number of nodes within ``L`` hops of each node for ``L = 0 ..
+max_hops``, and the share of the influence (Xu et al. 2018) on the output of ``targets`` test
+nodes that comes from each hop distance, for the paper's two-layer GCN untrained and trained
+(``train_node``, one seed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gcnlab.data.datasets import check_name, load_dataset
+from gcnlab.errors import UsageError
+from gcnlab.io.results import versions, write_json
+from gcnlab.nn.receptive_field import (
+    conv_stack,
+    effective_receptive_field,
+    influence_by_hop,
+    mass_radius,
+    neighbourhood_sizes,
+    square_mass,
+    theoretical_size,
+)
+from gcnlab.nn.sparse import SparseMatrix
+from gcnlab.utils.files import atomic_write_bytes
+from gcnlab.utils.runtime import seed_everything
+
+KINDS: tuple[str, ...] = ("ones", "random", "gcn", "trained")
+
+
+@dataclass
+class ReceptiveConfig:
+    depths: int = 5  # grid: L = 1 .. depths
+    canvas: int = 21  # grid: side of the input image (odd; at least 2 * depths + 1)
+    channels: int = 8  # grid, random weights: channels per layer
+    inits: int = 16  # grid, random weights: networks (and inputs) averaged
+    trained: bool = True  # grid: also the trained digits CNN (trains it: about a minute)
+    dataset: str = "cora"  # graph
+    max_hops: int = 6  # graph: neighbourhood sizes for L = 0 .. max_hops
+    targets: int = 100  # graph: test nodes whose influence is measured
+    train_epochs: int = 200  # graph: epochs of the trained GCN (the paper's 200, early stopping)
+    seed: int = 0
+    root: str | None = None
+    device: str = "auto"  # the trainings' device (the measurements run on the CPU)
+
+    def validate(self) -> None:
+        check_name(self.dataset)
+        if self.depths < 1 or self.canvas < 2 * self.depths + 1 or self.canvas % 2 == 0:
+            raise UsageError(
+                f"the canvas must be odd and at least 2 * depths + 1, got {self.canvas} for "
+                f"{self.depths} layers"
+            )
+        for name in ("channels", "inits", "max_hops", "targets", "train_epochs"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+@dataclass
+class GridField:
+    """One stack's effective receptive field."""
+
+    kind: str  # ones | random | gcn | trained
+    layers: int
+    theoretical: int  # side of the theoretical field, 2L + 1
+    radius: float  # root mean square distance of the ERF's mass from the centre (pixels)
+    inside: float  # share of the ERF's mass inside the theoretical square
+    centre: float  # share of the ERF's mass in the centre 3 × 3
+    erf: list[list[float]] = field(repr=False, default_factory=list)  # [canvas, canvas], sum 1
+
+
+@dataclass
+class HopRow:
+    """Neighbourhood sizes within ``hops`` hops over all nodes."""
+
+    hops: int
+    mean: float
+    median: float
+    p90: float
+    max: int
+    share: float  # mean share of the graph's nodes
+
+
+@dataclass
+class ReceptiveResult:
+    grid: list[GridField]
+    hops: list[HopRow]
+    influence: dict[str, list[float]]  # model -> mean share per hop 0 .. max_hops, then beyond
+    dataset: str
+    num_nodes: int
+    config: dict
+    started: str
+    versions: dict
+    sizes: list[list[int]] = field(repr=False, default_factory=list)  # [hops + 1, N]
+
+
+def _field(kind: str, layers: int, erf: torch.Tensor) -> GridField:
+    side = theoretical_size(layers)
+    erf = erf.double() / erf.double().sum()
+    return GridField(
+        kind=kind,
+        layers=layers,
+        theoretical=side,
+        radius=mass_radius(erf),
+        inside=square_mass(erf, side),
+        centre=square_mass(erf, 3),
+        erf=erf.tolist(),
+    )
+
+
+def grid_fields(config: ReceptiveConfig) -> list[GridField]:
+    """The grid part (see the module docstring)."""
+    generator = torch.Generator().manual_seed(config.seed)
+    zeros = torch.zeros(1, 1, config.canvas, config.canvas)
+    fields = []
+    for layers in range(1, config.depths + 1):
+        fields.append(
+            _field(
+                "ones", layers, effective_receptive_field(conv_stack(layers, weights="ones"), zeros)
+            )
+        )
+        total = torch.zeros(config.canvas, config.canvas)
+        for _ in range(config.inits):
+            model = conv_stack(
+                layers, config.channels, weights="random", relu=True, generator=generator
+            )
+            x = torch.randn(1, 1, config.canvas, config.canvas, generator=generator)
+            total += effective_receptive_field(model, x)
+        fields.append(_field("random", layers, total))
+        fields.append(
+            _field(
+                "gcn", layers, effective_receptive_field(conv_stack(layers, weights="gcn"), zeros)
+            )
+        )
+    if config.trained:
+        fields.append(_field("trained", 2, _trained_erf(config, generator)))
+    return fields
+
+
+def _trained_erf(config: ReceptiveConfig, generator: torch.Generator) -> torch.Tensor:
+    from gcnlab.tasks.image import DigitsConfig, train_digits
+
+    result = train_digits(DigitsConfig(runs=1, seed=config.seed, device=config.device))
+    net = result.trained.cpu().eval()
+    stack = torch.nn.Sequential(net.conv1, torch.nn.ReLU(), net.conv2)
+    x = torch.rand(config.inits, 1, config.canvas, config.canvas, generator=generator)
+    return effective_receptive_field(stack, x)
+
+
+def graph_fields(config: ReceptiveConfig) -> tuple[list[HopRow], dict[str, list[float]], Any]:
+    """The graph part: neighbourhood sizes per hop, influence per hop (untrained, trained)."""
+    from gcnlab.tasks.node import NodeConfig, NodeTask, train_node
+
+    data = load_dataset(config.dataset, config.root)
+    n = data.num_nodes
+    sizes = neighbourhood_sizes(data.edge_index, n, config.max_hops)  # [H + 1, N]
+    hops = []
+    for hop in range(config.max_hops + 1):
+        values = sizes[hop].double()
+        hops.append(
+            HopRow(
+                hops=hop,
+                mean=float(values.mean()),
+                median=float(values.median()),
+                p90=float(values.quantile(0.9)),
+                max=int(values.max()),
+                share=float(values.mean() / n),
+            )
+        )
+    node_config = NodeConfig(
+        dataset=config.dataset, root=config.root, runs=1, seed=config.seed, device=config.device
+    )
+    task = NodeTask.prepare(node_config, torch.device("cpu"))
+    test = data.test_mask.nonzero().view(-1)
+    generator = torch.Generator().manual_seed(config.seed)
+    targets = test[torch.randperm(test.numel(), generator=generator)[: config.targets]]
+    x = task.x.to_dense() if isinstance(task.x, SparseMatrix) else task.x
+    seed_everything(config.seed)
+    untrained = task.make_model().eval()
+    trained = task.make_model()
+    trained.load_state_dict(train_node(node_config).states[0])
+    trained.eval()
+    influence = {}
+    for name, model in (("untrained", untrained), ("trained", trained)):
+        shares = influence_by_hop(
+            lambda h, m=model: m(h, task.adj), x, data.edge_index, targets, config.max_hops
+        )
+        influence[name] = shares.mean(0).tolist()
+    return hops, influence, sizes
+
+
+def receptive_fields(config: ReceptiveConfig | None = None) -> ReceptiveResult:
+    """Measure the grid and graph receptive fields (see the module docstring)."""
+    config = config or ReceptiveConfig()
+    config.validate()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    grid = grid_fields(config)
+    hops, influence, sizes = graph_fields(config)
+    return ReceptiveResult(
+        grid=grid,
+        hops=hops,
+        influence=influence,
+        dataset=config.dataset,
+        num_nodes=sizes.size(1),
+        config=dataclasses.asdict(config),
+        started=started.isoformat(timespec="seconds"),
+        versions=versions(),
+        sizes=sizes.tolist(),
+    )
+
+
+def to_markdown(result: ReceptiveResult) -> str:
+    lines = [
+        "| kernels | layers L | theoretical field | ERF radius (px) | ERF mass inside "
+        "(2L+1)² | ERF mass in the centre 3×3 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for f in result.grid:
+        lines.append(
+            f"| {f.kind} | {f.layers} | {f.theoretical}×{f.theoretical} | {f.radius:.2f} | "
+            f"{100 * f.inside:.1f} % | {100 * f.centre:.1f} % |"
+        )
+    c = result.config
+    lines += [
+        "",
+        f"- Grid: effective receptive field (ERF, Luo et al. 2016) of the centre output pixel of "
+        f"L stacked 3×3 GridConv layers on a {c['canvas']}×{c['canvas']} input: magnitude of the "
+        "input gradient of a unit gradient at the centre output, normalized to sum 1. ones: "
+        "all-ones kernels, no nonlinearity; random: Conv2d initialization, "
+        f"{c['channels']} channels, ReLU, mean over {c['inits']} networks and random inputs; gcn: "
+        "the GCN's fixed 3×3 blur on the 8-connected pixel graph; trained: the digits CNN's two "
+        "3×3 layers after training (pooling left out). Radius: root mean square distance of the "
+        "ERF's mass from the centre.",
+        "",
+        f"| hops L | nodes within L hops: mean | median | 90th percentile | max | share of "
+        f"{result.dataset} |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for h in result.hops:
+        lines.append(
+            f"| {h.hops} | {h.mean:.1f} | {h.median:.0f} | {h.p90:.0f} | {h.max} | "
+            f"{100 * h.share:.2f} % |"
+        )
+    max_hops = c["max_hops"]
+    header = " | ".join(f"hop {h}" for h in range(max_hops + 1))
+    lines += [
+        "",
+        f"| two-layer GCN | {header} | farther |",
+        "|---|" + "---:|" * (max_hops + 2),
+    ]
+    for name, shares in result.influence.items():
+        cells = " | ".join(f"{100 * v:.1f} %" for v in shares)
+        lines.append(f"| {name} | {cells} |")
+    lines += [
+        "",
+        f"- Graph: {result.dataset} ({result.num_nodes} nodes). Influence (Xu et al. 2018): the "
+        "magnitude of the gradient of a node's summed output with respect to every node's "
+        f"features, summed per hop distance, as a share of the total; mean over {c['targets']} "
+        "random test nodes; trained: the paper's GCN after `train_node` (one seed).",
+        f"- gcnlab {result.versions.get('gcnlab')}, torch {result.versions.get('torch')}; "
+        f"{result.started}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(result: ReceptiveResult, folder: str | os.PathLike[str]) -> list[Path]:
+    """``receptive-field.md`` and ``receptive-field.json`` in ``folder`` (atomically)."""
+    folder = Path(folder)
+    payload = dataclasses.asdict(result)
+    payload.pop("sizes")  # N numbers per hop: the figure, not the record
+    payload["markdown"] = to_markdown(result)
+    return [
+        atomic_write_bytes(folder / "receptive-field.md", to_markdown(result).encode()),
+        write_json(folder / "receptive-field.json", payload),
+    ]

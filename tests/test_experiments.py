@@ -1,0 +1,118 @@
+"""The figure experiments of `gcnlab reproduce`: depth, timing, receptive fields (tiny settings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import gcnlab.tasks.timing as timing
+from gcnlab.errors import UsageError
+from gcnlab.plots.paper import depth_figures, timing_figure
+from gcnlab.plots.receptive import receptive_figures
+from gcnlab.tasks.depth import DepthConfig, depth_study
+from gcnlab.tasks.depth import write_tables as write_depth
+from gcnlab.tasks.receptive import ReceptiveConfig, receptive_fields
+from gcnlab.tasks.receptive import to_markdown as receptive_markdown
+
+
+def test_depth_study_rows_tables_and_figure(tmp_path: Path) -> None:
+    config = DepthConfig(datasets=("karate",), depths=(1, 3), runs=2, epochs=2, device="cpu")
+    result = depth_study(config)
+    assert [(r.layers, r.residual) for r in result.rows] == [
+        (1, False),
+        (3, False),
+        (1, True),
+        (3, True),
+    ]
+    for row in result.rows:
+        assert row.status == "ok" and len(row.test_acc) == len(row.train_acc) == 2
+        assert all(0 <= e <= 2 for e in row.energy) and all(0 <= m <= 2 for m in row.mad)
+    node = config.node_config("karate", 3, True)
+    assert (node.patience, node.select, node.layers, node.residual) == (0, "last", 3, True)
+    written = write_depth(result, tmp_path) + depth_figures(result, tmp_path)
+    assert [p.name for p in written] == ["depth.md", "depth.json", "depth_karate.png"]
+    assert json.loads((tmp_path / "depth.json").read_text())["rows"][1]["layers"] == 3
+    with pytest.raises(UsageError, match="layers must be between 1 and 1000"):
+        DepthConfig(depths=(0,)).validate()
+
+
+def test_timing_sweep_marks_out_of_memory(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    assert timing.default_sizes(2_000_000) == (1000, 3000, 10000, 30000, 100000, 300000, 1000000)
+    real = timing._time_model
+
+    def fake(model, edge_index, n, config, device):  # noqa: ANN001, ANN202
+        if model == "pyg" and n >= 80:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(model, edge_index, n, config, device)
+
+    monkeypatch.setattr(timing, "_time_model", fake)
+    config = timing.TimingConfig(sizes=(40, 80, 160), epochs=2, warmup=0, device="cpu")
+    result = timing.time_per_epoch(config)
+    status = [(r.model, r.nodes, r.status) for r in result.rows]
+    assert status == [
+        ("gcnlab", 40, "ok"),
+        ("pyg", 40, "ok"),
+        ("gcnlab", 80, "ok"),
+        ("pyg", 80, "oom"),
+        ("gcnlab", 160, "ok"),
+        ("pyg", 160, "skipped"),
+    ]
+    assert all(r.seconds > 0 and len(r.times) == 2 for r in result.rows if r.status == "ok")
+    markdown = timing.to_markdown(result)
+    assert "| 80 |" in markdown and "OOM" in markdown and "SKIPPED" in markdown
+    assert timing_figure(result, tmp_path).name == "timing.png"
+
+
+def test_random_graph_has_2n_undirected_edges() -> None:
+    edges = timing.random_graph(1000, 2000, seed=0)
+    assert (edges[0] != edges[1]).all()
+    key = set(map(tuple, edges.t().tolist()))
+    assert all((b, a) in key for a, b in key)  # both directions
+    assert 1950 <= edges.size(1) // 2 <= 2000  # a few duplicates and self-loops removed
+
+
+def test_receptive_fields_small(tmp_path: Path) -> None:
+    config = ReceptiveConfig(
+        depths=2, canvas=7, inits=1, trained=False, dataset="karate", max_hops=2, targets=3
+    )
+    result = receptive_fields(config)
+    assert [(f.kind, f.layers) for f in result.grid] == [
+        ("ones", 1),
+        ("random", 1),
+        ("gcn", 1),
+        ("ones", 2),
+        ("random", 2),
+        ("gcn", 2),
+    ]
+    assert all(f.inside == pytest.approx(1.0) for f in result.grid)
+    assert [h.hops for h in result.hops] == [0, 1, 2] and result.hops[0].mean == 1.0
+    for shares in result.influence.values():
+        assert sum(shares) == pytest.approx(1.0) and shares[-1] == 0.0  # 2 layers: 2 hops
+    assert "| ones | 2 | 5×5 |" in receptive_markdown(result)
+    names = [p.name for p in receptive_figures(result, tmp_path)]
+    assert names == ["receptive_grid.png", "receptive_graph.png"]
+
+
+def test_cli_gcn_timing_writes_table_and_figure(tmp_path: Path) -> None:
+    from cli_runner import invoke
+
+    result = invoke(
+        [
+            "reproduce",
+            "gcn-timing",
+            "--max-edges",
+            "2000",
+            "--epochs",
+            "1",
+            "--device",
+            "cpu",
+            "--out",
+            tmp_path,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} == {"timing.md", "timing.json", "timing.png"}
+    assert "| 1,000 |" in (tmp_path / "timing.md").read_text()
