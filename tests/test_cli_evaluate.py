@@ -90,7 +90,7 @@ def test_digits_save_then_evaluate(tmp_path: Path) -> None:
     reported = re.search(r"test accuracy ([\d.]+ ± [\d.]+) %", trained.output).group(1)
     result = invoke(["evaluate", str(ckpt), "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    assert f"digits cnn-gridconv: test accuracy {reported} % over 1 runs" in result.output
+    assert f"digits cnn-gridconv: test accuracy {reported} % over 1 run (" in result.output
     assert "equal to the metrics the run reported" in result.output
 
 

@@ -10,6 +10,7 @@ import typer
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import check_writable, command, same_file
 from gcnlab.cli.options import Device, DeviceOption
+from gcnlab.cli.outputs import runs_phrase
 
 # task -> (metric, label) in the order they are printed
 METRICS = {
@@ -52,7 +53,9 @@ def evaluate_command(
         f"{label} {100 * ev.mean[key]:.1f} ± {100 * ev.std[key]:.1f}"
         for key, label in METRICS.get(ev.task, [(k, k) for k in ev.mean])
     ]
-    typer.echo(f"{ev.dataset} {ev.model}: {', '.join(parts)} % over {ev.runs} runs ({ev.device})")
+    typer.echo(
+        f"{ev.dataset} {ev.model}: {', '.join(parts)} % over {runs_phrase(ev.runs)} ({ev.device})"
+    )
     if ev.matches:
         typer.echo("equal to the metrics the run reported")
     else:
