@@ -674,13 +674,19 @@ def load_states(checkpoint: Checkpoint, model: torch.nn.Module, run: int) -> tor
 
 def config_from(cls: type, checkpoint: Checkpoint, **overrides: Any) -> Any:
     """The checkpoint's config as ``cls`` (a config dataclass), with ``overrides`` applied."""
+    return config_as(cls, checkpoint.config, checkpoint.path.name, checkpoint.gcnlab_version,
+                     **overrides)
+
+
+def config_as(cls: type, config: dict, where: str, version: str, **overrides: Any) -> Any:
+    """A recorded ``config`` (from ``where``, written by gcnlab ``version``) as ``cls``, a
+    config dataclass; ``overrides`` that are not None replace fields. Fields ``cls`` does not
+    have are refused, naming them."""
     known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(checkpoint.config) - known)
+    unknown = sorted(set(config) - known)
     if unknown:
         raise DataError(
-            f"{checkpoint.path.name} has config fields this gcnlab does not know "
-            f"({', '.join(unknown)}); it was written by gcnlab "
-            f"{checkpoint.gcnlab_version}"
+            f"{where} has config fields this gcnlab does not know "
+            f"({', '.join(unknown)}); it was written by gcnlab {version}"
         )
-    values = {**checkpoint.config, **{k: v for k, v in overrides.items() if v is not None}}
-    return cls(**values)
+    return cls(**{**config, **{k: v for k, v in overrides.items() if v is not None}})

@@ -57,6 +57,18 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
     return atomic_write_bytes(path, text.encode())
 
 
+def write_tables(
+    folder: str | os.PathLike[str], stem: str, markdown: str, payload: dict
+) -> list[Path]:
+    """``<stem>.md`` (the Markdown table) and ``<stem>.json`` (``payload`` with the same
+    Markdown under ``"markdown"``) in ``folder``, each written atomically."""
+    folder = Path(folder)
+    return [
+        atomic_write_bytes(folder / f"{stem}.md", markdown.encode()),
+        write_json(folder / f"{stem}.json", {**payload, "markdown": markdown}),
+    ]
+
+
 def history_columns(history: list[list[Any]]) -> list[dict[str, list[float]]]:
     """Per run, its epochs' stats as columns: ``{"epoch": [...], "loss": [...], ...}``.
 

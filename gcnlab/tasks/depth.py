@@ -29,13 +29,13 @@ import torch
 
 from gcnlab.data.datasets import check_name, dataset_status
 from gcnlab.errors import GcnlabError, UsageError
-from gcnlab.io.results import versions, write_json
+from gcnlab.io.results import versions
+from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.smoothing import dirichlet_energy, mean_average_distance
 from gcnlab.tasks import bounds
 from gcnlab.tasks.loop import in_range, raise_first_failure
 from gcnlab.tasks.node import NodeConfig, NodeResult, NodeTask, train_node
-from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
@@ -259,10 +259,5 @@ def to_markdown(result: DepthResult) -> str:
 
 def write_tables(result: DepthResult, folder: str | os.PathLike[str]) -> list[Path]:
     """``depth.md`` and ``depth.json`` in ``folder`` (atomically)."""
-    folder = Path(folder)
     payload = dataclasses.asdict(result)
-    payload["markdown"] = to_markdown(result)
-    return [
-        atomic_write_bytes(folder / "depth.md", to_markdown(result).encode()),
-        write_json(folder / "depth.json", payload),
-    ]
+    return write_result_tables(folder, "depth", to_markdown(result), payload)

@@ -30,7 +30,8 @@ import torch
 
 from gcnlab.data.datasets import check_name, load_dataset
 from gcnlab.errors import UsageError
-from gcnlab.io.results import versions, write_json
+from gcnlab.io.results import versions
+from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.receptive_field import (
     conv_stack,
     effective_receptive_field,
@@ -41,7 +42,6 @@ from gcnlab.nn.receptive_field import (
     theoretical_size,
 )
 from gcnlab.nn.sparse import SparseMatrix
-from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import seed_everything
 
 KINDS: tuple[str, ...] = ("ones", "random", "gcn", "trained")
@@ -283,11 +283,6 @@ def to_markdown(result: ReceptiveResult) -> str:
 
 def write_tables(result: ReceptiveResult, folder: str | os.PathLike[str]) -> list[Path]:
     """``receptive-field.md`` and ``receptive-field.json`` in ``folder`` (atomically)."""
-    folder = Path(folder)
     payload = dataclasses.asdict(result)
     payload.pop("sizes")  # N numbers per hop: the figure, not the record
-    payload["markdown"] = to_markdown(result)
-    return [
-        atomic_write_bytes(folder / "receptive-field.md", to_markdown(result).encode()),
-        write_json(folder / "receptive-field.json", payload),
-    ]
+    return write_result_tables(folder, "receptive-field", to_markdown(result), payload)

@@ -39,13 +39,13 @@ import torch
 
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
-from gcnlab.io.results import versions, write_json
+from gcnlab.io.results import versions
+from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.propagation import Propagation
 from gcnlab.tasks import bounds
 from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
 from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.tasks.paper import CITATIONS, paper_number
-from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
@@ -482,6 +482,5 @@ def to_payload(result: ReproduceResult) -> dict:
 
 def write_tables(result: ReproduceResult, folder: str | os.PathLike[str]) -> list[Path]:
     """Write ``reproduce.md`` and ``reproduce.json`` into ``folder`` (atomically)."""
-    folder = Path(folder)
-    md = atomic_write_bytes(folder / "reproduce.md", to_markdown(result).encode())
-    return [md, write_json(folder / "reproduce.json", to_payload(result))]
+    payload = to_payload(result)
+    return write_result_tables(folder, "reproduce", payload["markdown"], payload)

@@ -9,7 +9,6 @@ Versions that differ are reported, since they can change the numbers.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gcnlab.errors import DataError, UsageError
-from gcnlab.io.checkpoint import result_metrics
+from gcnlab.io.checkpoint import config_as, result_metrics
 from gcnlab.io.results import history_columns, to_jsonable, versions
 from gcnlab.tasks.loop import fit
 from gcnlab.tasks.registry import task_for
@@ -93,17 +92,8 @@ def recorded_config(recorded: Recorded, **overrides: Any) -> Any:
     """The recorded config as its task's config dataclass (``overrides`` that are not None
     replace fields)."""
     task_type = task_for(recorded.task, recorded.path.name)
-    cls = task_type.config_type
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(recorded.config) - known)
-    if unknown:
-        raise DataError(
-            f"{recorded.path}: config fields this gcnlab does not know "
-            f"({', '.join(unknown)}); written by gcnlab "
-            f"{recorded.versions.get('gcnlab', '?')}"
-        )
-    values = {**recorded.config, **{k: v for k, v in overrides.items() if v is not None}}
-    return cls(**values)
+    return config_as(task_type.config_type, recorded.config, str(recorded.path),
+                     recorded.versions.get("gcnlab", "?"), **overrides)
 
 
 def rerun(

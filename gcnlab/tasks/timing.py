@@ -37,10 +37,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gcnlab.errors import UsageError
-from gcnlab.io.results import versions, write_json
+from gcnlab.io.results import versions
+from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
-from gcnlab.utils.files import atomic_write_bytes
 from gcnlab.utils.runtime import resolve_device
 
 log = logging.getLogger(__name__)
@@ -296,10 +296,5 @@ def to_markdown(result: TimingResult) -> str:
 
 def write_tables(result: TimingResult, folder: str | os.PathLike[str]) -> list[Path]:
     """``timing.md`` and ``timing.json`` in ``folder`` (atomically)."""
-    folder = Path(folder)
     payload = dataclasses.asdict(result)
-    payload["markdown"] = to_markdown(result)
-    return [
-        atomic_write_bytes(folder / "timing.md", to_markdown(result).encode()),
-        write_json(folder / "timing.json", payload),
-    ]
+    return write_result_tables(folder, "timing", to_markdown(result), payload)
