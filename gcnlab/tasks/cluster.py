@@ -408,21 +408,20 @@ class TrainingFree:
 def _feature_kmeans(
     data: Data, x: SparseMatrix, k: int, config: ClusterConfig, seeds: list[int]
 ) -> list[RunClusters]:
-    features = x.to_dense()  # [N, F]
-    return [
-        RunClusters(
-            seed,
-            kmeans(features, k, restarts=config.restarts, seed=seed),
-            features if i == 0 else None,
-        )
-        for i, seed in enumerate(seeds)
-    ]
+    return _kmeans_runs(x.to_dense(), k, config, seeds)  # features: [N, F]
 
 
 def _spectral(
     data: Data, x: SparseMatrix, k: int, config: ClusterConfig, seeds: list[int]
 ) -> list[RunClusters]:
     embedding = spectral_embedding(data.edge_index, data.num_nodes, k)  # [N, k]
+    return _kmeans_runs(embedding, k, config, seeds)
+
+
+def _kmeans_runs(
+    embedding: Tensor, k: int, config: ClusterConfig, seeds: list[int]
+) -> list[RunClusters]:
+    """k-means of one fixed embedding, once per seed; the first run keeps the embedding."""
     return [
         RunClusters(
             seed,
