@@ -18,6 +18,11 @@ inside its first forward; gcnlab before it).
 - node classification: the paper's two-layer GCN (16 hidden) on 128 dense features, 10 classes,
   one training step plus an evaluation of all nodes per epoch. gcnlab: ``NodeTask`` with its
   defaults; PyG: two ``GCNConv(cached=True)``.
+- clusters (gcnlab only: PyG's ``ClusterData`` needs torch-sparse or pyg-lib, which do not
+  install with this torch): the same model and data trained on Cluster-GCN mini-batches
+  (``--parts`` METIS parts, ``--clusters-per-batch`` per step; ``NodeConfig(batch="clusters")``),
+  evaluated on the whole graph layer by layer; set-up includes the METIS partition. Its peak
+  is the number to hold against full-batch ``node``'s.
 - GAE: the two-layer encoder (32, 16), sampled negatives (PyG's ``recon_loss``; gcnlab's
   ``loss="sampled"``), 85/5/10 edge split set up once, one step plus scoring of val/test pairs.
 
@@ -202,6 +207,33 @@ def child_node(side: str, data, epochs: int) -> tuple[float, list[float]]:  # no
     return init, _epochs(step, epochs)
 
 
+def child_clusters(side: str, data, epochs: int, parts: int, per_batch: int):  # noqa: ANN001, ANN201
+    import torch
+
+    from gcnlab.tasks.cluster_gcn import ClusterNodeTask
+    from gcnlab.tasks.node import NodeConfig
+
+    if side != "gcnlab":
+        raise SystemExit("clusters: gcnlab only")
+    config = NodeConfig(
+        epochs=epochs, device="cpu", batch="clusters", parts=parts, clusters_per_batch=per_batch
+    )
+    start = time.perf_counter()
+    task = ClusterNodeTask(config, torch.device("cpu"), data)
+    task.seed_run(0)
+    model = task.build_model()
+    optimizer = task.optimizer(model)
+    init = time.perf_counter() - start
+
+    def step() -> None:
+        model.train()
+        task.train_epoch(model, optimizer)
+        model.eval()
+        task.evaluate(model).tolist()
+
+    return init, _epochs(step, epochs)
+
+
 def child_gae(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noqa: ANN001
     import torch
 
@@ -321,8 +353,13 @@ def child_main(args: argparse.Namespace) -> None:
     if args.child_task == "kernels":
         result = child_kernels(data, args.reps)
     else:
-        fn = child_node if args.child_task == "node" else child_gae
-        init, times = fn(args.child_side, data, args.epochs)
+        if args.child_task == "clusters":
+            init, times = child_clusters(
+                args.child_side, data, args.epochs, args.parts, args.clusters_per_batch
+            )
+        else:
+            fn = child_node if args.child_task == "node" else child_gae
+            init, times = fn(args.child_side, data, args.epochs)
         epoch = statistics.median(times[1:]) if len(times) > 1 else times[0]
         # on a busy machine the median can exceed the first epoch: then set-up is the
         # construction alone, and first_s says how long the first epoch took
@@ -353,6 +390,10 @@ def run_child(graph: str, task: str, side: str, args: argparse.Namespace) -> dic
         str(args.epochs),
         "--reps",
         str(args.reps),
+        "--parts",
+        str(args.parts),
+        "--clusters-per-batch",
+        str(args.clusters_per_batch),
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
     for line in proc.stdout.splitlines():
@@ -370,10 +411,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--graphs", nargs="+", default=["random", "sbm", "powerlaw"])
-    parser.add_argument("--tasks", nargs="+", default=["node", "gae", "kernels"])
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        default=["node", "clusters", "gae", "kernels"],
+        choices=["node", "clusters", "gae", "kernels"],
+    )
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--parts", type=int, default=256, help="clusters: METIS parts")
+    parser.add_argument(
+        "--clusters-per-batch", type=int, default=4, help="clusters: parts per mini-batch"
+    )
     parser.add_argument("--quick", action="store_true", help="100k, random + sbm, 3 epochs")
     parser.add_argument("--json", type=Path, help="write every measurement here")
     parser.add_argument("--child-graph", help=argparse.SUPPRESS)
@@ -403,7 +453,7 @@ def main() -> None:
                 e = graph["edge_index"].shape[1]
                 del graph
                 for task in args.tasks:
-                    sides = ["gcnlab"] if task == "kernels" else ["gcnlab", "pyg"]
+                    sides = ["gcnlab"] if task in ("kernels", "clusters") else ["gcnlab", "pyg"]
                     for side in sides:
                         r = run_child(path, task, side, args)
                         r.update(graph=kind, nodes=n, edges=e, task=task, side=side)

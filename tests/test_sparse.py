@@ -148,3 +148,29 @@ def test_features_are_sparse_only_below_the_density_threshold() -> None:
     eye = identity(5)
     assert eye.values.numel() == 5
     torch.testing.assert_close(eye.to_dense(), torch.eye(5))
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_cpu_bucket_build_equals_the_sort_build(symmetric: bool) -> None:
+    """The CPU path (scipy's bucket conversions) gives the sort path's matrix: the same CSR
+    arrays, transpose and value permutation; duplicates summed; empty rows and columns."""
+    g = torch.Generator().manual_seed(3)
+    n, e = 50, 400
+    row, col = torch.randint(0, n - 5, (2, e), generator=g)  # the last rows/columns stay empty
+    value = torch.rand(e, generator=g, dtype=torch.float64)
+    if symmetric:
+        row, col, value = torch.cat([row, col]), torch.cat([col, row]), torch.cat([value, value])
+    fast = SparseMatrix._from_coo_cpu(row, col, value, (n, n))
+    sort = SparseMatrix._from_coo_sort(row, col, value, (n, n))
+    assert fast.symmetric == sort.symmetric == symmetric
+    for a, b in ((fast.mat, sort.mat), (fast.t, sort.t)):
+        assert torch.equal(a.crow_indices(), b.crow_indices())
+        assert torch.equal(a.col_indices(), b.col_indices())
+        assert a.col_indices().dtype == torch.int32
+        torch.testing.assert_close(a.values(), b.values())
+    if not symmetric:
+        assert torch.equal(fast.perm, sort.perm)
+    expected = torch.zeros(n, n, dtype=torch.float64).index_put_((row, col), value, accumulate=True)
+    torch.testing.assert_close(fast.to_dense(), expected)
+    # from_coo picks the bucket path on the CPU for float values without a gradient
+    torch.testing.assert_close(SparseMatrix.from_coo(row, col, value, (n, n)).to_dense(), expected)

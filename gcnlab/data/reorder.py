@@ -15,6 +15,7 @@ Orders (:data:`ORDERS`):
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class NodeOrder:
     def apply(self, data: Data) -> Data:
         """A copy of ``data`` in the new order: ``edge_index`` relabelled, every per-node
         attribute (features, labels, masks) permuted; graph-level attributes kept."""
-        out = data.clone()
+        out = copy.copy(data)  # shares what is not per-node; per-node tensors are replaced
         n = data.num_nodes
         for key, value in data.items():
             if key == "edge_index":

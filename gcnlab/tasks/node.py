@@ -7,6 +7,7 @@ and reports the test accuracy at the epoch chosen by validation (never the best 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -201,7 +202,7 @@ class NodeTask(GraphTask):
         validate_graph(data, masks=masks)
         # an optional relabelling for locality; every per-node output is put back (restore)
         self.order: NodeOrder | None = node_order(data.edge_index, data.num_nodes, config.reorder)
-        graph = data.clone()
+        graph = copy.copy(data)  # shares the tensors: the masks below go on the copy only
         for key, mask in masks.items():  # the split in force, where every task reads it
             graph[key] = mask
         graph = graph if self.order is None else self.order.apply(graph)
