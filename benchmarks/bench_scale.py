@@ -32,6 +32,8 @@ product reads, and gcnlab's ``spmm(Â, H)`` forward, before and after each node 
 (``gcnlab.data.reorder``). Bandwidths count the bytes each must move at least.
 
 All with ``OMP_NUM_THREADS=1``; times are medians; the load average is printed before and after.
+``--device cuda`` trains on the GPU (times synchronized; "peak" is then the CUDA allocator's
+high-water mark above the loaded state, graph moves included, and ``host_peak_MB`` the host's).
 
     python benchmarks/bench_scale.py --quick                   # 100k random + sbm, 3 epochs
     python benchmarks/bench_scale.py --sizes 100000 1000000 --graphs random sbm powerlaw
@@ -56,6 +58,7 @@ INSIDE = 0.9  # share of a node's edges that stay in its block
 CLASSES = 10
 FEATURES = 128
 KERNEL_FEATURES = 64
+DEVICE = "cpu"  # the children's device (--device); peaks on CUDA are torch's allocator peaks
 
 
 # -- graphs ---------------------------------------------------------------------------------
@@ -144,11 +147,20 @@ def _load(path: str):  # noqa: ANN202
     return data
 
 
+def _sync() -> None:
+    if DEVICE.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
 def _epochs(step, epochs: int) -> list[float]:  # noqa: ANN001
     times = []
     for _ in range(epochs):
+        _sync()
         start = time.perf_counter()
         step()
+        _sync()
         times.append(time.perf_counter() - start)
     return times
 
@@ -161,7 +173,7 @@ def child_node(side: str, data, epochs: int) -> tuple[float, list[float]]:  # no
         from gcnlab.tasks.node import NodeConfig, NodeTask
 
         start = time.perf_counter()
-        task = NodeTask(NodeConfig(epochs=epochs, device="cpu"), torch.device("cpu"), data)
+        task = NodeTask(NodeConfig(epochs=epochs, device=DEVICE), torch.device(DEVICE), data)
         model = task.build_model()
         optimizer = task.optimizer(model)
         init = time.perf_counter() - start
@@ -188,7 +200,8 @@ def child_node(side: str, data, epochs: int) -> tuple[float, list[float]]:  # no
             return self.conv2(x, edge_index)
 
     start = time.perf_counter()
-    model = Net()
+    data = data.to(DEVICE)
+    model = Net().to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
     init = time.perf_counter() - start
     train, val, test = data.train_mask, data.val_mask, data.test_mask
@@ -216,10 +229,10 @@ def child_clusters(side: str, data, epochs: int, parts: int, per_batch: int):  #
     if side != "gcnlab":
         raise SystemExit("clusters: gcnlab only")
     config = NodeConfig(
-        epochs=epochs, device="cpu", batch="clusters", parts=parts, clusters_per_batch=per_batch
+        epochs=epochs, device=DEVICE, batch="clusters", parts=parts, clusters_per_batch=per_batch
     )
     start = time.perf_counter()
-    task = ClusterNodeTask(config, torch.device("cpu"), data)
+    task = ClusterNodeTask(config, torch.device(DEVICE), data)
     task.seed_run(0)
     model = task.build_model()
     optimizer = task.optimizer(model)
@@ -241,7 +254,7 @@ def child_gae(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noq
         from gcnlab.tasks.link import LinkConfig, LinkTask
 
         start = time.perf_counter()
-        task = LinkTask(LinkConfig(loss="sampled", device="cpu"), torch.device("cpu"), data)
+        task = LinkTask(LinkConfig(loss="sampled", device=DEVICE), torch.device(DEVICE), data)
         task.start_run(0, 0)
         model = task.build_model()
         optimizer = task.optimizer(model)
@@ -267,6 +280,7 @@ def child_gae(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noq
             return self.conv2(self.conv1(x, edge_index).relu(), edge_index)
 
     start = time.perf_counter()
+    data = data.to(DEVICE)
     split = T.RandomLinkSplit(
         num_val=0.05,
         num_test=0.1,
@@ -275,7 +289,7 @@ def child_gae(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noq
         add_negative_train_samples=False,
     )
     train_data, val_data, test_data = split(data)
-    model = GAE(Encoder())
+    model = GAE(Encoder()).to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     init = time.perf_counter() - start
 
@@ -309,8 +323,8 @@ def child_kernels(data, reps: int) -> dict:  # noqa: ANN001
     from gcnlab.nn.sparse import spmm
 
     n, f = data.num_nodes, KERNEL_FEATURES
-    h = torch.randn(n, f)
-    big = torch.empty(max(64 << 20, n * f * 4) // 4)  # >= 256 MB: past every cache
+    h = torch.randn(n, f, device=DEVICE)
+    big = torch.empty(max(64 << 20, n * f * 4) // 4, device=DEVICE)  # >= 256 MB: past caches
     dst = torch.empty_like(big)
     t_copy = _median_time(lambda: dst.copy_(big), reps)
     out = {"copy_GBps": 2 * big.numel() * 4 / t_copy / 1e9, "orders": {}}
@@ -324,7 +338,7 @@ def child_kernels(data, reps: int) -> dict:  # noqa: ANN001
         order = node_order(data.edge_index, n, method)
         t_order = time.perf_counter() - start
         edges = data.edge_index if order is None else order.relabel(data.edge_index)
-        adj = normalized_adjacency(edges, num_nodes=n)
+        adj = normalized_adjacency(edges, num_nodes=n).to(DEVICE)
         col = adj.mat.col_indices()
         nnz = col.numel()
         t_gather = _median_time(lambda col=col: h.index_select(0, col), reps)
@@ -346,10 +360,17 @@ def child_kernels(data, reps: int) -> dict:  # noqa: ANN001
 def child_main(args: argparse.Namespace) -> None:
     import torch
 
+    global DEVICE
+    DEVICE = args.device
     torch.set_num_threads(1)
     data = _load(args.child_graph)
     baseline_kb = _status_kb("VmRSS")
     reset = _reset_peak()
+    cuda = DEVICE.startswith("cuda")
+    if cuda:
+        torch.cuda.init()
+        torch.cuda.reset_peak_memory_stats()
+        base_cuda = torch.cuda.memory_allocated()
     if args.child_task == "kernels":
         result = child_kernels(data, args.reps)
     else:
@@ -371,6 +392,9 @@ def child_main(args: argparse.Namespace) -> None:
     hwm_kb = _status_kb("VmHWM")
     result["peak_MB"] = (hwm_kb - baseline_kb) / 1024 if reset else float("nan")
     result["baseline_MB"] = baseline_kb / 1024
+    if cuda:  # the device's peak, graph included (it is loaded on the host)
+        result["peak_MB"] = (torch.cuda.max_memory_allocated() - base_cuda) / 2**20
+        result["host_peak_MB"] = (hwm_kb - baseline_kb) / 1024 if reset else float("nan")
     print("RESULT " + json.dumps(result))
 
 
@@ -394,6 +418,8 @@ def run_child(graph: str, task: str, side: str, args: argparse.Namespace) -> dic
         str(args.parts),
         "--clusters-per-batch",
         str(args.clusters_per_batch),
+        "--device",
+        args.device,
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
     for line in proc.stdout.splitlines():
@@ -420,6 +446,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu or cuda: where the children train (peaks on CUDA "
+        "are the allocator's, host threads still 1)",
+    )
     parser.add_argument("--parts", type=int, default=256, help="clusters: METIS parts")
     parser.add_argument(
         "--clusters-per-batch", type=int, default=4, help="clusters: parts per mini-batch"
@@ -440,7 +472,8 @@ def main() -> None:
 
     print(
         f"torch {torch.__version__}, torch_geometric {torch_geometric.__version__}, "
-        f"OMP_NUM_THREADS=1, {args.epochs} epochs (median), {os.cpu_count()} cores"
+        f"OMP_NUM_THREADS=1, {args.epochs} epochs (median), {os.cpu_count()} cores, "
+        f"device {args.device}"
     )
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     rows = []

@@ -145,3 +145,48 @@ def test_config_default_reads_the_dataclass_when_needed() -> None:
     default = options.ConfigDefault("gcnlab.tasks.image:DigitsConfig", "lr")
     assert default() == image.DigitsConfig().lr and str(default) == "0.003"
     assert not options.ConfigDefault("gcnlab.tasks.node:NodeConfig", "bias")
+
+
+@pytest.mark.parametrize(
+    "defaults", [options.NODE, options.LINK, options.DIGITS, options.REPRODUCE]
+)
+def test_help_defaults_read_from_the_source_are_the_real_ones(
+    defaults: options.ConfigDefaults,
+) -> None:
+    """Every field whose default the source spells as a literal (inherited ones included) reads
+    the same value without importing the module; the others fall back to importing it."""
+    module, name = defaults.config.split(":")
+    cls = getattr(__import__(module, fromlist=[name]), name)
+    literal = 0
+    for f in dataclasses.fields(cls):
+        read = options.source_default(module, name, f.name)
+        if read is options.NOT_LITERAL:
+            continue
+        literal += 1
+        assert read == f.default, f.name
+        assert str(getattr(defaults, f.name)) == str(f.default)
+    assert literal >= 5  # epochs, lr, runs, seed, device at least
+
+
+def test_every_command_help_imports_no_torch() -> None:
+    import subprocess
+    import sys
+
+    from gcnlab.cli.app import app
+
+    names = [c.name for c in app.registered_commands]
+    code = (
+        "import sys\n"
+        "from gcnlab.cli.entry import main\n"
+        f"for name in {names!r}:\n"
+        "    sys.argv = ['gcnlab', name, '--help']\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    assert 'torch' not in sys.modules, name\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+    assert len(names) >= 10
