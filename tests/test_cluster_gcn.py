@@ -50,3 +50,37 @@ def test_accuracy_within_one_point_of_full_batch_on_cora(planetoid_root) -> None
         )
     )
     assert clusters.test_acc_mean >= full.test_acc_mean - 0.01
+
+
+def test_cli_partition_file_is_reused_and_needs_clusters(tmp_path) -> None:  # noqa: ANN001
+    pytest.importorskip("pymetis")
+    from cli_runner import invoke
+
+    path = tmp_path / "karate-parts.npz"
+    args = [
+        "train",
+        "karate",
+        "--batch",
+        "clusters",
+        "--parts",
+        "4",
+        "--clusters-per-batch",
+        "2",
+        "--epochs",
+        "3",
+        "--runs",
+        "1",
+        "--partition-file",
+        str(path),
+    ]
+    first = invoke(args)
+    assert first.exit_code == 0, first.output
+    written = path.read_bytes()
+    second = invoke(args)
+    assert second.exit_code == 0 and path.read_bytes() == written  # read, not recomputed
+    same = [line.split("(")[0] for line in (first.output, second.output)]
+    assert same[0] == same[1] and "test accuracy" in same[0]  # the same result (times differ)
+    refused = invoke(["train", "karate", "--partition-file", str(path)])
+    assert refused.exit_code == 2 and "--partition-file keeps the METIS parts" in refused.output
+    other = invoke(args[:5] + ["8"] + args[6:])  # --parts 8 against a file made for 4
+    assert other.exit_code == 1 and "another graph or another --parts" in other.output

@@ -91,6 +91,14 @@ def train_command(
     clusters_per_batch: Annotated[
         int, typer.Option(help="clusters: parts per mini-batch.", min=1, max=MAX_PARTS)
     ] = NODE.clusters_per_batch,
+    partition_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="clusters: keep the METIS parts in this .npz file: read when it exists (and "
+            "was made for this graph, --parts and seed), else computed and written.",
+            dir_okay=False,
+        ),
+    ] = None,
     reorder: Annotated[
         Reorder, typer.Option(help="Node order for locality (outputs stay in the dataset's "
                               "order); rcm and metis help random and power-law graphs.")
@@ -148,6 +156,7 @@ def train_command(
         batch=batch.value,
         parts=parts,
         clusters_per_batch=clusters_per_batch,
+        partition_file=None if partition_file is None else str(partition_file),
         reorder=reorder.value,
         split=split,
         propagation=propagation.value,

@@ -8,12 +8,19 @@ of ``edge_index`` (both directions, no self-loops, no repeats), built in ``O(E)`
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from gcnlab.errors import UsageError
+from gcnlab.errors import DataError, UsageError
+from gcnlab.utils.files import atomic_write_bytes
 
 METIS_HINT = "pip install 'gcnlab[metis]' (or: pip install pymetis)"
 
@@ -67,6 +74,73 @@ def metis_parts(edge_index: Tensor, num_nodes: int, parts: int, *, seed: int = 0
     )
     result = pymetis.part_graph(parts, graph, options=pymetis.Options(seed=seed))
     return torch.from_numpy(np.asarray(result.vertex_part, dtype=np.int64))
+
+
+def edges_digest(edge_index: Tensor) -> str:
+    """SHA-256 of the edge list ``[2, E]`` as int64: which graph a partition file belongs to."""
+    array = np.ascontiguousarray(edge_index.cpu().numpy().astype(np.int64, copy=False))
+    return hashlib.sha256(array.tobytes()).hexdigest()
+
+
+def read_parts(
+    path: str | os.PathLike[str], edge_index: Tensor, num_nodes: int, parts: int, seed: int
+) -> Tensor:
+    """The partition stored in ``path`` by :func:`stored_metis_parts`, after checking that it
+    was made for this graph (digest of ``edge_index``), this ``parts`` and ``seed``, and that it
+    is a valid part per node. The file is untrusted: read without pickles, every check a
+    :class:`DataError` naming the file."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            stored = {k: arrays[k] for k in ("part", "parts", "seed", "edges_sha256")}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a gcnlab partition file ({exc})") from exc
+    made_for = (int(stored["parts"]), int(stored["seed"]), str(stored["edges_sha256"]))
+    if made_for != (parts, seed, edges_digest(edge_index)):
+        raise DataError(
+            f"{path} holds a partition of another graph or another --parts/seed (made for "
+            f"{made_for[0]} parts, seed {made_for[1]}): delete it or give another file"
+        )
+    part = stored["part"]
+    if (
+        part.shape != (num_nodes,)
+        or part.dtype.kind not in "iu"
+        or (part.size and (part.min() < 0 or part.max() >= parts))
+    ):
+        raise DataError(
+            f"{path}: expected one part in [0, {parts}) for each of {num_nodes} "
+            f"nodes, got an array of shape {part.shape} ({part.dtype})"
+        )
+    return torch.from_numpy(part.astype(np.int64))
+
+
+def stored_metis_parts(
+    edge_index: Tensor,
+    num_nodes: int,
+    parts: int,
+    path: str | None,
+    *,
+    seed: int = 0,
+    write: bool = True,
+) -> Tensor:
+    """:func:`metis_parts`, kept in the file ``path`` (``.npz``) when one is given: read back
+    when it exists (checked by :func:`read_parts`), else computed and written (atomically; only
+    where ``write``, e.g. on rank 0 of a distributed job). METIS on a large graph takes minutes
+    and more memory than training on its batches: partition once, train many times (as PyG's
+    ``ClusterData(save_dir=...)``)."""
+    if path is not None and Path(path).exists():
+        return read_parts(path, edge_index, num_nodes, parts, seed)
+    part = metis_parts(edge_index, num_nodes, parts, seed=seed)
+    if path is not None and write:
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            part=part.numpy(),
+            parts=np.int64(parts),
+            seed=np.int64(seed),
+            edges_sha256=np.str_(edges_digest(edge_index)),
+        )
+        atomic_write_bytes(path, buffer.getvalue())
+    return part
 
 
 def part_order(part: Tensor) -> tuple[Tensor, Tensor]:

@@ -26,7 +26,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data.cluster_batches import ClusterBatch, ClusterBatches
-from gcnlab.data.partition import metis_parts
+from gcnlab.data.partition import stored_metis_parts
 from gcnlab.errors import UsageError
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features
@@ -46,7 +46,14 @@ class ClusterNodeTask(NodeTask):
         super().__init__(config, device, data)
         self.rank, self.world = rank_and_size()
         graph = self.graph
-        part = metis_parts(graph.edge_index, graph.num_nodes, config.parts, seed=0)
+        part = stored_metis_parts(
+            graph.edge_index,
+            graph.num_nodes,
+            config.parts,
+            config.partition_file,
+            seed=0,
+            write=self.rank == 0,
+        )
         self.batches = ClusterBatches(
             graph.edge_index, graph.num_nodes, part, config.clusters_per_batch
         )

@@ -84,6 +84,8 @@ class NodeConfig(GraphInput, RunConfig):
     # mini-batches (gcnlab.tasks.cluster_gcn), one step per batch, across torchrun's processes
     parts: int = 16  # clusters: METIS parts of the graph
     clusters_per_batch: int = 4  # clusters: parts per mini-batch
+    partition_file: str | None = None  # clusters: keep the METIS parts in this .npz (read when
+    # it exists and was made for this graph, --parts and seed; else computed and written)
 
     def checks(self) -> list:
         SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
@@ -103,6 +105,8 @@ class NodeConfig(GraphInput, RunConfig):
              f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}"),
             in_range("parts", self.parts, 1, bounds.MAX_PARTS),
             in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
+            (self.partition_file is None or self.batch == "clusters",
+             "--partition-file keeps the METIS parts of --batch clusters"),
             (self.batch == "full" or SplitSpec.parse(self.split).kind in ("auto", "file",
                                                                            "public"),
              "--batch clusters trains on the graph's own split; a random or fractional "
