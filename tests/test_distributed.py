@@ -1,19 +1,17 @@
-"""Data-parallel Cluster-GCN under torchrun: a 2-"node" launch on localhost (c10d rendezvous on
-127.0.0.1, one gloo process per node) gives the weights of one process taking the same global
-steps (the mean loss of the two batches), to 1e-5."""
+"""Data-parallel training under torchrun, gloo on the CPU: Cluster-GCN on a 2-"node" launch on
+localhost (c10d rendezvous on 127.0.0.1, one process per node) and link prediction on edge
+mini-batches (one node, two processes) give the weights of one process taking the same global
+steps, to 1e-5; several processes without mini-batches are refused in one line."""
 
 from __future__ import annotations
 
-import os
-import socket
+import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-
-pytest.importorskip("pymetis")
+from torchrun_launch import free_port, launch_env, torchrun
 
 EPOCHS = 3
 OPTIONS = [
@@ -38,12 +36,6 @@ OPTIONS = [
     "--hidden",
     "8",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _reference_state() -> dict[str, torch.Tensor]:
@@ -78,36 +70,12 @@ def _reference_state() -> dict[str, torch.Tensor]:
 
 
 def test_two_node_launch_matches_one_process(tmp_path: Path) -> None:
-    port = _free_port()
+    pytest.importorskip("pymetis")
     save = tmp_path / "ddp.pt"
-    env = dict(os.environ, OMP_NUM_THREADS="1", GCNLAB_DIST_TIMEOUT="60")
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")]
+    launch = torchrun(
+        ["train", "karate", *OPTIONS, "--save", str(save)], nnodes=2, nproc=1, port=free_port()
     )
-    launch = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nnodes",
-        "2",
-        "--nproc-per-node",
-        "1",
-        "--rdzv-backend",
-        "c10d",
-        "--rdzv-endpoint",
-        f"127.0.0.1:{port}",
-        "--rdzv-id",
-        "gcnlab-test",
-        "--local-addr",
-        "127.0.0.1",
-        "-m",
-        "gcnlab",
-        "train",
-        "karate",
-        *OPTIONS,
-        "--save",
-        str(save),
-    ]
+    env = launch_env(60)
     nodes = [
         subprocess.Popen(
             launch,
@@ -140,10 +108,80 @@ def test_two_node_launch_matches_one_process(tmp_path: Path) -> None:
         torch.testing.assert_close(state[key], value, rtol=0, atol=1e-5)
 
 
-def test_several_processes_need_cluster_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+LINK_OPTIONS = [
+    "--model",
+    "vgae",  # its noise and KL term must be drawn alike on both processes
+    "--batch-size",
+    "9",  # 68 training edges on karate: 7 steps of 9 (slices of 5 and 4), then 5 (3 and 2)
+    "--epochs",
+    "2",
+    "--runs",
+    "1",
+    "--hidden",
+    "8",
+    "--latent",
+    "4",
+    "--device",
+    "cpu",
+]
+
+
+def test_linkpred_two_processes_match_one(tmp_path: Path) -> None:
+    from gcnlab.io.checkpoint import load_checkpoint
+    from gcnlab.tasks.link import LinkConfig, train_link
+
+    save, out = tmp_path / "ddp.pt", tmp_path / "ddp.json"
+    args = ["linkpred", "karate", *LINK_OPTIONS, "--save", str(save), "--json", str(out)]
+    launch = subprocess.run(
+        torchrun(args, nnodes=1, nproc=2, port=free_port()),
+        env=launch_env(60),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = launch.stdout + launch.stderr
+    assert launch.returncode == 0, output[-3000:]
+    assert output.count("karate VGAE: test AUC") == 1  # rank 0 alone reports and writes
+    assert output.count("wrote ") == 2
+
+    # one process taking the same global batches: the same command without torchrun
+    config = LinkConfig(
+        dataset="karate",
+        model="vgae",
+        batch_size=9,
+        epochs=2,
+        runs=1,
+        hidden=8,
+        latent=4,
+        device="cpu",
+    )
+    reference = train_link(config)
+    payload = json.loads(out.read_text())
+    assert payload["best_epoch"] == reference.best_epoch
+    torch.testing.assert_close(
+        payload["history"][0]["loss"], [s.loss for s in reference.history[0]], rtol=0, atol=1e-5
+    )
+    assert payload["auc"] == pytest.approx(reference.auc, abs=1e-6)
+    state = load_checkpoint(save).states[0]
+    assert state.keys() == reference.states[0].keys()
+    for key, value in reference.states[0].items():
+        torch.testing.assert_close(state[key], value, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "args,missing",
+    [
+        (["train", "karate"], "add --batch clusters"),
+        (["linkpred", "karate"], "add --batch-size B"),
+    ],
+)
+def test_several_processes_need_mini_batches(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], missing: str
+) -> None:
     from cli_runner import invoke
 
     monkeypatch.setenv("WORLD_SIZE", "2")
-    result = invoke(["train", "karate", "--runs", "1", "--device", "cpu"])
+    result = invoke([*args, "--runs", "1", "--device", "cpu"])
     assert result.exit_code == 2
-    assert "add --batch clusters" in result.output
+    assert missing in result.output and len(result.output.strip().splitlines()) == 1

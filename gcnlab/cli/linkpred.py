@@ -27,7 +27,7 @@ from gcnlab.cli.options import (
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.tasks.bounds import MAX_HIDDEN, MAX_SEED
+from gcnlab.tasks.bounds import MAX_EDGE_BATCH_SIZE, MAX_HIDDEN, MAX_SEED
 
 
 @command("linkpred")
@@ -90,10 +90,21 @@ def linkpred_command(
             "ids, as an edge list)."
         ),
     ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Edge mini-batches: training edges per step, each against as many sampled "
+            "negatives (default: one full-batch step per epoch; needed under torchrun with "
+            "several processes, which share each batch).",
+            min=1,
+            max=MAX_EDGE_BATCH_SIZE,
+        ),
+    ] = LINK.batch_size,
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
+    from gcnlab.cli.distributed import distributed_run
     from gcnlab.errors import UsageError
     from gcnlab.tasks.link import LinkConfig, train_link
 
@@ -118,9 +129,9 @@ def linkpred_command(
         root=None if root is None else str(root),
         features_file=None if features_file is None else str(features_file),
         featureless=featureless.lower(),
+        batch_size=batch_size,
     )
     config.validate()
-    check_outputs(json_path, save, plots, predictions)
     g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
@@ -129,8 +140,14 @@ def linkpred_command(
             f"AP {100 * s.val_ap:.1f}"
         )
 
-    with epoch_progress(runs, epochs, describe) as on_epoch:
-        result = train_link(config, on_epoch=on_epoch)
+    missing = None if batch_size is not None else "--batch-size B (training edges per step)"
+    with distributed_run(config, missing) as main_process:
+        if not main_process:  # torchrun's other processes train in step and write nothing
+            train_link(config)
+            return
+        check_outputs(json_path, save, plots, predictions)
+        with epoch_progress(runs, epochs, describe) as on_epoch:
+            result = train_link(config, on_epoch=on_epoch)
 
     report(
         result,

@@ -176,7 +176,9 @@ def train_command(
     def describe(s) -> str:  # noqa: ANN001
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  val acc {100 * s.val_acc:.1f}%"
 
-    with distributed_run(config) as main_process:
+    clusters = config.batch == "clusters"
+    missing = None if clusters else "--batch clusters (with --parts and --clusters-per-batch)"
+    with distributed_run(config, missing) as main_process:
         if not main_process:  # torchrun's other processes train in step and write nothing
             train_node(config)
             return

@@ -37,6 +37,11 @@ MAX_CHANNELS = 1024
 # torch's int64 would fail while splitting the epoch into batches.
 MAX_BATCH_SIZE = 2048
 
+# Training edges per step of link prediction's edge mini-batches (--batch-size). A batch never
+# holds more than the training edges (a larger size is one batch per epoch); the bound only keeps
+# the number a C int for torch's split.
+MAX_EDGE_BATCH_SIZE = 2**31 - 1
+
 # Epochs per run: every epoch adds a statistics record (~0.3 kB) to the run's history, kept
 # until the end; 10**6 epochs is ~0.3 GB per run.
 MAX_EPOCHS = 1_000_000

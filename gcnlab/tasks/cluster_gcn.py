@@ -31,7 +31,7 @@ from gcnlab.errors import UsageError
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features
 from gcnlab.tasks.node import NodeConfig, NodeTask
-from gcnlab.utils.distributed import rank_and_size
+from gcnlab.utils.distributed import data_parallel, rank_and_size
 from gcnlab.utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
@@ -84,14 +84,9 @@ class ClusterNodeTask(NodeTask):
 
     def build_model(self) -> torch.nn.Module:
         model = super().build_model()
-        self.ddp = None
-        if self.world > 1:
-            from torch.nn.parallel import DistributedDataParallel
-
-            # averages gradients over the processes in backward; its constructor broadcasts
-            # rank 0's weights. The loop keeps the plain model (state dicts without "module.").
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.ddp = DistributedDataParallel(model, device_ids=ids)
+        # training goes through DDP (gradients averaged over the processes); the loop keeps the
+        # plain model
+        self.ddp = data_parallel(model, self.device)
         return model
 
     def batch_inputs(

@@ -7,6 +7,9 @@ precision at the epoch with the best validation AUC + AP (never the best test ep
 
 Everything an epoch touches (graph, features, pairs, sampled negatives, loss, metrics) lives on
 the run's device; the loop reads one row of metrics per epoch.
+
+With ``LinkConfig(batch_size=B)`` an epoch is one step per ``B`` training edges instead
+(:mod:`gcnlab.tasks.link_batches`, which also runs across ``torchrun``'s processes).
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ class LinkConfig(GraphInput, RunConfig):
     # CiteSeer); normalized: rows summing to 1 (PyG's example); none: one-hot ids (featureless)
     split_seed: int | None = None  # None: each run splits the edges with its own seed; a
     # number: every run uses the one split this seed draws (the paper's "fixed splits")
+    batch_size: int | None = None  # None: one full-batch step per epoch; a number: edge
+    # mini-batches of this many training edges per step, each against as many sampled negatives
+    # (gcnlab.tasks.link_batches), split across torchrun's processes
 
     def checks(self) -> list:
         return super().checks() + self.graph_checks() + [
@@ -87,6 +93,13 @@ class LinkConfig(GraphInput, RunConfig):
             in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
             (self.split_seed is None or 0 <= self.split_seed <= bounds.MAX_SEED,
              f"split seed must be between 0 and {bounds.MAX_SEED}, got {self.split_seed}"),
+            (self.batch_size is None
+             or 1 <= self.batch_size <= bounds.MAX_EDGE_BATCH_SIZE,
+             f"batch size must be between 1 and {bounds.MAX_EDGE_BATCH_SIZE}, "
+             f"got {self.batch_size}"),
+            (self.batch_size is None or self.loss != "dense",
+             "edge mini-batches (--batch-size) train against sampled negatives; "
+             "drop --loss dense or --batch-size"),
         ]
 
 
@@ -123,6 +136,7 @@ class SplitOnDevice:
     """One split on one device, in the form training uses."""
 
     adj: SparseMatrix  # normalized training graph Â^T: the only edges the encoder sees
+    train_pos: Tensor  # [2, E_train] the training edges (row 0 < row 1)
     val: tuple[Tensor, Tensor]  # positive and negative pairs, [2, k] each
     test: tuple[Tensor, Tensor]
     recon: Callable[[Tensor], Tensor]  # reconstruction loss of the embeddings z [N, F]
@@ -182,7 +196,7 @@ def prepare_split(split: LinkSplit, reconstruction: str, device: torch.device) -
     adj = normalized_adjacency(split.train_edge_index, num_nodes=split.num_nodes).to(device)
     on_device = split.to(device)
     recon = (_dense_recon if reconstruction == "dense" else _sampled_recon)(split, device)
-    return SplitOnDevice(adj, (on_device.val_pos, on_device.val_neg),
+    return SplitOnDevice(adj, on_device.train_pos, (on_device.val_pos, on_device.val_neg),
                          (on_device.test_pos, on_device.test_neg), recon)
 
 
@@ -220,11 +234,22 @@ class LinkTask(GraphTask):
         super().__init__(config, device, data)
         x = link_features(data, config)
         self.x = (x if isinstance(x, SparseMatrix) else as_features(x)).to(device)  # [N, F]
-        self.reconstruction = resolve_loss(config.loss, data.num_nodes)
+        # edge mini-batches always sample their negatives
+        batched = config.batch_size is not None
+        self.reconstruction = "sampled" if batched else resolve_loss(config.loss, data.num_nodes)
         self.split: SplitOnDevice | None = None
         self._fixed: SplitOnDevice | None = None  # with split_seed: the one split of every run
         log.info("%s on %s: %s reconstruction, %s features, device %s", config.model, data.name,
                  self.reconstruction, config.features, device)
+
+    @classmethod
+    def prepare(cls, config: LinkConfig, device: torch.device,
+                root: str | None = None) -> LinkTask:
+        if cls is LinkTask and config.batch_size is not None:
+            from gcnlab.tasks.link_batches import EdgeBatchLinkTask
+
+            return EdgeBatchLinkTask.prepare(config, device, root)
+        return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
     def model_name(self) -> str:
