@@ -45,8 +45,10 @@ def test_sizes_are_the_papers(cora_split: LinkSplit, cora_graph) -> None:
     assert cora_split.val_pos.size(1) == cora_split.val_neg.size(1) == num_val
     assert cora_split.test_pos.size(1) == cora_split.test_neg.size(1) == num_test
     assert cora_split.train_pos.size(1) == num_edges - num_val - num_test
-    assert repr(cora_split) == ("LinkSplit(num_nodes=2708, train_pos=4488, val_pos=263, "
-                                "val_neg=263, test_pos=527, test_neg=527)")
+    assert repr(cora_split) == (
+        "LinkSplit(num_nodes=2708, train_pos=4488, val_pos=263, "
+        "val_neg=263, test_pos=527, test_neg=527)"
+    )
 
 
 def test_pairs_are_canonical_and_unique(cora_split: LinkSplit) -> None:
@@ -62,7 +64,7 @@ def test_no_pair_in_two_sets_in_either_orientation(cora_split: LinkSplit) -> Non
     n = cora_split.num_nodes
     keys = {name: _pair_keys(getattr(cora_split, name), n) for name in SETS}
     for i, a in enumerate(SETS):
-        for b in SETS[i + 1:]:
+        for b in SETS[i + 1 :]:
             assert not keys[a] & keys[b], (a, b)
 
 
@@ -124,11 +126,17 @@ def test_karate_sizes_one_direction_and_self_loops_in_input() -> None:
 
 
 def test_to_moves_every_tensor() -> None:
-    split = split_edges(to_undirected(torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 5]])), 8,
-                        seed=0, val_ratio=0.2, test_ratio=0.2)
+    split = split_edges(
+        to_undirected(torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 5]])),
+        8,
+        seed=0,
+        val_ratio=0.2,
+        test_ratio=0.2,
+    )
     moved = split.to("cpu")
-    assert moved.num_nodes == 8 and all(torch.equal(getattr(moved, s), getattr(split, s))
-                                        for s in SETS)
+    assert moved.num_nodes == 8 and all(
+        torch.equal(getattr(moved, s), getattr(split, s)) for s in SETS
+    )
 
 
 def test_errors() -> None:
@@ -165,3 +173,14 @@ def test_pair_keys_refuse_graphs_past_int64() -> None:
         edge_keys(edges, MAX_KEY_NODES + 1)
     with pytest.raises(DataError, match="overflow int64"):
         sample_non_edges(torch.tensor([1]), MAX_KEY_NODES + 1, 4)
+
+
+@pytest.mark.parametrize("n,e", [(50, 300), (1000, 20000), (5, 0)])
+def test_canonical_edges_are_pygs_coalesced_undirected_graph(n: int, e: int) -> None:
+    from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
+
+    from gcnlab.data.link_split import _canonical
+
+    edge_index = torch.randint(0, n, (2, e), generator=torch.Generator().manual_seed(n))
+    reference = coalesce(to_undirected(remove_self_loops(edge_index)[0], num_nodes=n), num_nodes=n)
+    assert torch.equal(_canonical(edge_index, n), reference)
