@@ -228,7 +228,7 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     keys = ("epoch_median_s", "train_median_s", "steps_per_s")
     summary: dict[tuple[str, int], dict] = {}
     for task in args.tasks:
-        for processes in (1, 2):
+        for processes in args.procs:
             jobs = [r for r in rows if (r["task"], r["processes"]) == (task, processes)]
             done = [r for r in jobs if "error" not in r]
             if not done:
@@ -246,7 +246,7 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for (task, processes), r in summary.items():
-        one = summary[task, 1]
+        one = summary[task, args.procs[0]]
         if "error" in r or "error" in one:
             print(f"| {what[task]} | {processes} | failed: {r.get('error')} |||||||")
             continue
@@ -268,6 +268,13 @@ def main() -> None:
     parser.add_argument("--clusters-per-batch", type=int, default=4, help="node: parts a batch")
     parser.add_argument("--batch-size", type=int, default=65_536, help="link: edges a step")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per job")
+    parser.add_argument(
+        "--procs",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="process counts (the first is the baseline of the speed-ups; 1 by default)",
+    )
     parser.add_argument("--quick", action="store_true", help="20k nodes, 3 epochs, 1 round")
     parser.add_argument("--json", type=Path, help="write the rows here")
     parser.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
@@ -293,9 +300,9 @@ def main() -> None:
         graph = Path(tmp) / f"sbm_{args.nodes}.npz"
         edges = write_graph(graph, args.nodes)
         print(f"graph: {args.nodes:,} nodes, {edges:,} directed edges; load {load()}")
-        for round_ in range(args.rounds):  # 1 and 2 processes alternate: the load drifts
+        for round_ in range(args.rounds):  # the process counts alternate: the load drifts
             for task in args.tasks:
-                for processes in (1, 2):
+                for processes in args.procs:
                     row = run_job(task, processes, graph, args, tmp)
                     row.update(nodes=args.nodes, edges=edges, round=round_)
                     rows.append(row)
