@@ -64,7 +64,8 @@ class NodeConfig(GraphInput, RunConfig):
     GraphInput`'s."""
 
     split: str = "auto"  # auto | file | public | random[:K,V,T][@SEED] | fractions such as
-    # 0.6,0.2,0.2 (gcnlab.data.splits.SplitSpec); auto: the graph's own split, else random
+    # 0.6,0.2,0.2 | folds[:K][@SEED] (gcnlab.data.splits.SplitSpec); auto: the graph's own
+    # split, else random; folds: run i tests on fold i mod K (cross-validation)
     hidden: int = 16  # hidden units
     dropout: float = 0.5  # before each layer; on sparse features, the non-zeros only
     weight_decay: float = 5e-4  # L2 on the first layer's weights only, as in the paper
@@ -85,8 +86,11 @@ class NodeConfig(GraphInput, RunConfig):
     clusters_per_batch: int = 4  # clusters: parts per mini-batch
 
     def checks(self) -> list:
-        SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
+        spec = SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
         return super().checks() + self.graph_checks() + classifier_checks(self) + [
+            # cross-validation has no validation set: nothing may choose by the test fold
+            (spec.kind != "folds" or (self.select == "last" and self.patience == 0),
+             "a folds split has no validation set; use it with --select last --patience 0"),
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             (self.select in SELECTS,
              f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
@@ -197,8 +201,10 @@ class NodeTask(GraphTask):
                              "node attribute of a networkx file)")
         self.spec = SplitSpec.parse(config.split)
         masks = make_split(data, self.spec, config.seed)  # in the user's order
-        # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask
-        validate_graph(data, masks=masks)
+        # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask;
+        # cross-validation has no validation set (an empty val_mask)
+        checked = {k: m for k, m in masks.items() if k != "val_mask" or self.spec.kind != "folds"}
+        validate_graph(data, masks=checked)
         # an optional relabelling for locality; every per-node output is put back (restore)
         self.order: NodeOrder | None = node_order(data.edge_index, data.num_nodes, config.reorder)
         graph = data.clone()
@@ -220,12 +226,20 @@ class NodeTask(GraphTask):
         """Node ids (in the training order) of each part of a split given in the user's."""
         if self.order is not None:
             masks = {k: m[self.order.perm] for k, m in masks.items()}
-        return {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
-                for k in ("train", "val", "test")}
+        index = {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
+                 for k in ("train", "val", "test")}
+        if self.spec.kind == "folds":
+            # no validation set: the loop's validation figures are the held-out fold's; they
+            # choose nothing, since a folds split needs select="last" and no early stopping
+            index["val"] = index["test"]
+        return index
 
     def start_run(self, run: int, seed: int) -> None:
-        # a random split is drawn per run from the run's seed, unless the spec fixes its seed
-        if self.spec.kind in ("random", "ratio") or (
+        # a random split is drawn per run from the run's seed, unless the spec fixes its seed;
+        # cross-validation tests on fold `run` of one assignment, drawn from the first seed
+        if self.spec.kind == "folds":
+            self.index = self._index(make_split(self.data, self.spec, self.config.seed, run))
+        elif self.spec.kind in ("random", "ratio") or (
                 self.spec.kind == "auto" and self.data.get("train_mask") is None):
             self.index = self._index(make_split(self.data, self.spec, seed))
         self.sizes.append([int(i.numel()) for i in self.index.values()])
