@@ -150,6 +150,52 @@ def test_receptive_fields_small(tmp_path: Path) -> None:
     assert names == ["receptive_grid.png", "receptive_graph.png"]
 
 
+def test_receptive_fields_trained_at_every_depth() -> None:
+    config = ReceptiveConfig(
+        depths=2,
+        canvas=7,
+        channels=2,
+        inits=2,
+        digits_epochs=1,
+        dataset="karate",
+        max_hops=2,
+        targets=3,
+        train_epochs=1,
+    )
+    result = receptive_fields(config)
+    assert [(f.kind, f.layers) for f in result.grid] == [
+        ("ones", 1),
+        ("random", 1),
+        ("trained", 1),
+        ("gcn", 1),
+        ("ones", 2),
+        ("random", 2),
+        ("trained", 2),
+        ("gcn", 2),
+    ]
+    trained = [f for f in result.grid if f.kind == "trained"]
+    for f in trained:
+        erf = torch.tensor(f.erf)
+        side = f.theoretical
+        assert f.inside == pytest.approx(1.0) and erf.sum() == pytest.approx(1.0)
+        assert 0 < f.test_acc <= 1  # the digits network the stack was part of
+        low, high = erf.shape[0] // 2 - side // 2, erf.shape[0] // 2 + side // 2 + 1
+        inside = torch.zeros_like(erf, dtype=torch.bool)
+        inside[low:high, low:high] = True
+        assert float(erf[~inside].abs().sum()) == 0.0  # nothing beyond the (2L+1)² square
+        assert float(erf[inside].sum()) == pytest.approx(1.0)
+    # the random rows do not depend on whether the trained ones are measured
+    untrained = receptive_fields(dataclasses.replace(config, trained=False))
+    assert [f.erf for f in result.grid if f.kind == "random"] == [
+        f.erf for f in untrained.grid if f.kind == "random"
+    ]
+    markdown = receptive_markdown(result)
+    assert "| trained | 1 | 3×3 |" in markdown and "| trained | 2 | 5×5 |" in markdown
+    accuracy = f"L = 2: {100 * trained[1].test_acc:.1f} %"
+    assert "Digits test accuracy of the trained stacks: L = 1: " in markdown
+    assert accuracy in markdown
+
+
 def test_cli_gcn_timing_writes_table_and_figure(tmp_path: Path) -> None:
     from cli_runner import invoke
 

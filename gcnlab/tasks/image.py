@@ -21,7 +21,7 @@ from torch import Tensor
 
 from gcnlab.data.digits import DigitsSplit, load_digits_split
 from gcnlab.io.checkpoint import dataset_fingerprint
-from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN
+from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN, DigitsConvStack
 from gcnlab.tasks import bounds
 from gcnlab.tasks.loop import (
     NoImprovement,
@@ -58,6 +58,8 @@ class DigitsConfig(RunConfig):
     dropout: float = 0.25  # before the classifier
     channels: int = 32  # width of the first convolution; the second has twice as many
     layer: str = "gridconv"  # gridconv (message passing) | conv2d (torch's layers)
+    stack: int = 0  # 0: the CNN (DigitsCNN); L >= 1: L 3×3 convolutions `channels` wide, no
+    # pooling, a dense classifier (DigitsConvStack: the receptive-field study's trained stacks)
     patience: int = 20  # stop after this many epochs without a better validation score; 0: off
     split_seed: int = 0  # the test and validation splits; the same for every run
     test_fraction: float = 0.2  # of all 1797 images, stratified
@@ -67,6 +69,7 @@ class DigitsConfig(RunConfig):
         return super().checks() + classifier_checks(self) + [
             in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
             in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
+            in_range("stack", self.stack, 0, bounds.MAX_LAYERS),
             (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
             in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
             in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
@@ -119,7 +122,8 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
 
     @property
     def model_name(self) -> str:
-        return f"cnn-{self.config.layer}"
+        c = self.config
+        return f"stack{c.stack}-{c.layer}" if c.stack else f"cnn-{c.layer}"
 
     @property
     def dataset(self) -> str:
@@ -135,8 +139,10 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         seed_everything(seed)
         self.generator = torch.Generator().manual_seed(seed)  # the batch order
 
-    def make_model(self) -> DigitsCNN:
+    def make_model(self) -> DigitsCNN | DigitsConvStack:
         c = self.config
+        if c.stack:
+            return DigitsConvStack(c.stack, c.channels, c.dropout, c.layer)
         return DigitsCNN(c.channels, c.dropout, c.layer)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
