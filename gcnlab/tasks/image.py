@@ -66,18 +66,29 @@ class DigitsConfig(RunConfig):
     val_fraction: float = 0.1  # of the training part, stratified
 
     def checks(self) -> list:
-        return super().checks() + classifier_checks(self) + [
-            in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
-            in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
-            in_range("stack", self.stack, 0, bounds.MAX_LAYERS),
-            (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
-            in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
-            in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
-            (0.05 <= self.test_fraction <= 0.5,
-             f"test fraction must be in [0.05, 0.5], got {self.test_fraction}"),
-            (0.05 <= self.val_fraction <= 0.5,
-             f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}"),
-        ]
+        return (
+            super().checks()
+            + classifier_checks(self)
+            + [
+                in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
+                in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
+                in_range("stack", self.stack, 0, bounds.MAX_LAYERS),
+                (
+                    self.layer in LAYERS,
+                    f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}",
+                ),
+                in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
+                in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
+                (
+                    0.05 <= self.test_fraction <= 0.5,
+                    f"test fraction must be in [0.05, 0.5], got {self.test_fraction}",
+                ),
+                (
+                    0.05 <= self.val_fraction <= 0.5,
+                    f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}",
+                ),
+            ]
+        )
 
 
 @dataclass(kw_only=True)
@@ -110,14 +121,17 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
     def __init__(self, config: DigitsConfig, device: torch.device) -> None:
         super().__init__(config, device)
         self.data = load_digits_split(
-            test_fraction=config.test_fraction, val_fraction=config.val_fraction,
-            split_seed=config.split_seed, device=device,
+            test_fraction=config.test_fraction,
+            val_fraction=config.val_fraction,
+            split_seed=config.split_seed,
+            device=device,
         )
         self.generator = torch.Generator()
 
     @classmethod
-    def prepare(cls, config: DigitsConfig, device: torch.device,
-                root: str | None = None) -> DigitsTask:
+    def prepare(
+        cls, config: DigitsConfig, device: torch.device, root: str | None = None
+    ) -> DigitsTask:
         return cls(config, device)  # the digits ship with scikit-learn: no data root
 
     @property
