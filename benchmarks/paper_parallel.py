@@ -8,6 +8,7 @@ accuracy at the epoch chosen by validation (gcnlab's default) and at the last ep
 original code's report), with the original early stopping and without it (200 epochs).
 
     python benchmarks/paper_parallel.py depth --root datasets --workers 14 --out runs/gcn-depth
+    python benchmarks/paper_parallel.py depth --folds 5 --root datasets --out runs/gcn-depth-cv
     python benchmarks/paper_parallel.py table3-ablation --root datasets --dataset citeseer \\
         --runs 100 --workers 14 --out runs/table3-ablation
 """
@@ -45,7 +46,13 @@ def depth(args: argparse.Namespace) -> None:
     from gcnlab.tasks.depth import DepthConfig, DepthResult, to_markdown, write_tables
     from gcnlab.utils.runtime import resolve_device
 
-    config = DepthConfig(runs=args.runs, root=args.root, device="cpu", datasets=tuple(args.dataset))
+    config = DepthConfig(
+        runs=args.runs,
+        folds=args.folds,
+        root=args.root,
+        device="cpu",
+        datasets=tuple(args.dataset),
+    )
     if args.epochs:
         config.epochs = args.epochs
     config.validate()
@@ -80,7 +87,8 @@ def depth(args: argparse.Namespace) -> None:
     for path in write_tables(result, out) + depth_figures(result, out):
         print(f"wrote {path}")
     print(to_markdown(result))
-    print(f"{args.workers} worker processes, {time.perf_counter() - start:.0f} s wall")
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"{args.workers} worker processes, {time.perf_counter() - start:.0f} s wall, load {load}")
 
 
 # ---- Table 3 ablation -----------------------------------------------------------------------
@@ -180,6 +188,9 @@ def main() -> None:
     parser.add_argument("--dataset", action="append", default=None)
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument(
+        "--folds", type=int, default=0, help="depth: K-fold cross-validation (0: public split)"
+    )
     parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 2))
     parser.add_argument("--out", default="runs/paper-parallel")
     args = parser.parse_args()

@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "GridPool": "gcnlab.nn.grid_pool",
     "gcn_as_grid_conv": "gcnlab.nn.gcn_on_grid",
     "DigitsCNN": "gcnlab.nn.digits_cnn",
+    "DigitsConvStack": "gcnlab.nn.digits_cnn",
     "DigitsConfig": "gcnlab.tasks.image",
     "DigitsResult": "gcnlab.tasks.image",
     "train_digits": "gcnlab.tasks.image",
@@ -145,7 +146,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         VariationalGCNEncoder,
     )
     from gcnlab.nn.deep_gcn import PropagationGCN
-    from gcnlab.nn.digits_cnn import DigitsCNN
+    from gcnlab.nn.digits_cnn import DigitsCNN, DigitsConvStack
     from gcnlab.nn.dropout import Dropout, dropout
     from gcnlab.nn.embedder import GCNEmbedder
     from gcnlab.nn.gcn_conv import GCNConv

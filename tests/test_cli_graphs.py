@@ -115,6 +115,7 @@ def test_random_split_on_the_command_line(karate_csv: dict, tmp_path: Path) -> N
         "num_test": 10,
         "ratios": None,
         "seed": None,
+        "folds": 5,
     }
     assert payload["split"]["sizes"] == [[6, 6, 10], [6, 6, 10]]
     assert payload["config"]["split"] == "random:3,6,10"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_runner import invoke
 
 
@@ -115,11 +116,35 @@ def test_grid_with_plots(tmp_path: Path) -> None:
 def test_errors_are_one_line(tmp_path: Path) -> None:
     result = invoke(["reproduce", "gat", "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert ("'gat' is not one of 'gcn', 'gae', 'vgae', 'grid', 'gcn-table3', 'gae-table1', "
-            "'all', 'gcn-depth', 'gcn-timing', 'receptive-field'") in result.stderr
+    assert (
+        "'gat' is not one of 'gcn', 'gcn-random', 'gae', 'vgae', 'grid', 'gcn-table3', "
+        "'gae-table1', 'all', 'gcn-depth', 'gcn-timing', 'receptive-field'"
+    ) in result.stderr
     file = tmp_path / "file"
     file.write_text("x")
     result = invoke(["reproduce", "grid", "--out", str(file)])
     assert result.exit_code == 2 and "is a file; give a folder" in result.output
     result = invoke(["reproduce", "gcn", "--runs", "0", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "Invalid value for '--runs'" in result.stderr
+
+
+def test_gcn_random_table(planetoid_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["reproduce", "gcn-random", "--runs", "2", "--epochs", "2", "--dataset", "cora"]
+    result = invoke(
+        [*args, "--root", str(planetoid_root), "--out", str(out), "--device", "cpu"],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads((out / "reproduce.json").read_text())
+    (row,) = payload["rows"]
+    values = row["values"]
+    mean = sum(values) / 2
+    std = abs(values[0] - values[1]) / 2**0.5
+    assert row["sem"] == pytest.approx(std / 2**0.5) and row["spread"] == "sem"
+    md = (out / "reproduce.md").read_text()
+    assert (
+        f"| cora | GCN (rand. splits) | accuracy | {mean:.1f} ± {std / 2**0.5:.1f} (SE; std "
+        f"{std:.1f}) | 80.1 ± 0.5 | Kipf & Welling 2017, rand. splits | {mean - 80.1:+.1f} |"
+    ) in md
+    assert "mean ± standard error" in md

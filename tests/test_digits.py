@@ -13,7 +13,7 @@ from cli_runner import invoke
 import gcnlab.tasks.image as digits
 from gcnlab.data.digits import load_digits_split
 from gcnlab.errors import UsageError
-from gcnlab.nn.digits_cnn import DigitsCNN
+from gcnlab.nn.digits_cnn import DigitsCNN, DigitsConvStack
 from gcnlab.plots.digits import digits_figures, first_layer
 from gcnlab.tasks.image import DigitsConfig, train_digits
 
@@ -61,6 +61,41 @@ def test_gridconv_and_conv2d_networks_are_the_same_function():
     x = torch.rand(5, 1, 8, 8)
     torch.testing.assert_close(ours(x), torch_net(x), atol=1e-5, rtol=1e-5)
     assert ours(x).shape == (5, 10)
+
+
+def test_conv_stack_is_the_receptive_field_stack_and_a_digits_classifier():
+    from gcnlab.nn.receptive_field import conv_stack
+
+    torch.manual_seed(0)
+    net = DigitsConvStack(3, 4, layer="gridconv").eval()
+    torch.manual_seed(0)
+    twin = DigitsConvStack(3, 4, layer="conv2d").eval()
+    x = torch.rand(5, 1, 8, 8)
+    torch.testing.assert_close(net(x), twin(x), atol=1e-5, rtol=1e-5)
+    assert net(x).shape == (5, 10) and net.classifier.in_features == 4 * 64
+    # stack(): conv, ReLU, conv, ReLU, conv, sharing the weights; the same map as
+    # conv_stack(3, 4, relu=True) with those weights, on any canvas size
+    stack = net.stack()
+    assert [type(m).__name__ for m in stack] == ["GridConv", "ReLU"] * 2 + ["GridConv"]
+    assert stack[0] is net.convs[0] and all(c.bias is None for c in net.convs)
+    reference = conv_stack(3, 4, relu=True)
+    reference.load_state_dict(stack.state_dict())
+    canvas = torch.rand(2, 1, 11, 11)
+    torch.testing.assert_close(stack(canvas), reference(canvas))
+    # forward: the stack, ReLU, dropout (off), the dense classifier
+    expected = net.classifier(stack(x).relu().flatten(1))
+    torch.testing.assert_close(net(x), expected)
+    with pytest.raises(ValueError, match="num_layers must be at least 1"):
+        DigitsConvStack(0)
+
+
+def test_a_stack_trains_through_the_task():
+    r = train_digits(DigitsConfig(**{**SHORT, "epochs": 2, "stack": 2}))
+    assert r.model == "stack2-gridconv" and isinstance(r.trained, DigitsConvStack)
+    assert r.num_parameters == 1 * 8 * 9 + 8 * 8 * 9 + 8 * 64 * 10 + 10
+    assert r.test_acc_mean > 0.3  # chance is 0.1
+    with pytest.raises(UsageError, match="stack must be between 0 and"):
+        DigitsConfig(stack=-1).validate()
 
 
 def test_config_errors():

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from gcnlab.tasks.paper import GAE_PAPER, GCN_PAPER, GCN_TABLE3, PAPER_NUMBERS, paper_number
+from gcnlab.tasks.paper import (
+    GAE_PAPER,
+    GCN_PAPER,
+    GCN_RANDOM,
+    GCN_TABLE3,
+    PAPER_NUMBERS,
+    paper_number,
+)
 
 # Kipf & Welling, ICLR 2017, Table 2; Kipf & Welling, NIPS 2016 BDL workshop, Table 1
 EXPECTED = {
@@ -25,6 +32,10 @@ EXPECTED = {
     ("vgae", "pubmed", "ap"): 94.7,
 }
 
+# Kipf & Welling, ICLR 2017, Table 2, "GCN (rand. splits)": mean and standard error
+RANDOM_SPLITS = {"citeseer": (67.9, 0.5), "cora": (80.1, 0.5), "pubmed": (78.9, 0.7)}
+for _dataset, (_mean, _error) in RANDOM_SPLITS.items():
+    EXPECTED[("gcn-random", _dataset, "accuracy")] = _mean
 
 # Kipf & Welling, ICLR 2017, Table 3: (CiteSeer, Cora, PubMed)
 TABLE3 = {
@@ -58,6 +69,8 @@ def test_every_number_is_the_papers() -> None:
     for key, value in EXPECTED.items():
         assert paper_number(*key).value == value
     assert paper_number("GCN", "Cora", "Accuracy").value == 81.5  # case does not matter
+    errors = {(n.model, n.dataset): n.error for n in PAPER_NUMBERS if n.error is not None}
+    assert errors == {("gcn-random", d): e for d, (_, e) in RANDOM_SPLITS.items()}
 
 
 def test_citations() -> None:
@@ -65,6 +78,8 @@ def test_citations() -> None:
     assert paper_number("vgae", "pubmed", "ap").citation is GAE_PAPER
     assert paper_number("mlp", "citeseer", "accuracy").citation is GCN_TABLE3
     assert paper_number("deepwalk", "cora", "auc").citation is GAE_PAPER
+    assert paper_number("gcn-random", "cora", "accuracy").citation is GCN_RANDOM
+    assert "standard error" in str(GCN_RANDOM) and "1609.02907" in GCN_RANDOM.url
     assert "1609.02907" in GCN_PAPER.url and "ICLR 2017" in str(GCN_PAPER)
     assert "1611.07308" in GAE_PAPER.url and "Table 1" in str(GAE_PAPER)
 

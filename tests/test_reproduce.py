@@ -150,7 +150,7 @@ def test_interrupt_keeps_finished_rows(monkeypatch) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(
     "field,value,match",
     [
-        ("which", "gat", "choose one of gcn, gae, vgae, grid, gcn-table3, gae-table1, all"),
+        ("which", "gat", "choose one of gcn, gcn-random, gae, vgae, grid, gcn-table3, gae-table1"),
         ("runs", 0, "runs must be between 1 and 1000, got 0"),
         ("runs", 1001, "runs must be between 1 and 1000"),
         ("epochs", 0, "epochs must be between 1 and"),
@@ -205,3 +205,63 @@ def test_gae_table1_rows_without_features() -> None:
     # 128 spectral dimensions do not fit 34 nodes: that row says so, the others ran
     sc = result.rows[4]
     assert sc.status == "failed" and "dim must be in [1, 33], got 128" in sc.note
+
+
+def test_gcn_random_rows_show_the_standard_error(planetoid_root: Path, monkeypatch) -> None:  # noqa: ANN001
+    import gcnlab.tasks.node as node
+
+    drawn = []
+    real = node.make_split
+
+    def recording(data, spec, seed=0):  # noqa: ANN001, ANN202
+        drawn.append((spec.kind, seed))
+        return real(data, spec, seed)
+
+    monkeypatch.setattr(node, "make_split", recording)
+    result = reproduce(
+        ReproduceConfig(
+            which="gcn-random",
+            datasets=("cora", "pubmed"),
+            root=str(planetoid_root),
+            runs=3,
+            seed=5,
+            epochs=3,
+            device="cpu",
+        )
+    )
+    cora, pubmed = result.rows
+    # one split per run, drawn from the run's seed (the first draw is the task's set-up)
+    assert drawn[1:] == [("random", 5), ("random", 6), ("random", 7)]
+    assert cora.config["split"] == "random"
+    assert cora.result.split["sizes"] == [[140, 500, 1000]] * 3
+    assert cora.values == [100 * v for v in cora.result.test_acc]
+    a, b, c = cora.values
+    mean = (a + b + c) / 3
+    std = (((a - mean) ** 2 + (b - mean) ** 2 + (c - mean) ** 2) / 2) ** 0.5
+    assert cora.mean == pytest.approx(mean) and cora.std == pytest.approx(std)
+    assert cora.sem == pytest.approx(std / 3**0.5) and cora.spread == "sem"
+    assert (cora.reference, cora.reference_error) == (80.1, 0.5)
+    assert cora.reference_source == "Kipf & Welling 2017, rand. splits"
+    assert rp.cells(cora)[1:7] == [
+        "GCN (rand. splits)",
+        "accuracy",
+        f"{mean:.1f} ± {std / 3**0.5:.1f} (SE; std {std:.1f})",
+        "80.1 ± 0.5",
+        "Kipf & Welling 2017, rand. splits",
+        f"{mean - 80.1:+.1f}",
+    ]
+    assert pubmed.status == "missing"
+    assert rp.cells(pubmed)[3:5] == ["not run: no data", "78.9 ± 0.7"]
+    md = to_markdown(result)
+    assert "standard error (SE = sample std / √n over the n splits)" in md
+    assert "Table 2, row GCN (rand. splits)" in md and "(rows marked SE: standard error)" in md
+
+
+@pytest.mark.slow
+def test_gcn_random_cora_reproduces_the_paper(planetoid_root: Path) -> None:
+    """Table 2, "GCN (rand. splits)": Cora 80.1 ± 0.5 over 10 random splits."""
+    result = reproduce(
+        ReproduceConfig(which="gcn-random", datasets=("cora",), root=str(planetoid_root), runs=10)
+    )
+    (cora,) = result.rows
+    assert cora.runs == 10 and abs(cora.mean - 80.1) <= 1.0, cora.values

@@ -37,6 +37,8 @@ def disjoint(split: dict[str, torch.Tensor]) -> bool:
         ("random@7", SplitSpec("random", seed=7)),
         ("0.6,0.2,0.2", SplitSpec("ratio", ratios=(0.6, 0.2, 0.2))),
         (".5,.25,.25@3", SplitSpec("ratio", ratios=(0.5, 0.25, 0.25), seed=3)),
+        ("folds", SplitSpec("folds")),
+        ("folds:10@2", SplitSpec("folds", seed=2, folds=10)),
     ],
 )
 def test_parse_and_round_trip(text: str, spec: SplitSpec) -> None:
@@ -53,7 +55,9 @@ def test_parse_and_round_trip(text: str, spec: SplitSpec) -> None:
         ("0.6,0.3,0.3", "must sum to at most 1"),
         ("0.6,0,0.2", "three numbers > 0"),
         ("random:0,1,1", "at least 1 training node per class"),
-        ("file@3", "applies to random and ratio splits"),
+        ("file@3", "applies to random, ratio and folds splits"),
+        ("folds:1", "at least 2 folds, got 1"),
+        ("folds:2,3", "expected 1 comma-separated numbers"),
         ("random@x", "the seed after @ must be an integer"),
     ],
 )
@@ -147,3 +151,44 @@ def test_random_split_needs_enough_nodes() -> None:
         make_split(graph([0] * 3 + [1] * 3), SplitSpec("random", 1, 2, 3))
     with pytest.raises(DataError, match="no labels to split"):
         make_split(Data(x=torch.ones(2, 1), edge_index=torch.tensor([[0], [1]])), SplitSpec())
+
+
+@pytest.mark.filterwarnings("ignore:The least populated class")  # scikit-learn's, on class 2
+def test_folds_are_disjoint_cover_the_labeled_nodes_and_are_stratified() -> None:
+    from sklearn.model_selection import StratifiedKFold
+
+    # classes of 13, 7 and 2 labeled nodes (one class smaller than K), 3 unlabeled nodes
+    y = [0] * 13 + [1] * 7 + [2] * 2 + [-1] * 3
+    data, labels = graph(y), torch.tensor(y)
+    spec = SplitSpec("folds", folds=5)
+    splits = [make_split(data, spec, seed=3, fold=k) for k in range(5)]
+    tests = torch.stack([s["test_mask"] for s in splits])  # [K, N]
+    assert tests.sum(0)[:22].tolist() == [1] * 22  # every labeled node in exactly one test fold
+    assert not tests[:, 22:].any()  # unlabeled nodes in none
+    assert sorted(tests.sum(1).tolist()) == [4, 4, 4, 5, 5]  # sizes differ by at most 1
+    for split in splits:
+        # train: the other folds; no validation set
+        assert torch.equal(split["train_mask"], (labels >= 0) & ~split["test_mask"])
+        assert not split["val_mask"].any()
+    # stratified: per class, the fold counts are scikit-learn's StratifiedKFold's (n_c // K or
+    # n_c // K + 1 in every fold)
+    ours = torch.stack([torch.bincount(labels[t], minlength=3) for t in tests])  # [K, C]
+    x = torch.zeros(22, 1).numpy()
+    theirs = torch.stack(
+        [
+            torch.bincount(labels[:22][torch.from_numpy(test)], minlength=3)
+            for _, test in StratifiedKFold(5).split(x, labels[:22].numpy())
+        ]
+    )
+    for c in range(3):
+        assert sorted(ours[:, c].tolist()) == sorted(theirs[:, c].tolist())
+    assert sorted(ours[:, 0].tolist()) == [2, 2, 3, 3, 3]
+    # the fold index wraps around; the assignment is the seed's
+    again = make_split(data, spec, seed=3, fold=7)
+    assert torch.equal(again["test_mask"], splits[2]["test_mask"])
+    other = make_split(data, spec, seed=4, fold=0)
+    assert not torch.equal(other["test_mask"], splits[0]["test_mask"])
+    fixed = SplitSpec("folds", seed=3)  # folds@3: the seed of the spec wins
+    assert torch.equal(make_split(data, fixed, seed=99)["test_mask"], splits[0]["test_mask"])
+    with pytest.raises(DataError, match="3 labeled nodes cannot fill 5 folds"):
+        make_split(graph([0, 1, 0, -1]), spec)

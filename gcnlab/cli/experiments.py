@@ -26,6 +26,7 @@ def run_experiment(
     device: str,
     out: Path,
     max_edges: int,
+    folds: int = 0,
 ) -> None:
     """Run experiment ``name`` (one of :data:`EXPERIMENTS`) and write its files into ``out``."""
     runner = {"gcn-depth": _depth, "gcn-timing": _timing, "receptive-field": _receptive}[name]
@@ -38,6 +39,7 @@ def run_experiment(
         device=device,
         out=out,
         max_edges=max_edges,
+        folds=folds,
     )
     for path in paths:
         typer.echo(f"wrote {path}")
@@ -55,17 +57,19 @@ def _depth(
     root: str | None,
     device: str,
     out: Path,
+    folds: int,
     **_: Any,
 ) -> tuple[list[Path], bool]:
     from gcnlab.plots.paper import depth_figures
     from gcnlab.tasks.depth import DepthConfig, cells, depth_study, write_tables
 
-    config = DepthConfig(runs=runs, seed=seed, root=root, device=device)
+    config = DepthConfig(runs=runs, seed=seed, folds=folds, root=root, device=device)
     if epochs is not None:
         config.epochs = epochs
     if datasets:
         config.datasets = datasets
     config.validate()
+    runs = config.folds or runs  # trainings per point: one per fold with --folds
     points = len(config.datasets) * len(config.depths) * len(config.residual)
     with progress_bar() as bar:
         task = bar.add_task("gcn-depth", total=points * runs * config.epochs)

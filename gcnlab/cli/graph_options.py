@@ -50,8 +50,9 @@ Split = Annotated[
     str,
     typer.Option(
         help="auto (the graph's own split, else random), file, public (Planetoid's), random "
-        "(20 per class, 500 val, 1000 test; random:K,V,T), or fractions such as 0.6,0.2,0.2; "
-        "@SEED fixes a random split for every run."
+        "(20 per class, 500 val, 1000 test; random:K,V,T), fractions such as 0.6,0.2,0.2, or "
+        "folds:K (K-fold cross-validation, run i tests on fold i; needs --select last "
+        "--patience 0); @SEED fixes a random split for every run."
     ),
 ]
 Threads = Annotated[

@@ -112,6 +112,7 @@ class Protocol(str, Enum):
     are figures with their own tables."""
 
     gcn = "gcn"
+    gcn_random = "gcn-random"
     gae = "gae"
     vgae = "vgae"
     grid = "grid"

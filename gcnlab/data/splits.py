@@ -14,11 +14,19 @@
                    (``random:K,V,T`` changes the three numbers)
 ``0.6,0.2,0.2``    fractions of the labeled nodes (in a random order) that train, validate and
                    test; fractions summing to 1 give the test set the rounding remainder
+``folds:K``        stratified K-fold cross-validation over all labeled nodes (the GCN paper's
+                   Appendix B, ``folds`` = 5): run ``i`` tests on fold ``i mod K`` and trains
+                   on the other K − 1; no validation set (an empty ``val_mask``: the node
+                   task then needs ``select="last"`` and no early stopping)
 =================  ===========================================================================
 
 A random split is drawn from its own generator, never the global random state: with
 ``seed=None`` (the default) run ``i`` draws it from that run's seed (``seed + i``), so ten runs
 see ten splits, as in the paper; ``random@7`` (``seed=7``) draws one split for every run. The
+folds are drawn once, from the first seed (or the ``@SEED``), so that the runs' test folds
+partition the labeled nodes: each class is shuffled and dealt round-robin into the folds, class
+after class, so every fold holds ``n_c // K`` or ``n_c // K + 1`` nodes of class ``c`` and the
+folds' sizes differ by at most one (the counts of scikit-learn's ``StratifiedKFold``). The
 ``random`` algorithm is PyG's ``Planetoid(split="random")``, step for step, except that
 unlabeled nodes (label ``-1``) are never drawn; a test compares the two masks.
 """
@@ -34,7 +42,8 @@ from torch_geometric.data import Data
 
 from gcnlab.errors import InputError, UsageError
 
-KINDS = ("auto", "file", "public", "random", "ratio")
+KINDS = ("auto", "file", "public", "random", "ratio", "folds")
+SEEDED = ("random", "ratio", "folds")  # the kinds drawn from a seed
 MASKS = ("train_mask", "val_mask", "test_mask")
 
 
@@ -42,17 +51,20 @@ MASKS = ("train_mask", "val_mask", "test_mask")
 class SplitSpec:
     """How the labeled nodes are split; recorded as a dict in the result JSON."""
 
-    kind: str = "auto"  # auto | file | public | random | ratio
+    kind: str = "auto"  # auto | file | public | random | ratio | folds
     per_class: int = 20  # random: training nodes of each class
     num_val: int = 500  # random: validation nodes
     num_test: int = 1000  # random: test nodes
     ratios: tuple[float, float, float] | None = None  # ratio: train, val, test fractions
-    seed: int | None = None  # random/ratio: None = each run's own seed
+    seed: int | None = None  # random/ratio: None = each run's own seed; folds: None = the
+    # first run's seed
+    folds: int = 5  # folds: the number of folds K
 
     @classmethod
     def parse(cls, text: str) -> SplitSpec:
-        """``auto``, ``file``, ``public``, ``random``, ``random:20,500,1000``, ``0.6,0.2,0.2``;
-        ``@SEED`` after a random or ratio split fixes its seed (``random@0``)."""
+        """``auto``, ``file``, ``public``, ``random``, ``random:20,500,1000``, ``0.6,0.2,0.2``,
+        ``folds``, ``folds:10``; ``@SEED`` after a random, ratio or folds split fixes its seed
+        (``random@0``)."""
         body, at, seed_text = text.strip().lower().partition("@")
         seed = None
         if at:
@@ -64,6 +76,9 @@ class SplitSpec:
         if name == "random":
             counts = _numbers(numbers, int, 3, text) if colon else (20, 500, 1000)
             spec = cls("random", *counts, seed=seed)
+        elif name == "folds":
+            (folds,) = _numbers(numbers, int, 1, text) if colon else (5,)
+            spec = cls("folds", seed=seed, folds=folds)
         elif name in ("auto", "file", "public", "planetoid") and not colon:
             spec = cls("public" if name == "planetoid" else name, seed=seed)
         elif name and (name[0].isdigit() or name[0] == "."):
@@ -71,7 +86,7 @@ class SplitSpec:
         else:
             raise UsageError(
                 f"unknown split {text!r}; use auto, file, public, random, "
-                "random:K,V,T or fractions such as 0.6,0.2,0.2"
+                "random:K,V,T, fractions such as 0.6,0.2,0.2, or folds:K"
             )
         spec.validate()
         return spec
@@ -80,8 +95,12 @@ class SplitSpec:
         """Raise :class:`~gcnlab.errors.UsageError` for a spec that cannot describe a split."""
         if self.kind not in KINDS:
             raise UsageError(f"split kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        if self.seed is not None and self.kind not in ("random", "ratio"):
-            raise UsageError(f"a split seed (@{self.seed}) applies to random and ratio splits")
+        if self.seed is not None and self.kind not in SEEDED:
+            raise UsageError(
+                f"a split seed (@{self.seed}) applies to random, ratio and folds splits"
+            )
+        if self.kind == "folds" and self.folds < 2:
+            raise UsageError(f"a folds split needs at least 2 folds, got {self.folds}")
         if self.kind == "random" and (self.per_class < 1 or self.num_val < 1 or self.num_test < 1):
             raise UsageError(
                 "a random split needs at least 1 training node per class, 1 "
@@ -110,16 +129,20 @@ class SplitSpec:
         if self.kind == "ratio":
             assert self.ratios is not None
             return ",".join(f"{v:g}" for v in self.ratios) + at
+        if self.kind == "folds":
+            return f"folds:{self.folds}{at}"
         return self.kind
 
 
-def make_split(data: Data, spec: SplitSpec, seed: int = 0) -> dict[str, Tensor]:
+def make_split(data: Data, spec: SplitSpec, seed: int = 0, fold: int = 0) -> dict[str, Tensor]:
     """The boolean ``[N]`` ``train_mask``/``val_mask``/``test_mask`` of ``spec`` on ``data``.
 
     Args:
         data: a graph with ``y`` (``-1`` unlabeled) and, for ``file``/``public``, its masks.
         spec: the split.
-        seed: the run's seed, used when ``spec.seed`` is ``None``. (default: ``0``)
+        seed: the run's seed, used when ``spec.seed`` is ``None``; for ``folds``, the seed of
+            the fold assignment, the same for every fold. (default: ``0``)
+        fold: ``folds``: the fold that tests (taken modulo ``spec.folds``). (default: ``0``)
 
     Raises:
         UsageError: a ``public`` split of a graph that is not Planetoid's, ``file`` without
@@ -152,6 +175,10 @@ def make_split(data: Data, spec: SplitSpec, seed: int = 0) -> dict[str, Tensor]:
     y = y.cpu()
     if kind == "random":
         return _per_class(y, spec, generator, _name(data))
+    if kind == "folds":
+        test = stratified_folds(y, spec.folds, generator, _name(data)) == fold % spec.folds
+        train = (y >= 0) & ~test
+        return {"train_mask": train, "val_mask": torch.zeros_like(test), "test_mask": test}
     return _ratio(y, spec, generator, _name(data))
 
 
@@ -187,6 +214,21 @@ def _per_class(
         "val_mask": _mask(n, remaining[: spec.num_val]),
         "test_mask": _mask(n, remaining[spec.num_val : need]),
     }
+
+
+def stratified_folds(
+    y: Tensor, folds: int, generator: torch.Generator, name: str = "the graph"
+) -> Tensor:
+    """The fold ``[N]`` (``0 .. folds - 1``; ``-1`` for unlabeled nodes) of every node: each
+    class in a random order, dealt round-robin into the folds, one class after the other."""
+    labeled = (y >= 0).nonzero().view(-1)
+    if labeled.numel() < folds:
+        raise InputError(f"{name}: {labeled.numel()} labeled nodes cannot fill {folds} folds")
+    shuffled = labeled[torch.randperm(labeled.numel(), generator=generator)]
+    by_class = shuffled[torch.sort(y[shuffled], stable=True).indices]  # random within a class
+    fold = torch.full_like(y, -1)
+    fold[by_class] = torch.arange(by_class.numel()) % folds
+    return fold
 
 
 def _ratio(y: Tensor, spec: SplitSpec, generator: torch.Generator, name: str) -> dict[str, Tensor]:

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from gcnlab.plots.figure import new_figure, save_png
-from gcnlab.utils.stats import mean_std
+from gcnlab.utils.stats import mean_std, standard_error
+
+SPREADS = {"std": "std over seeds", "sem": "standard error over folds"}
 
 
 def _band(
@@ -18,9 +20,13 @@ def _band(
     label: str,
     style: str,
     limits: tuple[float, float] = (float("-inf"), float("inf")),
+    spread: str = "std",
 ) -> None:
-    """Mean as markers and line, ± one standard deviation as a band (clipped to ``limits``)."""
-    stats = [mean_std(v) for v in runs]
+    """Mean as markers and line, ± one standard deviation (``spread="std"``) or standard error
+    (``"sem"``) as a band (clipped to ``limits``)."""
+    stats = [
+        (mean_std(v)[0], standard_error(v) if spread == "sem" else mean_std(v)[1]) for v in runs
+    ]
     mean = [m for m, _ in stats]
     std = [s for _, s in stats]
     (line,) = ax.plot(x, mean, style, marker="o", markersize=4, label=label)
@@ -44,13 +50,14 @@ def depth_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
     for dataset in datasets:
         rows = [r for r in result.rows if r.dataset == dataset and r.test_acc]
         settings = list(dict.fromkeys(r.residual for r in rows))
+        spread = rows[0].spread
         fig = new_figure(4.2 * (len(settings) + 1), 3.8)
         axes = fig.subplots(1, len(settings) + 1, squeeze=False)[0]
         for ax, residual in zip(axes, settings, strict=False):
             points = sorted((r for r in rows if r.residual == residual), key=lambda r: r.layers)
             x = [r.layers for r in points]
-            _band(ax, x, [r.train_acc for r in points], "train", "--", (0.0, 100.0))
-            _band(ax, x, [r.test_acc for r in points], "test", "-", (0.0, 100.0))
+            _band(ax, x, [r.train_acc for r in points], "train", "--", (0.0, 100.0), spread)
+            _band(ax, x, [r.test_acc for r in points], "test", "-", (0.0, 100.0), spread)
             ax.set(
                 xlabel="number of layers",
                 ylabel="accuracy (%)",
@@ -64,7 +71,7 @@ def depth_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
             points = sorted((r for r in rows if r.residual == residual), key=lambda r: r.layers)
             x = [r.layers for r in points]
             label = "residual" if residual else "no residual"
-            _band(energy_ax, x, [r.energy for r in points], label, "-")
+            _band(energy_ax, x, [r.energy for r in points], label, "-", spread=spread)
         energy_ax.set(
             xlabel="number of layers",
             ylabel="tr(Zᵀ Δ Z) / tr(Zᵀ Z)",
@@ -74,7 +81,7 @@ def depth_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
         energy_ax.legend()
         energy_ax.grid(alpha=0.3)
         fig.suptitle(
-            f"Model depth on {dataset} (mean ± std over seeds; Kipf & Welling 2017, Appendix B)"
+            f"Model depth on {dataset} (mean ± {SPREADS[spread]}; Kipf & Welling 2017, Appendix B)"
         )
         paths.append(save_png(fig, folder / f"depth_{dataset}.png"))
     return paths

@@ -15,7 +15,7 @@ TITLES = {
     "ones": "all-ones kernels",
     "random": "random weights + ReLU",
     "gcn": "GCN blur (pixel graph)",
-    "trained": "trained (digits CNN)",
+    "trained": "trained on digits + ReLU",
 }
 
 
@@ -59,7 +59,7 @@ def _grid(result: Any, path: Path) -> Path:
             ax.set_xticks([])
             ax.set_yticks([])
             f = next((f for f in result.grid if (f.kind, f.layers) == (kind, layers)), None)
-            if f is None:  # e.g. the trained stack has L = 2 only: no empty frame
+            if f is None:  # a kind not measured at this depth: no empty frame
                 ax.set_axis_off()
                 continue
             erf = np.asarray(f.erf)
@@ -79,7 +79,7 @@ def _grid(result: Any, path: Path) -> Path:
                 )
             )
             ax.set_title(f"L = {f.layers}, radius {f.radius:.2f} px", fontsize=8)
-            if col == 0 or f.kind == "trained":
+            if col == 0:
                 ax.set_ylabel(TITLES[kind], fontsize=9)
     if image is not None:
         cax = fig.add_axes((0.89, 0.15, 0.02, 0.65))

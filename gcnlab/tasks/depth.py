@@ -4,8 +4,15 @@ For each dataset, depth and residual setting, :func:`depth_study` trains the nod
 (:class:`~gcnlab.NodeConfig` with ``layers`` and ``residual``) with Appendix B's protocol: 400
 epochs without early stopping, Adam at 0.01, dropout 0.5 before the first and the last layer, L2
 5e-4 on the first layer, 16 hidden units; train and test accuracy are read at the last epoch.
-The paper ran 5-fold cross-validation; gcnlab uses the public split with ``runs`` seeds (the
-paper's figure has no table of numbers: its curves are the reference for the shape).
+Two splits:
+
+- ``folds=0`` (the default): the public split, ``runs`` seeds, mean ± sample standard deviation;
+- ``folds=K`` (the paper's protocol, ``K = 5``): stratified K-fold cross-validation over all
+  labelled nodes (``NodeConfig(split="folds:K")``: run ``i`` trains on the other folds and tests
+  on fold ``i``; the folds drawn from ``seed``), mean ± standard error over the folds. Train
+  accuracy is on the training folds, test accuracy on the held-out fold.
+
+The paper's figure has no table of numbers: its curves are the reference for the shape.
 
 Beside the accuracies, each depth gets two measures of over-smoothing of the trained model's
 output (:mod:`gcnlab.nn.smoothing`): the Dirichlet energy of the logits as a Rayleigh quotient,
@@ -37,7 +44,7 @@ from gcnlab.tasks import bounds
 from gcnlab.tasks.loop import in_range, raise_first_failure
 from gcnlab.tasks.node import NodeConfig, NodeResult, NodeTask, train_node
 from gcnlab.utils.runtime import resolve_device
-from gcnlab.utils.stats import mean_std
+from gcnlab.utils.stats import mean_std, standard_error
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +56,9 @@ class DepthConfig:
     datasets: tuple[str, ...] = ("cora", "citeseer")
     depths: tuple[int, ...] = tuple(range(1, 11))  # numbers of layers
     residual: tuple[bool, ...] = (False, True)  # without and with residual connections
-    runs: int = 10  # seeds per point
+    runs: int = 10  # seeds per point (public split; with folds, one run per fold)
     seed: int = 0
+    folds: int = 0  # 0: the public split; K >= 2: K-fold cross-validation (Appendix B: 5)
     epochs: int = 400  # Appendix B: 400 epochs, no early stopping
     root: str | None = None
     device: str = "auto"
@@ -65,11 +73,21 @@ class DepthConfig:
         raise_first_failure(
             [in_range("layers", d, 1, bounds.MAX_LAYERS) for d in self.depths]
             + [
+                (
+                    self.folds == 0 or self.folds >= 2,
+                    f"folds must be 0 (the public split) or at least 2, got {self.folds}",
+                ),
+                in_range("folds", self.folds, 0, bounds.MAX_RUNS),
                 in_range("runs", self.runs, 1, bounds.MAX_RUNS),
                 in_range("seed", self.seed, 0, bounds.MAX_SEED),
                 in_range("epochs", self.epochs, 1, bounds.MAX_EPOCHS),
             ]
         )
+
+    @property
+    def spread(self) -> str:
+        """What follows ± in the table: ``sem`` over folds (the paper's figure), else ``std``."""
+        return "sem" if self.folds else "std"
 
     def node_config(self, dataset: str, layers: int, residual: bool) -> NodeConfig:
         """The node task's config of one point of the study."""
@@ -80,7 +98,8 @@ class DepthConfig:
             epochs=self.epochs,
             patience=0,
             select="last",
-            runs=self.runs,
+            split=f"folds:{self.folds}" if self.folds else "auto",
+            runs=self.folds or self.runs,
             seed=self.seed,
             root=self.root,
             device=self.device,
@@ -101,10 +120,19 @@ class DepthRow:
     mad: list[float] = field(default_factory=list)  # mean average distance of the logits
     seconds: float | None = None
     note: str = ""
+    spread: str = "std"  # after ±: std (sample standard deviation) or sem (standard error)
 
     def mean_std(self, name: str) -> tuple[float, float] | None:
         values = getattr(self, name)
         return mean_std(values) if values else None
+
+    def summary(self, name: str) -> tuple[float, float] | None:
+        """Mean and the row's spread (std or standard error) of ``name``, or ``None``."""
+        values = getattr(self, name)
+        if not values:
+            return None
+        mean = mean_std(values)[0]
+        return mean, standard_error(values) if self.spread == "sem" else mean_std(values)[1]
 
 
 @dataclass
@@ -187,14 +215,17 @@ def _point(
     status: str,
     on_epoch: Callable[[Any], None] | None,
 ) -> DepthRow:
+    spread = config.spread
     if status.startswith("missing"):
-        return DepthRow(dataset, layers, residual, "missing", note=f"not run: {status}")
+        return DepthRow(
+            dataset, layers, residual, "missing", note=f"not run: {status}", spread=spread
+        )
     node_config = config.node_config(dataset, layers, residual)
     try:
         result = train_node(node_config, on_epoch=on_epoch)
     except GcnlabError as exc:
         log.warning("%s, %d layers: %s", dataset, layers, exc)
-        return DepthRow(dataset, layers, residual, "failed", note=f"failed: {exc}")
+        return DepthRow(dataset, layers, residual, "failed", note=f"failed: {exc}", spread=spread)
     picked = zip(result.history, result.best_epoch, strict=True)
     train = [100 * history[epoch - 1].train_acc for history, epoch in picked]
     energy, mad = smoothing_of(result, node_config)
@@ -208,6 +239,7 @@ def _point(
         energy=energy,
         mad=mad,
         seconds=result.seconds,
+        spread=spread,
     )
 
 
@@ -218,7 +250,7 @@ COLUMNS = ("dataset", "layers", "residual", "train", "test", "energy", "MAD", "t
 
 def cells(row: DepthRow) -> list[str]:
     def fmt(name: str, digits: int) -> str:
-        stats = row.mean_std(name)
+        stats = row.summary(name)
         if stats is None:
             return {"missing": "not run: no data", "failed": "failed"}.get(row.status, "—")
         return f"{stats[0]:.{digits}f} ± {stats[1]:.{digits}f}"
@@ -237,19 +269,32 @@ def cells(row: DepthRow) -> list[str]:
 
 def to_markdown(result: DepthResult) -> str:
     config = result.config
+    folds = config.get("folds", 0)
+    if folds:
+        protocol = (
+            f"mean ± standard error (sample std / √{folds}) over {folds}-fold stratified "
+            f"cross-validation on all labelled nodes (folds drawn from seed {config['seed']}; "
+            "train: accuracy on the training folds, test: on the held-out fold), as the paper "
+            "(Kipf & Welling 2017, Appendix B, Figure 5: 5-fold cross-validation, mean and "
+            "standard error; a figure, no numbers to compare with)."
+        )
+    else:
+        protocol = (
+            f"mean ± sample standard deviation over {config['runs']} seed(s) from "
+            f"{config['seed']}; public split (the paper: 5-fold cross-validation, Kipf & Welling "
+            "2017, Appendix B, Figure 5: a figure, no numbers to compare with)."
+        )
     lines = [
         "| " + " | ".join(COLUMNS) + " |",
         "|---|---:|---|---:|---:|---:|---:|---:|",
         *("| " + " | ".join(cells(row)) + " |" for row in result.rows),
         "",
         f"- Accuracy in percent at the last of {config['epochs']} epochs (no early stopping), "
-        f"mean ± sample standard deviation over {config['runs']} seed(s) from {config['seed']}; "
-        "public split (the paper: 5-fold cross-validation, Kipf & Welling 2017, Appendix B, "
-        "Figure 5: a figure, no numbers to compare with).",
+        + protocol,
         "- energy: Dirichlet energy of the logits Z as a Rayleigh quotient, "
         "tr(Zᵀ(I − D̃^-1/2 Ã D̃^-1/2)Z) / tr(ZᵀZ) (0: constant up to degree scaling); MAD: mean "
         "cosine distance between the logits of all pairs of nodes (0: all parallel).",
-        f"- Time: training loops of all seeds, on {result.device} ({result.threads} CPU "
+        f"- Time: training loops of all runs, on {result.device} ({result.threads} CPU "
         f"thread(s)); gcnlab {result.versions.get('gcnlab')}, torch "
         f"{result.versions.get('torch')}; {result.started}"
         f"{' (interrupted: finished rows only)' if result.partial else ''}.",

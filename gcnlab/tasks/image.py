@@ -21,7 +21,7 @@ from torch import Tensor
 
 from gcnlab.data.digits import DigitsSplit, load_digits_split
 from gcnlab.io.checkpoint import dataset_fingerprint
-from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN
+from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN, DigitsConvStack
 from gcnlab.tasks import bounds
 from gcnlab.tasks.loop import (
     NoImprovement,
@@ -58,23 +58,37 @@ class DigitsConfig(RunConfig):
     dropout: float = 0.25  # before the classifier
     channels: int = 32  # width of the first convolution; the second has twice as many
     layer: str = "gridconv"  # gridconv (message passing) | conv2d (torch's layers)
+    stack: int = 0  # 0: the CNN (DigitsCNN); L >= 1: L 3×3 convolutions `channels` wide, no
+    # pooling, a dense classifier (DigitsConvStack: the receptive-field study's trained stacks)
     patience: int = 20  # stop after this many epochs without a better validation score; 0: off
     split_seed: int = 0  # the test and validation splits; the same for every run
     test_fraction: float = 0.2  # of all 1797 images, stratified
     val_fraction: float = 0.1  # of the training part, stratified
 
     def checks(self) -> list:
-        return super().checks() + classifier_checks(self) + [
-            in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
-            in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
-            (self.layer in LAYERS, f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}"),
-            in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
-            in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
-            (0.05 <= self.test_fraction <= 0.5,
-             f"test fraction must be in [0.05, 0.5], got {self.test_fraction}"),
-            (0.05 <= self.val_fraction <= 0.5,
-             f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}"),
-        ]
+        return (
+            super().checks()
+            + classifier_checks(self)
+            + [
+                in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
+                in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
+                in_range("stack", self.stack, 0, bounds.MAX_LAYERS),
+                (
+                    self.layer in LAYERS,
+                    f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}",
+                ),
+                in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
+                in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
+                (
+                    0.05 <= self.test_fraction <= 0.5,
+                    f"test fraction must be in [0.05, 0.5], got {self.test_fraction}",
+                ),
+                (
+                    0.05 <= self.val_fraction <= 0.5,
+                    f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}",
+                ),
+            ]
+        )
 
 
 @dataclass(kw_only=True)
@@ -107,19 +121,23 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
     def __init__(self, config: DigitsConfig, device: torch.device) -> None:
         super().__init__(config, device)
         self.data = load_digits_split(
-            test_fraction=config.test_fraction, val_fraction=config.val_fraction,
-            split_seed=config.split_seed, device=device,
+            test_fraction=config.test_fraction,
+            val_fraction=config.val_fraction,
+            split_seed=config.split_seed,
+            device=device,
         )
         self.generator = torch.Generator()
 
     @classmethod
-    def prepare(cls, config: DigitsConfig, device: torch.device,
-                root: str | None = None) -> DigitsTask:
+    def prepare(
+        cls, config: DigitsConfig, device: torch.device, root: str | None = None
+    ) -> DigitsTask:
         return cls(config, device)  # the digits ship with scikit-learn: no data root
 
     @property
     def model_name(self) -> str:
-        return f"cnn-{self.config.layer}"
+        c = self.config
+        return f"stack{c.stack}-{c.layer}" if c.stack else f"cnn-{c.layer}"
 
     @property
     def dataset(self) -> str:
@@ -135,8 +153,10 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         seed_everything(seed)
         self.generator = torch.Generator().manual_seed(seed)  # the batch order
 
-    def make_model(self) -> DigitsCNN:
+    def make_model(self) -> DigitsCNN | DigitsConvStack:
         c = self.config
+        if c.stack:
+            return DigitsConvStack(c.stack, c.channels, c.dropout, c.layer)
         return DigitsCNN(c.channels, c.dropout, c.layer)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:

@@ -65,7 +65,8 @@ class NodeConfig(GraphInput, RunConfig):
     GraphInput`'s."""
 
     split: str = "auto"  # auto | file | public | random[:K,V,T][@SEED] | fractions such as
-    # 0.6,0.2,0.2 (gcnlab.data.splits.SplitSpec); auto: the graph's own split, else random
+    # 0.6,0.2,0.2 | folds[:K][@SEED] (gcnlab.data.splits.SplitSpec); auto: the graph's own
+    # split, else random; folds: run i tests on fold i mod K (cross-validation)
     hidden: int = 16  # hidden units
     dropout: float = 0.5  # before each layer; on sparse features, the non-zeros only
     weight_decay: float = 5e-4  # L2 on the first layer's weights only, as in the paper
@@ -88,30 +89,55 @@ class NodeConfig(GraphInput, RunConfig):
     # it exists and was made for this graph, --parts and seed; else computed and written)
 
     def checks(self) -> list:
-        SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
-        return super().checks() + self.graph_checks() + classifier_checks(self) + [
-            in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
-            (self.select in SELECTS,
-             f"select must be one of {', '.join(SELECTS)}, got {self.select!r}"),
-            (self.propagation in PROPAGATIONS,
-             f"propagation must be one of {', '.join(PROPAGATIONS)}, got {self.propagation!r}"),
-            in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
-            (self.batch == "full" or self.is_paper_gcn,
-             "--batch clusters trains the paper's two-layer GCN; --propagation, --layers and "
-             "--residual need --batch full"),
-            (self.reorder in ORDER_NAMES,
-             f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}"),
-            (self.batch in BATCHES,
-             f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}"),
-            in_range("parts", self.parts, 1, bounds.MAX_PARTS),
-            in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
-            (self.partition_file is None or self.batch == "clusters",
-             "--partition-file keeps the METIS parts of --batch clusters"),
-            (self.batch == "full" or SplitSpec.parse(self.split).kind in ("auto", "file",
-                                                                           "public"),
-             "--batch clusters trains on the graph's own split; a random or fractional "
-             "--split (drawn per run) needs --batch full"),
-        ]
+        spec = SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
+        return (
+            super().checks()
+            + self.graph_checks()
+            + classifier_checks(self)
+            + [
+                # cross-validation has no validation set: nothing may choose by the test fold
+                (
+                    spec.kind != "folds" or (self.select == "last" and self.patience == 0),
+                    "a folds split has no validation set; use it with --select last --patience 0",
+                ),
+                in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
+                (
+                    self.select in SELECTS,
+                    f"select must be one of {', '.join(SELECTS)}, got {self.select!r}",
+                ),
+                (
+                    self.propagation in PROPAGATIONS,
+                    f"propagation must be one of {', '.join(PROPAGATIONS)}, "
+                    f"got {self.propagation!r}",
+                ),
+                in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
+                (
+                    self.batch == "full" or self.is_paper_gcn,
+                    "--batch clusters trains the paper's two-layer GCN; --propagation, --layers "
+                    "and --residual need --batch full",
+                ),
+                (
+                    self.reorder in ORDER_NAMES,
+                    f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}",
+                ),
+                (
+                    self.batch in BATCHES,
+                    f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}",
+                ),
+                in_range("parts", self.parts, 1, bounds.MAX_PARTS),
+                in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
+                (
+                    self.partition_file is None or self.batch == "clusters",
+                    "--partition-file keeps the METIS parts of --batch clusters",
+                ),
+                (
+                    self.batch == "full"
+                    or SplitSpec.parse(self.split).kind in ("auto", "file", "public"),
+                    "--batch clusters trains on the graph's own split; a random or fractional "
+                    "--split (drawn per run) needs --batch full",
+                ),
+            ]
+        )
 
     @property
     def is_paper_gcn(self) -> bool:
@@ -122,14 +148,21 @@ class NodeConfig(GraphInput, RunConfig):
 def classifier_checks(config: Any) -> list:
     """Checks of ``hidden`` (if it has one), ``dropout`` and ``weight_decay``, shared by the
     classifiers."""
-    width = [in_range("hidden", config.hidden, 1, bounds.MAX_HIDDEN)] if hasattr(
-        config, "hidden") else []
+    width = (
+        [in_range("hidden", config.hidden, 1, bounds.MAX_HIDDEN)]
+        if hasattr(config, "hidden")
+        else []
+    )
     return width + [
-        (0.0 <= config.dropout < bounds.MAX_DROPOUT,
-         f"dropout must be in [0, 1), got {config.dropout}"),
-        (0.0 <= config.weight_decay <= bounds.MAX_WEIGHT_DECAY,
-         f"weight decay must be between 0 and {bounds.MAX_WEIGHT_DECAY:g}, "
-         f"got {config.weight_decay}"),
+        (
+            0.0 <= config.dropout < bounds.MAX_DROPOUT,
+            f"dropout must be in [0, 1), got {config.dropout}",
+        ),
+        (
+            0.0 <= config.weight_decay <= bounds.MAX_WEIGHT_DECAY,
+            f"weight decay must be between 0 and {bounds.MAX_WEIGHT_DECAY:g}, "
+            f"got {config.weight_decay}",
+        ),
     ]
 
 
@@ -171,8 +204,12 @@ def classifier_summary(picked: list[ClassifierStats]) -> dict[str, Any]:
     """The result fields of a classifier from each run's chosen epoch."""
     accs = [s.test_acc for s in picked]
     mean, std = mean_std(accs)
-    return {"test_acc": accs, "test_acc_mean": mean, "test_acc_std": std,
-            "val_acc": [s.val_acc for s in picked]}
+    return {
+        "test_acc": accs,
+        "test_acc_mean": mean,
+        "test_acc_std": std,
+        "val_acc": [s.val_acc for s in picked],
+    }
 
 
 @torch.no_grad()
@@ -197,13 +234,17 @@ class NodeTask(GraphTask):
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)  # self.data: the user's order (fingerprint)
         if data.get("y") is None:
-            raise InputError(f"{config.dataset}: the graph has no labels; node classification "
-                             "needs them (--labels-file for an edge list, --label-attr for the "
-                             "node attribute of a networkx file)")
+            raise InputError(
+                f"{config.dataset}: the graph has no labels; node classification "
+                "needs them (--labels-file for an edge list, --label-attr for the "
+                "node attribute of a networkx file)"
+            )
         self.spec = SplitSpec.parse(config.split)
         masks = make_split(data, self.spec, config.seed)  # in the user's order
-        # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask
-        validate_graph(data, masks=masks)
+        # once per graph, before anything is built from it; unlabeled nodes (-1) are in no mask;
+        # cross-validation has no validation set (an empty val_mask)
+        checked = {k: m for k, m in masks.items() if k != "val_mask" or self.spec.kind != "folds"}
+        validate_graph(data, masks=checked)
         # an optional relabelling for locality; every per-node output is put back (restore)
         self.order: NodeOrder | None = node_order(data.edge_index, data.num_nodes, config.reorder)
         graph = copy.copy(data)  # shares the tensors: the masks below go on the copy only
@@ -213,8 +254,7 @@ class NodeTask(GraphTask):
         self.graph = graph  # the graph in the order training uses
         # the propagation's operator (normalized Â^T for the GCN), shared by all layers and
         # runs: [N, N], or None for the MLP
-        adj = propagation_operator(config.propagation, graph.edge_index,
-                                   num_nodes=graph.num_nodes)
+        adj = propagation_operator(config.propagation, graph.edge_index, num_nodes=graph.num_nodes)
         self.adj = None if adj is None else adj.to(device)
         self.x = as_features(graph.x, config.sparse_features).to(device)  # [N, F]
         self.y = graph.y.to(device)  # [N]
@@ -225,13 +265,24 @@ class NodeTask(GraphTask):
         """Node ids (in the training order) of each part of a split given in the user's."""
         if self.order is not None:
             masks = {k: m[self.order.perm] for k, m in masks.items()}
-        return {k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
-                for k in ("train", "val", "test")}
+        index = {
+            k: masks[f"{k}_mask"].nonzero().view(-1).to(self.device)
+            for k in ("train", "val", "test")
+        }
+        if self.spec.kind == "folds":
+            # no validation set: the loop's validation figures are the held-out fold's; they
+            # choose nothing, since a folds split needs select="last" and no early stopping
+            index["val"] = index["test"]
+        return index
 
     def start_run(self, run: int, seed: int) -> None:
-        # a random split is drawn per run from the run's seed, unless the spec fixes its seed
-        if self.spec.kind in ("random", "ratio") or (
-                self.spec.kind == "auto" and self.data.get("train_mask") is None):
+        # a random split is drawn per run from the run's seed, unless the spec fixes its seed;
+        # cross-validation tests on fold `run` of one assignment, drawn from the first seed
+        if self.spec.kind == "folds":
+            self.index = self._index(make_split(self.data, self.spec, self.config.seed, run))
+        elif self.spec.kind in ("random", "ratio") or (
+            self.spec.kind == "auto" and self.data.get("train_mask") is None
+        ):
             self.index = self._index(make_split(self.data, self.spec, seed))
         self.sizes.append([int(i.numel()) for i in self.index.values()])
 
@@ -247,8 +298,7 @@ class NodeTask(GraphTask):
         return probs if self.order is None else self.order.restore(probs)
 
     @classmethod
-    def prepare(cls, config: NodeConfig, device: torch.device,
-                root: str | None = None) -> NodeTask:
+    def prepare(cls, config: NodeConfig, device: torch.device, root: str | None = None) -> NodeTask:
         if cls is NodeTask and config.batch == "clusters":
             from gcnlab.tasks.cluster_gcn import ClusterNodeTask
 
@@ -275,11 +325,19 @@ class NodeTask(GraphTask):
     def make_model(self) -> GCN | PropagationGCN:
         c = self.config
         if c.is_paper_gcn:
-            return GCN(self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout,
-                       bias=c.bias)
-        return PropagationGCN(self.data.x.size(1), c.hidden, self.data.num_classes,
-                              c.propagation, num_layers=c.layers, dropout=c.dropout,
-                              residual=c.residual, bias=c.bias)
+            return GCN(
+                self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout, bias=c.bias
+            )
+        return PropagationGCN(
+            self.data.x.size(1),
+            c.hidden,
+            self.data.num_classes,
+            c.propagation,
+            num_layers=c.layers,
+            dropout=c.dropout,
+            residual=c.residual,
+            bias=c.bias,
+        )
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
         # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the
@@ -288,8 +346,10 @@ class NodeTask(GraphTask):
         decayed = {id(p) for p in first.parameters()}
         rest = [p for p in model.parameters() if id(p) not in decayed]
         return torch.optim.Adam(
-            [{"params": first.parameters(), "weight_decay": self.config.weight_decay},
-             {"params": rest, "weight_decay": 0.0}],
+            [
+                {"params": first.parameters(), "weight_decay": self.config.weight_decay},
+                {"params": rest, "weight_decay": 0.0},
+            ],
             lr=self.config.lr,
         )
 
@@ -355,7 +415,7 @@ def train_node(
     config = dataclasses.replace(config, dataset=IN_MEMORY)
     if config.features_file is not None or config.labels_file is not None:
         raise UsageError("features_file and labels_file apply to edge-list files, not to data=")
-    graph = load_graph(data, directed=config.directed, label=config.label_attr,
-                       featureless=config.featureless)
+    graph = load_graph(
+        data, directed=config.directed, label=config.label_attr, featureless=config.featureless
+    )
     return fit(on_graph(NodeTask, graph), config, on_epoch=on_epoch)
-

@@ -8,8 +8,10 @@ receptive field :math:`(2L+1)^2` beside the effective one (Luo et al. 2016, see
 - ``random``: Conv2d's random initialization, ``channels`` wide, ReLU between layers, averaged
   over ``inits`` random networks and inputs;
 - ``gcn``: the fixed blur a GCN layer is on the 8-connected pixel graph, stacked;
-- ``trained``: the two 3×3 layers of the digits CNN after training (``train_digits``, one seed;
-  pooling left out so that the stack is two 3×3 convolutions, ``L = 2`` only).
+- ``trained``: the same stack as ``random`` (``channels`` wide, no bias, ReLU between layers)
+  after training on the digits (:class:`~gcnlab.DigitsConvStack`: the stack, then a dense
+  classifier, no pooling; ``train_digits(DigitsConfig(stack=L))``, one seed), for every ``L``,
+  averaged over ``inits`` random inputs.
 
 Graph: on ``dataset``, the number of nodes within ``L`` hops of each node for ``L = 0 ..
 max_hops``, and the share of the influence (Xu et al. 2018) on the output of ``targets`` test
@@ -53,7 +55,10 @@ class ReceptiveConfig:
     canvas: int = 21  # grid: side of the input image (odd; at least 2 * depths + 1)
     channels: int = 8  # grid, random weights: channels per layer
     inits: int = 16  # grid, random weights: networks (and inputs) averaged
-    trained: bool = True  # grid: also the trained digits CNN (trains it: about a minute)
+    trained: bool = True  # grid: also the trained stacks, one per depth (trains each on the
+    # digits: about a minute or two per depth on one core)
+    digits_epochs: int = 100  # grid, trained: maximum epochs of each stack's training (early
+    # stopping as DigitsConfig's)
     dataset: str = "cora"  # graph
     max_hops: int = 6  # graph: neighbourhood sizes for L = 0 .. max_hops
     targets: int = 100  # graph: test nodes whose influence is measured
@@ -69,7 +74,7 @@ class ReceptiveConfig:
                 f"the canvas must be odd and at least 2 * depths + 1, got {self.canvas} for "
                 f"{self.depths} layers"
             )
-        for name in ("channels", "inits", "max_hops", "targets", "train_epochs"):
+        for name in ("channels", "inits", "max_hops", "targets", "train_epochs", "digits_epochs"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
 
@@ -85,6 +90,7 @@ class GridField:
     inside: float  # share of the ERF's mass inside the theoretical square
     centre: float  # share of the ERF's mass in the centre 3 × 3
     erf: list[list[float]] = field(repr=False, default_factory=list)  # [canvas, canvas], sum 1
+    test_acc: float | None = None  # trained: the network's digits test accuracy (fraction)
 
 
 @dataclass
@@ -112,7 +118,7 @@ class ReceptiveResult:
     sizes: list[list[int]] = field(repr=False, default_factory=list)  # [hops + 1, N]
 
 
-def _field(kind: str, layers: int, erf: torch.Tensor) -> GridField:
+def _field(kind: str, layers: int, erf: torch.Tensor, test_acc: float | None = None) -> GridField:
     side = theoretical_size(layers)
     erf = erf.double() / erf.double().sum()
     return GridField(
@@ -123,12 +129,16 @@ def _field(kind: str, layers: int, erf: torch.Tensor) -> GridField:
         inside=square_mass(erf, side),
         centre=square_mass(erf, 3),
         erf=erf.tolist(),
+        test_acc=test_acc,
     )
 
 
 def grid_fields(config: ReceptiveConfig) -> list[GridField]:
     """The grid part (see the module docstring)."""
     generator = torch.Generator().manual_seed(config.seed)
+    # the trained stacks' inputs from a generator of their own: the random rows do not depend
+    # on whether the trained ones are measured
+    inputs = torch.Generator().manual_seed(config.seed)
     zeros = torch.zeros(1, 1, config.canvas, config.canvas)
     fields = []
     for layers in range(1, config.depths + 1):
@@ -145,24 +155,37 @@ def grid_fields(config: ReceptiveConfig) -> list[GridField]:
             x = torch.randn(1, 1, config.canvas, config.canvas, generator=generator)
             total += effective_receptive_field(model, x)
         fields.append(_field("random", layers, total))
+        if config.trained:
+            erf, accuracy = _trained_erf(config, layers, inputs)
+            fields.append(_field("trained", layers, erf, accuracy))
         fields.append(
             _field(
                 "gcn", layers, effective_receptive_field(conv_stack(layers, weights="gcn"), zeros)
             )
         )
-    if config.trained:
-        fields.append(_field("trained", 2, _trained_erf(config, generator)))
     return fields
 
 
-def _trained_erf(config: ReceptiveConfig, generator: torch.Generator) -> torch.Tensor:
+def _trained_erf(
+    config: ReceptiveConfig, layers: int, generator: torch.Generator
+) -> tuple[torch.Tensor, float]:
+    """The ERF of the ``layers``-deep stack trained on the digits, over ``inits`` random
+    inputs, and the network's test accuracy."""
     from gcnlab.tasks.image import DigitsConfig, train_digits
 
-    result = train_digits(DigitsConfig(runs=1, seed=config.seed, device=config.device))
-    net = result.trained.cpu().eval()
-    stack = torch.nn.Sequential(net.conv1, torch.nn.ReLU(), net.conv2)
+    result = train_digits(
+        DigitsConfig(
+            stack=layers,
+            channels=config.channels,
+            epochs=config.digits_epochs,
+            runs=1,
+            seed=config.seed,
+            device=config.device,
+        )
+    )
+    stack = result.trained.cpu().eval().stack()
     x = torch.rand(config.inits, 1, config.canvas, config.canvas, generator=generator)
-    return effective_receptive_field(stack, x)
+    return effective_receptive_field(stack, x), result.test_acc[0]
 
 
 def graph_fields(config: ReceptiveConfig) -> tuple[list[HopRow], dict[str, list[float]], Any]:
@@ -239,16 +262,21 @@ def to_markdown(result: ReceptiveResult) -> str:
             f"{100 * f.inside:.1f} % | {100 * f.centre:.1f} % |"
         )
     c = result.config
+    trained = [f for f in result.grid if f.test_acc is not None]
+    accuracies = "; ".join(f"L = {f.layers}: {100 * f.test_acc:.1f} %" for f in trained)
     lines += [
         "",
         f"- Grid: effective receptive field (ERF, Luo et al. 2016) of the centre output pixel of "
         f"L stacked 3×3 GridConv layers on a {c['canvas']}×{c['canvas']} input: magnitude of the "
         "input gradient of a unit gradient at the centre output, normalized to sum 1. ones: "
         "all-ones kernels, no nonlinearity; random: Conv2d initialization, "
-        f"{c['channels']} channels, ReLU, mean over {c['inits']} networks and random inputs; gcn: "
-        "the GCN's fixed 3×3 blur on the 8-connected pixel graph; trained: the digits CNN's two "
-        "3×3 layers after training (pooling left out). Radius: root mean square distance of the "
-        "ERF's mass from the centre.",
+        f"{c['channels']} channels, no bias, ReLU between layers, mean over {c['inits']} "
+        "networks and random inputs; trained: the same stack trained on the 8×8 digits (then a "
+        "dense classifier, no pooling; one seed, at most "
+        f"{c.get('digits_epochs', 100)} epochs), mean over {c['inits']} random inputs; gcn: the "
+        "GCN's fixed 3×3 blur on the 8-connected pixel graph. Radius: root mean square distance "
+        "of the ERF's mass from the centre.",
+        *([f"- Digits test accuracy of the trained stacks: {accuracies}."] if trained else []),
         "",
         f"| hops L | nodes within L hops: mean | median | 90th percentile | max | share of "
         f"{result.dataset} |",

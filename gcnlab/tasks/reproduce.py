@@ -4,6 +4,9 @@
 
 - ``gcn``: the GCN of Kipf & Welling (2017) with the paper's hyper-parameters
   (:class:`~gcnlab.NodeConfig`'s defaults), test accuracy (their Table 2);
+- ``gcn-random``: the same GCN on a random split per run (``NodeConfig(split="random")``: 20
+  labelled nodes per class, 500 validation, 1000 test, drawn from the run's seed), their Table 2's
+  "GCN (rand. splits)" row; reported as the paper does, mean ± standard error (with the std);
 - ``gae`` / ``vgae``: the graph auto-encoders of Kipf & Welling (2016) with the paper's
   hyper-parameters (:class:`~gcnlab.LinkConfig`'s defaults), test AUC and AP (their Table 1);
 - ``grid``: the digits CNN built from GridConv (message passing) and its Conv2d twin. No paper:
@@ -15,7 +18,7 @@
   ``LinkConfig(features="none")``), spectral clustering and DeepWalk
   (:mod:`gcnlab.tasks.baselines`), on the same edge splits (test AUC and AP).
 
-``all`` is the headline rows (``gcn``, ``gae``, ``vgae``, ``grid``).
+``all`` is the headline rows (``gcn``, ``gcn-random``, ``gae``, ``vgae``, ``grid``).
 
 on the Planetoid datasets whose files are under the data root; a dataset whose files are missing
 gets a row saying so, not an error. Each row holds the mean ± sample standard deviation over the
@@ -47,11 +50,11 @@ from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
 from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.tasks.paper import CITATIONS, paper_number
 from gcnlab.utils.runtime import resolve_device
-from gcnlab.utils.stats import mean_std
+from gcnlab.utils.stats import mean_std, standard_error
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS: tuple[str, ...] = ("gcn", "gae", "vgae", "grid")  # the headline rows: "all"
+PROTOCOLS: tuple[str, ...] = ("gcn", "gcn-random", "gae", "vgae", "grid")  # headline rows: "all"
 MORE_ROWS: tuple[str, ...] = ("gcn-table3", "gae-table1")  # the rest of the papers' tables
 CHOICES: tuple[str, ...] = (*PROTOCOLS, *MORE_ROWS, "all")
 # what `gcnlab reproduce` takes: the rows above, and the experiments that are figures with their
@@ -61,6 +64,7 @@ COMMAND_CHOICES: tuple[str, ...] = (*CHOICES, *EXPERIMENTS)
 # the models (one job each, per dataset) of each graph protocol
 PROTOCOL_MODELS: dict[str, tuple[str, ...]] = {
     "gcn": ("gcn",),
+    "gcn-random": ("gcn-random",),
     "gae": ("gae",),
     "vgae": ("vgae",),
     "gcn-table3": tuple(p.value for p in Propagation),
@@ -71,6 +75,7 @@ PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
 MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
+    "gcn-random": "GCN (rand. splits)",
     "gae": "GAE",
     "vgae": "VGAE",
     **{p.value: p.label for p in Propagation},
@@ -83,13 +88,15 @@ MODEL_NAMES = {
 }
 METRIC_NAMES = {"accuracy": "accuracy", "auc": "AUC", "ap": "AP"}
 TWIN = "Conv2d twin"  # the reference of the GridConv row
+# protocols whose rows show the standard error of the mean, as their paper reports them
+STANDARD_ERROR: tuple[str, ...] = ("gcn-random",)
 
 
 @dataclass
 class ReproduceConfig:
     """What to reproduce, and how many seeds."""
 
-    which: str = "all"  # gcn | gae | vgae | grid | gcn-table3 | gae-table1 | all
+    which: str = "all"  # gcn | gcn-random | gae | vgae | grid | gcn-table3 | gae-table1 | all
     runs: int = 10  # seeds per row: seed, seed + 1, ...
     seed: int = 0  # first seed
     epochs: int | None = None  # None: each protocol's own (200 for the papers, 100 for the
@@ -102,12 +109,14 @@ class ReproduceConfig:
         """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
         if self.which not in CHOICES:
             raise UsageError(f"choose one of {', '.join(CHOICES)}, got {self.which!r}")
-        raise_first_failure([
-            in_range("runs", self.runs, 1, MAX_RUNS),
-            in_range("seed", self.seed, 0, bounds.MAX_SEED),
-            last_seed_check(self.seed, self.runs),
-            in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
-        ])
+        raise_first_failure(
+            [
+                in_range("runs", self.runs, 1, MAX_RUNS),
+                in_range("seed", self.seed, 0, bounds.MAX_SEED),
+                last_seed_check(self.seed, self.runs),
+                in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
+            ]
+        )
         if not self.datasets:
             raise UsageError("give at least one dataset")
         for name in self.datasets:
@@ -120,7 +129,7 @@ class Job:
 
     index: int  # 0-based, among the jobs that train
     total: int  # jobs that train
-    protocol: str  # gcn | gae | vgae | grid | gcn-table3 | gae-table1
+    protocol: str  # gcn | gcn-random | gae | vgae | grid | gcn-table3 | gae-table1
     dataset: str
     model: str  # a key of MODEL_NAMES
     runs: int
@@ -141,9 +150,12 @@ class ReproduceRow:
     status: str  # ok | missing (data not under the root) | failed | partial (interrupted)
     mean: float | None = None  # over the runs; None when not run
     std: float | None = None  # sample standard deviation over the runs
+    sem: float | None = None  # standard error of the mean, std / sqrt(runs)
+    spread: str = "std"  # what the table shows after ±: std, or sem where the paper does
     values: list[float] = field(default_factory=list)  # per run
     runs: int = 0
     reference: float | None = None  # the paper's number, or the Conv2d twin's mean
+    reference_error: float | None = None  # the spread the paper prints beside it, if any
     reference_source: str = ""  # the paper (gcnlab.tasks.paper citation key), TWIN, or ""
     difference: float | None = None  # mean - reference
     seconds: float | None = None  # training loops of all runs (shared by a job's rows)
@@ -205,21 +217,30 @@ def _metrics(protocol: str) -> list[tuple[str, str]]:
     return [("accuracy", "test_acc")]
 
 
-def _paper(model: str, dataset: str, metric: str) -> tuple[float | None, str]:
+def _paper(model: str, dataset: str, metric: str) -> tuple[float | None, str, float | None]:
+    """The paper's number, its citation key and the spread it prints beside it."""
     number = paper_number(model, dataset, metric)
-    return (number.value, number.citation.key) if number else (None, "")
+    return (number.value, number.citation.key, number.error) if number else (None, "", None)
 
 
 def _train(
     job: Job, config: ReproduceConfig, device: str, on_epoch: Callable[[Any], None] | None
 ) -> Any:
     common = {"runs": config.runs, "seed": config.seed, "device": device, "epochs": job.epochs}
-    if job.protocol in ("gcn", "gcn-table3"):
+    if job.protocol in ("gcn", "gcn-random", "gcn-table3"):
         from gcnlab.tasks.node import NodeConfig, train_node
 
         propagation = job.model if job.protocol == "gcn-table3" else "renormalization"
+        # gcn-random: run i trains on the per-class random split drawn from seed + i
+        split = "random" if job.protocol == "gcn-random" else "auto"
         return train_node(
-            NodeConfig(dataset=job.dataset, root=config.root, propagation=propagation, **common),
+            NodeConfig(
+                dataset=job.dataset,
+                root=config.root,
+                propagation=propagation,
+                split=split,
+                **common,
+            ),
             on_epoch=on_epoch,
         )
     if job.model in ("sc", "deepwalk"):
@@ -262,7 +283,7 @@ def _rows_of(job: Job, result: Any) -> list[ReproduceRow]:
     for metric, name in _metrics(job.protocol):
         values = [100 * v for v in getattr(result, name)]
         mean, std = mean_std(values)
-        reference, source = _paper(job.model, job.dataset, metric)
+        reference, source, error = _paper(job.model, job.dataset, metric)
         rows.append(
             ReproduceRow(
                 dataset=job.dataset,
@@ -271,9 +292,12 @@ def _rows_of(job: Job, result: Any) -> list[ReproduceRow]:
                 status="partial" if result.partial else "ok",
                 mean=mean,
                 std=std,
+                sem=standard_error(values),
+                spread="sem" if job.protocol in STANDARD_ERROR else "std",
                 values=values,
                 runs=len(values),
                 reference=reference,
+                reference_error=error,
                 reference_source=source,
                 difference=None if reference is None else mean - reference,
                 seconds=result.seconds,
@@ -291,14 +315,16 @@ def _empty_rows(
     """Rows for a job that gave no numbers: the reference is still shown."""
     rows = []
     for metric, _ in _metrics(protocol):
-        reference, source = _paper(model, dataset, metric)
+        reference, source, error = _paper(model, dataset, metric)
         rows.append(
             ReproduceRow(
                 dataset=dataset,
                 model=MODEL_NAMES[model],
                 metric=METRIC_NAMES[metric],
                 status=status,
+                spread="sem" if protocol in STANDARD_ERROR else "std",
                 reference=reference,
+                reference_error=error,
                 reference_source=source,
                 note=why,
             )
@@ -403,11 +429,15 @@ def cells(row: ReproduceRow) -> list[str]:
     """The row's cells, as both the terminal table and the Markdown show them."""
     if row.mean is None:
         value = {"missing": "not run: no data", "failed": "failed"}.get(row.status, "—")
+    elif row.runs > 1 and row.spread == "sem":
+        value = f"{row.mean:.1f} ± {row.sem:.1f} (SE; std {row.std:.1f})"
     elif row.runs > 1:
         value = f"{row.mean:.1f} ± {row.std:.1f}"
     else:
         value = f"{row.mean:.1f}"
     reference = "—" if row.reference is None else f"{row.reference:.1f}"
+    if row.reference is not None and row.reference_error is not None:
+        reference += f" ± {row.reference_error:.1f}"
     difference = "—" if row.difference is None else f"{row.difference:+.1f}"
     seconds = "—" if row.seconds is None else f"{row.seconds:.1f} s"
     return [
@@ -427,12 +457,23 @@ def notes(result: ReproduceResult) -> list[str]:
     seeds = result.seeds
     span = f"{seeds[0]}" if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
     v = result.versions
+    standard_error_rows = [row for row in result.rows if row.spread == "sem"]
+    marked = " (rows marked SE: standard error)" if standard_error_rows else ""
     lines = [
-        f"Percent; gcnlab: mean ± sample standard deviation over {len(seeds)} seed(s) ({span}), "
-        f"each at the epoch chosen by validation; difference: gcnlab − reference, in points. "
-        f"Time: the training loops of all seeds, on {result.device} "
+        f"Percent; gcnlab: mean ± sample standard deviation{marked} over {len(seeds)} seed(s) "
+        f"({span}), each at the epoch chosen by validation; difference: gcnlab − reference, in "
+        f"points. Time: the training loops of all seeds, on {result.device} "
         f"({result.threads} CPU thread(s)).",
     ]
+    if standard_error_rows:
+        models = ", ".join(dict.fromkeys(row.model for row in standard_error_rows))
+        lines.append(
+            f"{models}: one random split per seed (seed s draws it: 20 labelled nodes per class "
+            "train, 500 others validate, 1000 test, the sizes of Yang et al. 2016); gcnlab: mean "
+            "± standard error (SE = sample std / √n over the n splits) as the paper reports this "
+            "row, the sample std beside it; reference: the paper's mean ± standard error over 10 "
+            "splits."
+        )
     if result.config.get("epochs"):
         lines.append(f"Epochs capped at {result.config['epochs']} (not the papers' protocol).")
     sources = {row.reference_source for row in result.rows}

@@ -14,3 +14,11 @@ def mean_std(values: list[float]) -> tuple[float, float]:
         return mean, 0.0
     var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
     return mean, math.sqrt(var)
+
+
+def standard_error(values: list[float]) -> float:
+    """The standard error of the mean: sample standard deviation / √n (0.0 for one value, NaN
+    for none). The GCN paper reports its random-split row with it."""
+    if not values:
+        return math.nan
+    return mean_std(values)[1] / math.sqrt(len(values))
