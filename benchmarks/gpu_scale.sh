@@ -12,11 +12,11 @@ if [ -n "${WHEELS:-}" ]; then python3 -m pip install -q --no-index --no-deps "$W
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c "import torch, torch_geometric as g, pymetis; print('torch', torch.__version__, 'pyg', g.__version__, torch.cuda.get_device_name(), 'cores', __import__('os').cpu_count())"
 step() { echo "== $*"; /usr/bin/time -f "[%e s]" timeout "$@" 2>&1; }
-step 120 python3 -m pytest -m gpu -q -p no:cacheprovider -o addopts="" tests
-step 60 python3 -m gcnlab train cora --device cuda --runs 3 --batch clusters --parts 10 --clusters-per-batch 5 --partition-file "$OUT/cora-parts.npz"
-step 60 python3 -m gcnlab train cora --device cuda --runs 3 --batch clusters --parts 10 --clusters-per-batch 5 --partition-file "$OUT/cora-parts.npz"
-step 60 python3 -m gcnlab train cora --device cuda --runs 3 --reorder metis
-step 60 python3 -m gcnlab linkpred cora --device cuda --runs 3 --batch-size 2048
+step 60 python3 -m pytest -m gpu -q -p no:cacheprovider -o addopts="" tests
+step 45 python3 -m gcnlab train cora --device cuda --runs 3 --batch clusters --parts 10 --clusters-per-batch 5 --partition-file "$OUT/cora-parts.npz"
+step 45 python3 -m gcnlab train cora --device cuda --runs 3 --batch clusters --parts 10 --clusters-per-batch 5 --partition-file "$OUT/cora-parts.npz"
+step 45 python3 -m gcnlab train cora --device cuda --runs 3 --reorder metis
+step 45 python3 -m gcnlab linkpred cora --device cuda --runs 3 --batch-size 2048
 step 240 python3 benchmarks/bench_scale.py --device cuda --sizes 1000000 --graphs sbm --tasks node clusters gae --epochs 5 --timeout 200 --json "$OUT/scale_cuda.json"
-step 150 python3 benchmarks/bench_distributed.py --nodes 100000 --epochs 4 --rounds 1 --procs 1 2 4 --json "$OUT/distributed_cpu.json"
+step 110 python3 benchmarks/bench_distributed.py --nodes 100000 --epochs 3 --rounds 1 --procs 1 2 4 --json "$OUT/distributed_cpu.json"
 ls -la "$OUT"
