@@ -184,3 +184,35 @@ def test_canonical_edges_are_pygs_coalesced_undirected_graph(n: int, e: int) -> 
     edge_index = torch.randint(0, n, (2, e), generator=torch.Generator().manual_seed(n))
     reference = coalesce(to_undirected(remove_self_loops(edge_index)[0], num_nodes=n), num_nodes=n)
     assert torch.equal(_canonical(edge_index, n), reference)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_split_is_pygs_random_link_split_draw_for_draw(seed: int) -> None:
+    """split_edges cuts the positives itself; the edges (and so every negative drawn after
+    them, and every result and checkpoint) are those of PyG's RandomLinkSplit as it ran before."""
+    from torch_geometric.data import Data
+    from torch_geometric.transforms import RandomLinkSplit
+
+    from gcnlab.data.link_split import _canonical, _non_edges, _own_random_state
+
+    n = 300
+    edge_index = torch.randint(0, n, (2, 1500), generator=torch.Generator().manual_seed(seed))
+    full = _canonical(edge_index, n)
+    transform = RandomLinkSplit(
+        num_val=0.05,
+        num_test=0.1,
+        is_undirected=True,
+        split_labels=True,
+        add_negative_train_samples=False,
+        neg_sampling_ratio=0.0,
+    )
+    with _own_random_state(seed):
+        train, val, test = transform(Data(edge_index=full, num_nodes=n))
+        num_val, num_test = val.pos_edge_label_index.size(1), test.pos_edge_label_index.size(1)
+        negatives = _non_edges(full, n, num_val + num_test)
+    split = split_edges(edge_index, n, seed=seed)
+    assert torch.equal(split.train_pos, train.pos_edge_label_index)
+    assert torch.equal(split.val_pos, val.pos_edge_label_index)
+    assert torch.equal(split.test_pos, test.pos_edge_label_index)
+    assert torch.equal(split.val_neg, negatives[:, :num_val])
+    assert torch.equal(split.test_neg, negatives[:, num_val:])
