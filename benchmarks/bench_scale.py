@@ -167,6 +167,22 @@ def _epochs(step, epochs: int) -> list[float]:  # noqa: ANN001
     return times
 
 
+def _task_epochs(task, start: float, epochs: int) -> tuple[float, list[float]]:  # noqa: ANN001
+    """Build the model of a gcnlab node task (set-up ends there, counted from ``start``), then
+    time ``epochs`` epochs of one training step and one evaluation."""
+    model = task.build_model()
+    optimizer = task.optimizer(model)
+    init = time.perf_counter() - start
+
+    def step() -> None:
+        model.train()
+        task.train_epoch(model, optimizer)
+        model.eval()
+        task.evaluate(model).tolist()
+
+    return init, _epochs(step, epochs)
+
+
 def child_node(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noqa: ANN001
     import torch
     import torch.nn.functional as F
@@ -176,17 +192,7 @@ def child_node(side: str, data, epochs: int) -> tuple[float, list[float]]:  # no
 
         start = time.perf_counter()
         task = NodeTask(NodeConfig(epochs=epochs, device=DEVICE), torch.device(DEVICE), data)
-        model = task.build_model()
-        optimizer = task.optimizer(model)
-        init = time.perf_counter() - start
-
-        def step() -> None:
-            model.train()
-            task.train_epoch(model, optimizer)
-            model.eval()
-            task.evaluate(model).tolist()
-
-        return init, _epochs(step, epochs)
+        return _task_epochs(task, start, epochs)
 
     from torch_geometric.nn import GCNConv
 
@@ -249,17 +255,7 @@ def child_clusters(side: str, data, epochs: int, parts: int, per_batch: int, pat
     start = time.perf_counter()
     task = ClusterNodeTask(config, torch.device(DEVICE), data)
     task.seed_run(0)
-    model = task.build_model()
-    optimizer = task.optimizer(model)
-    init = time.perf_counter() - start
-
-    def step() -> None:
-        model.train()
-        task.train_epoch(model, optimizer)
-        model.eval()
-        task.evaluate(model).tolist()
-
-    return init, _epochs(step, epochs)
+    return _task_epochs(task, start, epochs)
 
 
 def child_gae(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noqa: ANN001
