@@ -65,6 +65,9 @@ def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa
         )
 
     monkeypatch.setattr(rp, "reproduce", fake)
+    import torch
+
+    threads = torch.get_num_threads()
     result = invoke(
         [
             "reproduce",
@@ -81,12 +84,16 @@ def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa
             "/data",
             "--out",
             str(tmp_path),
+            "--threads",
+            "2",
         ],
     )
     assert result.exit_code == 0, result.output
     assert seen["config"] == rp.ReproduceConfig(
         which="vgae", runs=2, seed=4, epochs=7, datasets=("karate",), root="/data", device="auto"
     )
+    assert torch.get_num_threads() == 2  # --threads is torch's from the command on
+    torch.set_num_threads(threads)
 
 
 def test_grid_with_plots(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gcnlab.cli import graph_options as g
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, command, console
 from gcnlab.cli.options import (
@@ -86,6 +87,7 @@ def reproduce_command(
             max=MAX_REPRODUCE_RUNS,
         ),
     ] = 0,
+    threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Run the papers' protocols; print gcnlab's numbers next to the papers'.
 
@@ -103,6 +105,7 @@ def reproduce_command(
         write_tables,
     )
 
+    g.set_threads(threads)
     if folds and which.value != "gcn-depth":
         from gcnlab.errors import UsageError
 
