@@ -93,7 +93,11 @@ def read_parts(
         with np.load(path, allow_pickle=False) as arrays:
             stored = {k: arrays[k] for k in ("part", "parts", "seed", "edges_sha256")}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: not a gcnlab partition file ({exc})") from exc
+        # (numpy's own message for a non-npz file suggests unpickling it: never)
+        raise DataError(
+            f"{path}: not a gcnlab partition file (an .npz that --partition-file wrote); "
+            "delete it or give another path"
+        ) from exc
     made_for = (int(stored["parts"]), int(stored["seed"]), str(stored["edges_sha256"]))
     if made_for != (parts, seed, edges_digest(edge_index)):
         raise DataError(
