@@ -20,10 +20,12 @@ def test_path_graph_by_hand() -> None:
     assert coeff[(1, 1)] == pytest.approx(1 / 3)
 
 
+@pytest.mark.parametrize("loop", [True, False])
 @pytest.mark.parametrize("add_self_loops", [True, False])
 @pytest.mark.parametrize("flow", ["source_to_target", "target_to_source"])
-def test_matches_pyg_with_weights(add_self_loops: bool, flow: str) -> None:
-    edge_index = torch.tensor([[0, 1, 2, 2, 3, 0], [1, 2, 0, 2, 1, 3]])  # directed, a self-loop
+def test_matches_pyg_with_weights(loop: bool, add_self_loops: bool, flow: str) -> None:
+    # directed; with or without an existing self-loop (2 -> 2), whose weight must be kept
+    edge_index = torch.tensor([[0, 1, 2, 2, 3, 0], [1, 2, 0, 2 if loop else 1, 1, 3]])
     weight = torch.tensor([0.5, 1.0, 2.0, 3.0, 0.25, 1.5])
     for improved in (False, True):
         ours = gcn_norm(edge_index, weight, 5, improved, add_self_loops, flow)

@@ -91,9 +91,14 @@ def gcn_norm(
     if edge_weight is None:
         edge_weight = torch.ones(edge_index.size(1), dtype=dtype, device=edge_index.device)
     if add_self_loops:
-        edge_index, edge_weight = add_remaining_self_loops(
-            edge_index, edge_weight, fill_value, num_nodes
-        )
+        if bool((edge_index[0] == edge_index[1]).any()):  # existing loops keep their weight
+            edge_index, edge_weight = add_remaining_self_loops(
+                edge_index, edge_weight, fill_value, num_nodes
+            )
+        else:  # none yet: append them, as PyG's helper would (skipping its masking passes)
+            loop = torch.arange(num_nodes, dtype=edge_index.dtype, device=edge_index.device)
+            edge_index = torch.cat([edge_index, loop.expand(2, -1)], dim=1)
+            edge_weight = torch.cat([edge_weight, edge_weight.new_full((num_nodes,), fill_value)])
 
     # Step 2: D^-1/2 from the degrees of the receiving side.
     row, col = edge_index[0], edge_index[1]
