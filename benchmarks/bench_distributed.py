@@ -1,5 +1,6 @@
 """Data-parallel throughput under torchrun: 1 process against 2, for node classification on
-Cluster-GCN batches and for link prediction on edge mini-batches.
+Cluster-GCN batches and for link prediction on edge mini-batches (``link``) or on Cluster-GCN
+batches of the training graph (``link-clusters``).
 
 The graph is generated here (no download): a stochastic block model from ``bench_scale.py``
 (blocks of 1000 nodes, 90 % of the edges inside a block, about 10 edges per node, ids shuffled)
@@ -14,13 +15,14 @@ script's worker, which is the command line's path without the command line: the 
 training part of it by wrapping the task's ``train_epoch`` (evaluation, which every process
 does on the whole graph, is the rest). Every process has ``OMP_NUM_THREADS=1``. Reported, from
 rank 0, over the epochs after the first (warm-up): median epoch seconds, median training seconds
-per epoch, global steps per second of training (a node-classification step of P processes takes
-P batches, so an epoch has 1/P of the steps; a link-prediction step is one global batch of
-``--batch-size`` edges whatever P is), and the speed-ups of 2 processes over 1. The load average
-(``os.getloadavg()``, one minute) is taken before and after each job: on a shared machine it
-says how many cores the job really had.
+per epoch, global steps per second of training (a node-classification or ``link-clusters`` step
+of P processes takes P batches, so an epoch has 1/P of the steps; a ``link`` step is one global
+batch of ``--batch-size`` edges whatever P is), and the speed-ups of 2 processes over 1. The
+load average (``os.getloadavg()``, one minute) is taken before and after each job: on a shared
+machine it says how many cores the job really had.
 
-    python benchmarks/bench_distributed.py                 # 100k nodes, both tasks, ~6-10 min
+    python benchmarks/bench_distributed.py                 # 100k nodes, all tasks, ~10-15 min
+    python benchmarks/bench_distributed.py --tasks link-clusters --procs 1 2
     python benchmarks/bench_distributed.py --quick         # 20k nodes, 3 epochs
     python benchmarks/bench_distributed.py --json out.json
 """
@@ -44,7 +46,7 @@ sys.path.insert(0, str(HERE))
 from bench_scale import CLASSES, make_graph  # noqa: E402
 
 FEATURES = 64
-TASKS = ("node", "link")
+TASKS = ("node", "link", "link-clusters")
 
 
 # -- the graph ------------------------------------------------------------------------------
@@ -122,12 +124,25 @@ def worker(args: argparse.Namespace) -> None:
             **common,
         )
         train = train_node
-    else:
+    elif args.worker == "link":
         from gcnlab.tasks.link import LinkConfig, train_link
         from gcnlab.tasks.link_batches import EdgeBatchLinkTask
 
         timed(EdgeBatchLinkTask)
         config = LinkConfig(batch_size=args.batch_size, features="raw", **common)
+        train = train_link
+    else:
+        from gcnlab.tasks.link import LinkConfig, train_link
+        from gcnlab.tasks.link_clusters import ClusterLinkTask
+
+        timed(ClusterLinkTask)
+        config = LinkConfig(
+            batch="clusters",
+            parts=args.parts,
+            clusters_per_batch=args.clusters_per_batch,
+            features="raw",
+            **common,
+        )
         train = train_link
 
     stamps: list[float] = []
@@ -224,6 +239,7 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     what = {
         "node": f"node, clusters ({args.parts} parts, {args.clusters_per_batch} a batch)",
         "link": f"link, --batch-size {args.batch_size}",
+        "link-clusters": f"link, clusters ({args.parts} parts, {args.clusters_per_batch} a batch)",
     }
     keys = ("epoch_median_s", "train_median_s", "steps_per_s")
     summary: dict[tuple[str, int], dict] = {}
@@ -264,8 +280,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8, help="per job; the first is dropped")
     parser.add_argument("--rounds", type=int, default=2, help="jobs per (task, processes)")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS))
-    parser.add_argument("--parts", type=int, default=64, help="node: METIS parts")
-    parser.add_argument("--clusters-per-batch", type=int, default=4, help="node: parts a batch")
+    parser.add_argument("--parts", type=int, default=64, help="node, link-clusters: METIS parts")
+    parser.add_argument(
+        "--clusters-per-batch", type=int, default=4, help="node, link-clusters: parts a batch"
+    )
     parser.add_argument("--batch-size", type=int, default=65_536, help="link: edges a step")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per job")
     parser.add_argument(

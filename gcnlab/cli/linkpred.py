@@ -12,6 +12,7 @@ from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import (
     LINK,
+    Batch,
     DeviceOption,
     Epochs,
     Features,
@@ -27,7 +28,7 @@ from gcnlab.cli.options import (
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.tasks.bounds import MAX_EDGE_BATCH_SIZE, MAX_HIDDEN, MAX_SEED
+from gcnlab.tasks.bounds import MAX_EDGE_BATCH_SIZE, MAX_HIDDEN, MAX_PARTS, MAX_SEED
 
 
 @command("linkpred")
@@ -100,6 +101,24 @@ def linkpred_command(
             max=MAX_EDGE_BATCH_SIZE,
         ),
     ] = LINK.batch_size,
+    batch: Annotated[
+        Batch,
+        typer.Option(
+            help="full (the encoder sees the whole training graph at every step) or clusters "
+            "(Cluster-GCN mini-batches of the training graph: encoder and loss on one batch "
+            "per step; runs under torchrun with several processes).",
+            case_sensitive=False,
+        ),
+    ] = LINK.batch,
+    parts: Annotated[
+        int,
+        typer.Option(
+            help="clusters: METIS parts of each run's training graph.", min=1, max=MAX_PARTS
+        ),
+    ] = LINK.parts,
+    clusters_per_batch: Annotated[
+        int, typer.Option(help="clusters: parts per mini-batch.", min=1, max=MAX_PARTS)
+    ] = LINK.clusters_per_batch,
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
@@ -130,6 +149,9 @@ def linkpred_command(
         features_file=None if features_file is None else str(features_file),
         featureless=featureless.lower(),
         batch_size=batch_size,
+        batch=batch.value,
+        parts=parts,
+        clusters_per_batch=clusters_per_batch,
     )
     config.validate()
     g.set_threads(threads)
@@ -140,7 +162,13 @@ def linkpred_command(
             f"AP {100 * s.val_ap:.1f}"
         )
 
-    missing = None if batch_size is not None else "--batch-size B (training edges per step)"
+    batched = batch_size is not None or config.batch == "clusters"
+    missing = (
+        None
+        if batched
+        else "--batch-size B (training edges per step) or --batch clusters (with --parts and "
+        "--clusters-per-batch)"
+    )
     with distributed_run(config, missing) as main_process:
         if not main_process:  # torchrun's other processes train in step and write nothing
             train_link(config)

@@ -92,7 +92,8 @@ class Features(str, Enum):
 
 
 class Batch(str, Enum):
-    """:data:`gcnlab.tasks.node.BATCHES`: full-graph steps or Cluster-GCN mini-batches."""
+    """:data:`gcnlab.tasks.node.BATCHES` (and ``link.BATCHES``): full-graph steps or Cluster-GCN
+    mini-batches."""
 
     full = "full"
     clusters = "clusters"

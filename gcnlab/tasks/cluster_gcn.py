@@ -37,6 +37,18 @@ from gcnlab.utils.runtime import seed_everything
 log = logging.getLogger(__name__)
 
 
+def batch_graph(
+    x: Tensor | SparseMatrix, batch: ClusterBatch, device: torch.device
+) -> tuple[Tensor | SparseMatrix, SparseMatrix]:
+    """``(x_b [n_b, F], Â_b^T [n_b, n_b])`` of one batch on ``device``: the feature rows of its
+    nodes, sliced from ``x`` on the CPU (sparse where ``x`` is, as the whole graph's: dropout
+    then touches the non-zeros only), and its induced subgraph normalized on its own."""
+    nodes = batch.nodes
+    adj = normalized_adjacency(batch.edge_index, num_nodes=nodes.numel())
+    rows = x.rows(nodes) if isinstance(x, SparseMatrix) else x[nodes]  # [n_b, F]
+    return rows.to(device), adj.to(device)
+
+
 class ClusterNodeTask(NodeTask):
     """:class:`NodeTask` trained on Cluster-GCN batches (``NodeConfig(batch="clusters")``).
 
@@ -94,13 +106,10 @@ class ClusterNodeTask(NodeTask):
     ) -> tuple[Tensor | SparseMatrix, SparseMatrix, Tensor, Tensor]:
         """``(x [n_b, F], Â_b^T, y [n_b], labelled local ids)`` of one batch, on the device."""
         nodes = batch.nodes
-        adj = normalized_adjacency(batch.edge_index, num_nodes=nodes.numel())
+        x, adj = batch_graph(self.x_cpu, batch, self.device)
         train = self.train_mask_cpu[nodes].nonzero().view(-1)
-        # sparse where sparse, as the whole graph's (dropout then touches the non-zeros only)
-        xs = self.x_cpu
-        x = xs.rows(nodes) if isinstance(xs, SparseMatrix) else xs[nodes]  # [n_b, F]
         d = self.device
-        return x.to(d), adj.to(d), self.y_cpu[nodes].to(d), train.to(d)
+        return x, adj, self.y_cpu[nodes].to(d), train.to(d)
 
     def batch_loss(self, net: torch.nn.Module, clusters: Tensor) -> Tensor:
         """Cross-entropy over the labelled nodes of the batch of ``clusters`` (0, with zero

@@ -9,7 +9,9 @@ Everything an epoch touches (graph, features, pairs, sampled negatives, loss, me
 the run's device; the loop reads one row of metrics per epoch.
 
 With ``LinkConfig(batch_size=B)`` an epoch is one step per ``B`` training edges instead
-(:mod:`gcnlab.tasks.link_batches`, which also runs across ``torchrun``'s processes).
+(:mod:`gcnlab.tasks.link_batches`, which also runs across ``torchrun``'s processes); with
+``LinkConfig(batch="clusters")`` one step per Cluster-GCN batch of the training graph, the
+encoder on the batch alone (:mod:`gcnlab.tasks.link_clusters`, also across processes).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 MODELS: tuple[str, ...] = ("gae", "vgae")
 LOSSES: tuple[str, ...] = ("auto", "dense", "sampled")
 FEATURES: tuple[str, ...] = ("raw", "normalized", "none")
+# full-batch training, or Cluster-GCN mini-batches (LinkTask.prepare picks the task class)
+BATCHES: tuple[str, ...] = ("full", "clusters")
 # loss="auto" reconstructs all N^2 pairs up to this many nodes and samples negatives above it.
 # The loss alone, forward and backward, one CPU core of a shared machine: Cora 24 ms dense,
 # CiteSeer 37 ms, 10 000 nodes 0.28 s, PubMed (19 717) 1.1 s against 24 ms sampled.
@@ -80,27 +84,67 @@ class LinkConfig(GraphInput, RunConfig):
     batch_size: int | None = None  # None: one full-batch step per epoch; a number: edge
     # mini-batches of this many training edges per step, each against as many sampled negatives
     # (gcnlab.tasks.link_batches), split across torchrun's processes
+    batch: str = "full"  # full: the encoder sees the whole training graph at every step;
+    # clusters: Cluster-GCN mini-batches of the training graph (gcnlab.tasks.link_clusters), one
+    # step per batch, encoder and loss on the batch alone, across torchrun's processes
+    parts: int = 16  # clusters: METIS parts of each run's training graph
+    clusters_per_batch: int = 4  # clusters: parts per mini-batch
 
     def checks(self) -> list:
-        return super().checks() + self.graph_checks() + [
-            (not self.directed, "link prediction treats the graph as undirected (the "
-             "auto-encoder's inner-product decoder is symmetric); drop --directed"),
-            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}"),
-            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
-            (self.features in FEATURES,
-             f"features must be one of {', '.join(FEATURES)}, got {self.features!r}"),
-            in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
-            in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
-            (self.split_seed is None or 0 <= self.split_seed <= bounds.MAX_SEED,
-             f"split seed must be between 0 and {bounds.MAX_SEED}, got {self.split_seed}"),
-            (self.batch_size is None
-             or 1 <= self.batch_size <= bounds.MAX_EDGE_BATCH_SIZE,
-             f"batch size must be between 1 and {bounds.MAX_EDGE_BATCH_SIZE}, "
-             f"got {self.batch_size}"),
-            (self.batch_size is None or self.loss != "dense",
-             "edge mini-batches (--batch-size) train against sampled negatives; "
-             "drop --loss dense or --batch-size"),
-        ]
+        return (
+            super().checks()
+            + self.graph_checks()
+            + [
+                (
+                    not self.directed,
+                    "link prediction treats the graph as undirected (the "
+                    "auto-encoder's inner-product decoder is symmetric); drop --directed",
+                ),
+                (
+                    self.model in MODELS,
+                    f"model must be one of {', '.join(MODELS)}, got {self.model!r}",
+                ),
+                (
+                    self.loss in LOSSES,
+                    f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}",
+                ),
+                (
+                    self.features in FEATURES,
+                    f"features must be one of {', '.join(FEATURES)}, got {self.features!r}",
+                ),
+                in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
+                in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
+                (
+                    self.split_seed is None or 0 <= self.split_seed <= bounds.MAX_SEED,
+                    f"split seed must be between 0 and {bounds.MAX_SEED}, got {self.split_seed}",
+                ),
+                (
+                    self.batch_size is None or 1 <= self.batch_size <= bounds.MAX_EDGE_BATCH_SIZE,
+                    f"batch size must be between 1 and {bounds.MAX_EDGE_BATCH_SIZE}, "
+                    f"got {self.batch_size}",
+                ),
+                (
+                    self.batch_size is None or self.loss != "dense",
+                    "edge mini-batches (--batch-size) train against sampled negatives; "
+                    "drop --loss dense or --batch-size",
+                ),
+                (
+                    self.batch in BATCHES,
+                    f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}",
+                ),
+                in_range("parts", self.parts, 1, bounds.MAX_PARTS),
+                in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
+                (
+                    self.batch == "full" or self.batch_size is None,
+                    "--batch clusters and --batch-size are two kinds of mini-batches; drop one",
+                ),
+                (
+                    self.batch == "full" or self.loss != "dense",
+                    "cluster mini-batches (--batch clusters) train against sampled negatives; "
+                    "drop --loss dense or --batch clusters",
+                ),
+            ]
+        )
 
 
 @dataclass
@@ -149,12 +193,17 @@ def resolve_loss(loss: str, num_nodes: int) -> str:
     if loss == "auto":
         if num_nodes <= DENSE_MAX_NODES:
             return "dense"
-        log.info("%d nodes > %d: sampled negatives instead of the all-pairs loss", num_nodes,
-                 DENSE_MAX_NODES)
+        log.info(
+            "%d nodes > %d: sampled negatives instead of the all-pairs loss",
+            num_nodes,
+            DENSE_MAX_NODES,
+        )
         return "sampled"
     if loss == "dense" and num_nodes > DENSE_FORCED_MAX_NODES:
-        raise UsageError(f"loss 'dense' scores all {num_nodes}^2 node pairs every epoch; above "
-                         f"{DENSE_FORCED_MAX_NODES} nodes use loss 'sampled' (or 'auto')")
+        raise UsageError(
+            f"loss 'dense' scores all {num_nodes}^2 node pairs every epoch; above "
+            f"{DENSE_FORCED_MAX_NODES} nodes use loss 'sampled' (or 'auto')"
+        )
     return loss
 
 
@@ -196,8 +245,13 @@ def prepare_split(split: LinkSplit, reconstruction: str, device: torch.device) -
     adj = normalized_adjacency(split.train_edge_index, num_nodes=split.num_nodes).to(device)
     on_device = split.to(device)
     recon = (_dense_recon if reconstruction == "dense" else _sampled_recon)(split, device)
-    return SplitOnDevice(adj, on_device.train_pos, (on_device.val_pos, on_device.val_neg),
-                         (on_device.test_pos, on_device.test_neg), recon)
+    return SplitOnDevice(
+        adj,
+        on_device.train_pos,
+        (on_device.val_pos, on_device.val_neg),
+        (on_device.test_pos, on_device.test_neg),
+        recon,
+    )
 
 
 def build_autoencoder(config: LinkConfig, in_channels: int) -> GAE:
@@ -234,21 +288,30 @@ class LinkTask(GraphTask):
         super().__init__(config, device, data)
         x = link_features(data, config)
         self.x = (x if isinstance(x, SparseMatrix) else as_features(x)).to(device)  # [N, F]
-        # edge mini-batches always sample their negatives
-        batched = config.batch_size is not None
+        # edge and cluster mini-batches always sample their negatives
+        batched = config.batch_size is not None or config.batch == "clusters"
         self.reconstruction = "sampled" if batched else resolve_loss(config.loss, data.num_nodes)
         self.split: SplitOnDevice | None = None
         self._fixed: SplitOnDevice | None = None  # with split_seed: the one split of every run
-        log.info("%s on %s: %s reconstruction, %s features, device %s", config.model, data.name,
-                 self.reconstruction, config.features, device)
+        log.info(
+            "%s on %s: %s reconstruction, %s features, device %s",
+            config.model,
+            data.name,
+            self.reconstruction,
+            config.features,
+            device,
+        )
 
     @classmethod
-    def prepare(cls, config: LinkConfig, device: torch.device,
-                root: str | None = None) -> LinkTask:
+    def prepare(cls, config: LinkConfig, device: torch.device, root: str | None = None) -> LinkTask:
         if cls is LinkTask and config.batch_size is not None:
             from gcnlab.tasks.link_batches import EdgeBatchLinkTask
 
             return EdgeBatchLinkTask.prepare(config, device, root)
+        if cls is LinkTask and config.batch == "clusters":
+            from gcnlab.tasks.link_clusters import ClusterLinkTask
+
+            return ClusterLinkTask.prepare(config, device, root)
         return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
@@ -300,16 +363,25 @@ class LinkTask(GraphTask):
         auc, ap = [s.test_auc for s in picked], [s.test_ap for s in picked]
         auc_mean, auc_std = mean_std(auc)
         ap_mean, ap_std = mean_std(ap)
-        return {"auc": auc, "ap": ap, "auc_mean": auc_mean, "auc_std": auc_std,
-                "ap_mean": ap_mean, "ap_std": ap_std, "val_auc": [s.val_auc for s in picked],
-                "val_ap": [s.val_ap for s in picked], "reconstruction": self.reconstruction}
+        return {
+            "auc": auc,
+            "ap": ap,
+            "auc_mean": auc_mean,
+            "auc_std": auc_std,
+            "ap_mean": ap_mean,
+            "ap_std": ap_std,
+            "val_auc": [s.val_auc for s in picked],
+            "val_ap": [s.val_ap for s in picked],
+            "reconstruction": self.reconstruction,
+        }
 
     def describe(self, best: LinkEpochStats) -> str:
         return f"test AUC {best.test_auc:.4f}, AP {best.test_ap:.4f} at epoch {best.epoch}"
 
 
-def train_link(config: LinkConfig | None = None, *,
-               on_epoch: Callable[[LinkEpochStats], None] | None = None) -> LinkResult:
+def train_link(
+    config: LinkConfig | None = None, *, on_epoch: Callable[[LinkEpochStats], None] | None = None
+) -> LinkResult:
     """Run ``config.runs`` seeded trainings and return their result.
 
     Args:
@@ -323,8 +395,9 @@ def train_link(config: LinkConfig | None = None, *,
 
 
 @torch.no_grad()
-def saved_test_scores(checkpoint: Checkpoint, *, root: str | None = None,
-                      device: torch.device | str = "cpu") -> list[tuple[Tensor, Tensor]]:
+def saved_test_scores(
+    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+) -> list[tuple[Tensor, Tensor]]:
     """Per saved run, the decoder's scores (logits, on the CPU) of the test edges ``[P]`` and
     of the test non-edges ``[Q]``: what ROC and precision-recall curves are drawn from."""
     from gcnlab.tasks.evaluate import saved_runs
