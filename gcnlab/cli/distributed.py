@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 
@@ -56,6 +57,29 @@ def distributed_run(config: Any, missing: str | None) -> Iterator[bool]:
         raise
     finally:
         distributed.shutdown()
+
+
+def train_in_job(
+    config: Any,
+    missing: str | None,
+    train: Callable[..., Any],
+    outputs: Sequence[Path | None],
+    describe: Callable[[Any], str],
+) -> Any | None:
+    """``train(config)`` as one process of a ``torchrun`` job, or alone: inside
+    :func:`distributed_run`, the writing process checks ``outputs`` first and shows the epoch
+    progress; the others train in step, silently. Returns the result on the writing process,
+    None on the others (which then have nothing to report)."""
+    from gcnlab.cli.outputs import check_outputs
+    from gcnlab.cli.progress import epoch_progress
+
+    with distributed_run(config, missing) as main_process:
+        if not main_process:  # torchrun's other processes train in step and write nothing
+            train(config)
+            return None
+        check_outputs(*outputs)
+        with epoch_progress(config.runs, config.epochs, describe) as on_epoch:
+            return train(config, on_epoch=on_epoch)
 
 
 def leave(message: str) -> NoReturn:

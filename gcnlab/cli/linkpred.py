@@ -26,8 +26,7 @@ from gcnlab.cli.options import (
     Save,
     Seed,
 )
-from gcnlab.cli.outputs import check_outputs, report, runs_phrase
-from gcnlab.cli.progress import epoch_progress
+from gcnlab.cli.outputs import report, runs_phrase
 from gcnlab.tasks.bounds import MAX_EDGE_BATCH_SIZE, MAX_HIDDEN, MAX_PARTS, MAX_SEED
 
 
@@ -123,7 +122,7 @@ def linkpred_command(
 ) -> None:
     """Train a graph auto-encoder (GAE or VGAE) and report test ROC AUC and average precision
     on held-out edges."""
-    from gcnlab.cli.distributed import distributed_run
+    from gcnlab.cli.distributed import train_in_job
     from gcnlab.errors import UsageError
     from gcnlab.tasks.link import LinkConfig, train_link
 
@@ -169,13 +168,10 @@ def linkpred_command(
         else "--batch-size B (training edges per step) or --batch clusters (with --parts and "
         "--clusters-per-batch)"
     )
-    with distributed_run(config, missing) as main_process:
-        if not main_process:  # torchrun's other processes train in step and write nothing
-            train_link(config)
-            return
-        check_outputs(json_path, save, plots, predictions)
-        with epoch_progress(runs, epochs, describe) as on_epoch:
-            result = train_link(config, on_epoch=on_epoch)
+    outputs = (json_path, save, plots, predictions)
+    result = train_in_job(config, missing, train_link, outputs, describe)
+    if result is None:  # another process of a torchrun job: rank 0 reports
+        return
 
     report(
         result,

@@ -26,8 +26,7 @@ from gcnlab.cli.options import (
     Seed,
     Select,
 )
-from gcnlab.cli.outputs import check_outputs, report, runs_phrase
-from gcnlab.cli.progress import epoch_progress
+from gcnlab.cli.outputs import report, runs_phrase
 from gcnlab.tasks.bounds import MAX_LAYERS, MAX_PARTS, MAX_WEIGHT_DECAY
 
 
@@ -82,8 +81,10 @@ def train_command(
     ] = None,
     batch: Annotated[
         Batch,
-        typer.Option(help="full (one step on the whole graph) or clusters (Cluster-GCN "
-                     "mini-batches; needed under torchrun with several processes)."),
+        typer.Option(
+            help="full (one step on the whole graph) or clusters (Cluster-GCN "
+            "mini-batches; needed under torchrun with several processes)."
+        ),
     ] = NODE.batch,
     parts: Annotated[
         int, typer.Option(help="clusters: METIS parts of the graph.", min=1, max=MAX_PARTS)
@@ -100,8 +101,11 @@ def train_command(
         ),
     ] = None,
     reorder: Annotated[
-        Reorder, typer.Option(help="Node order for locality (outputs stay in the dataset's "
-                              "order); rcm and metis help random and power-law graphs.")
+        Reorder,
+        typer.Option(
+            help="Node order for locality (outputs stay in the dataset's "
+            "order); rcm and metis help random and power-law graphs."
+        ),
     ] = NODE.reorder,
     split: g.Split = "auto",
     propagation: Annotated[
@@ -136,7 +140,7 @@ def train_command(
         raise UsageError(
             "digits are images, not a graph: use 'gcnlab digits' (see 'gcnlab digits --help')"
         )
-    from gcnlab.cli.distributed import distributed_run
+    from gcnlab.cli.distributed import train_in_job
     from gcnlab.tasks.node import NodeConfig, train_node
 
     config = NodeConfig(
@@ -178,13 +182,10 @@ def train_command(
 
     clusters = config.batch == "clusters"
     missing = None if clusters else "--batch clusters (with --parts and --clusters-per-batch)"
-    with distributed_run(config, missing) as main_process:
-        if not main_process:  # torchrun's other processes train in step and write nothing
-            train_node(config)
-            return
-        check_outputs(json_path, save, plots, predictions)
-        with epoch_progress(runs, epochs, describe) as on_epoch:
-            result = train_node(config, on_epoch=on_epoch)
+    outputs = (json_path, save, plots, predictions)
+    result = train_in_job(config, missing, train_node, outputs, describe)
+    if result is None:  # another process of a torchrun job: rank 0 reports
+        return
 
     report(
         result,
