@@ -27,6 +27,9 @@ epochs' noise, so the PyG node child also times its normalization (``gcn_norm``)
   (``partition``: its time and peak), which keeps the parts in a file, as
   ``--partition-file`` does; the ``clusters`` child reads it, so its set-up and peak are
   training's, the numbers to hold against full-batch ``node``'s.
+- gae-clusters (gcnlab only): the GAE on Cluster-GCN batches of the training graph
+  (``LinkConfig(batch="clusters")``); METIS on the run's training graph is part of its set-up
+  (the split changes per run, so there is no partition file). Against ``gae``'s peak.
 - GAE: the two-layer encoder (32, 16), sampled negatives (PyG's ``recon_loss``; gcnlab's
   ``loss="sampled"``), 85/5/10 edge split set up once, one step plus scoring of val/test pairs.
 
@@ -270,15 +273,26 @@ def child_clusters(side: str, data, epochs: int, parts: int, per_batch: int, pat
     return _task_epochs(task, start, epochs)
 
 
-def child_gae(side: str, data, epochs: int) -> tuple[float, list[float]]:  # noqa: ANN001
+def child_gae(side: str, data, epochs: int, clusters: tuple[int, int] | None = None):  # noqa: ANN001, ANN201
     import torch
 
     if side == "gcnlab":
         from gcnlab.tasks.link import LinkConfig, LinkTask
 
+        batches = {}
+        if clusters is not None:  # gae-clusters: METIS on the run's training graph is set-up
+            batches = dict(batch="clusters", parts=clusters[0], clusters_per_batch=clusters[1])
+        config = LinkConfig(loss="sampled", device=DEVICE, **batches)
         start = time.perf_counter()
-        task = LinkTask(LinkConfig(loss="sampled", device=DEVICE), torch.device(DEVICE), data)
-        task.start_run(0, 0)
+        if clusters is None:
+            task = LinkTask(config, torch.device(DEVICE), data)
+            task.start_run(0, 0)
+        else:
+            from gcnlab.tasks.link_clusters import ClusterLinkTask
+
+            task = ClusterLinkTask(config, torch.device(DEVICE), data)
+            task.start_run(0, 0)
+            task.seed_run(0)
         model = task.build_model()
         optimizer = task.optimizer(model)
         init = time.perf_counter() - start
@@ -399,6 +413,10 @@ def child_main(args: argparse.Namespace) -> None:
     else:
         if args.child_task == "partition":
             init, times = child_partition(data, args.parts, args.child_graph + ".parts.npz")
+        elif args.child_task == "gae-clusters":
+            init, times = child_gae(
+                args.child_side, data, args.epochs, (args.parts, args.clusters_per_batch)
+            )
         elif args.child_task == "clusters":
             init, times = child_clusters(
                 args.child_side,
@@ -473,8 +491,8 @@ def main() -> None:
     parser.add_argument(
         "--tasks",
         nargs="+",
-        default=["node", "clusters", "gae", "kernels"],
-        choices=["node", "clusters", "gae", "kernels"],
+        default=["node", "clusters", "gae", "gae-clusters", "kernels"],
+        choices=["node", "clusters", "gae", "gae-clusters", "kernels"],
     )
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--reps", type=int, default=7)
@@ -519,7 +537,8 @@ def main() -> None:
                 e = graph["edge_index"].shape[1]
                 del graph
                 for task in args.tasks:
-                    sides = ["gcnlab"] if task in ("kernels", "clusters") else ["gcnlab", "pyg"]
+                    only_ours = ("kernels", "clusters", "gae-clusters")
+                    sides = ["gcnlab"] if task in only_ours else ["gcnlab", "pyg"]
                     if task == "clusters":  # METIS first, in its own child
                         r = run_child(path, "partition", "gcnlab", args)
                         r.update(graph=kind, nodes=n, edges=e, task="partition", side="gcnlab")
