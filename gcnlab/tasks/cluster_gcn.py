@@ -49,7 +49,28 @@ def batch_graph(
     return rows.to(device), adj.to(device)
 
 
-class ClusterNodeTask(NodeTask):
+class SharedBatches:
+    """What a task trained on batches shuffled alike on every ``torchrun`` process adds to its
+    base task (put it first among the bases): ``generator``, seeded with the run, draws the
+    epochs' groups the same everywhere, and ``ddp`` (set by :meth:`build_model`) averages the
+    gradients over the processes. The loop keeps the plain model (state dicts without
+    ``module.``)."""
+
+    generator: torch.Generator
+    ddp: torch.nn.Module | None
+    device: torch.device
+
+    def seed_run(self, seed: int) -> None:
+        seed_everything(seed)
+        self.generator.manual_seed(seed)  # the same groups on every process
+
+    def build_model(self) -> torch.nn.Module:
+        model = super().build_model()  # type: ignore[misc]
+        self.ddp = data_parallel(model, self.device)
+        return model
+
+
+class ClusterNodeTask(SharedBatches, NodeTask):
     """:class:`NodeTask` trained on Cluster-GCN batches (``NodeConfig(batch="clusters")``).
 
     Results, checkpoints and evaluation are the node task's (its ``name`` is ``node``)."""
@@ -89,17 +110,6 @@ class ClusterNodeTask(NodeTask):
             self.rank,
             self.world,
         )
-
-    def seed_run(self, seed: int) -> None:
-        seed_everything(seed)
-        self.generator.manual_seed(seed)  # the same groups on every process
-
-    def build_model(self) -> torch.nn.Module:
-        model = super().build_model()
-        # training goes through DDP (gradients averaged over the processes); the loop keeps the
-        # plain model
-        self.ddp = data_parallel(model, self.device)
-        return model
 
     def batch_inputs(
         self, batch: ClusterBatch

@@ -49,10 +49,9 @@ from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.data.partition import stored_metis_parts
 from gcnlab.errors import UsageError
 from gcnlab.nn.autoencoders import sampled_recon_loss
-from gcnlab.tasks.cluster_gcn import batch_graph
+from gcnlab.tasks.cluster_gcn import SharedBatches, batch_graph
 from gcnlab.tasks.link import LinkConfig, LinkTask, SplitOnDevice
-from gcnlab.utils.distributed import all_reduce_sum, data_parallel, rank_and_size
-from gcnlab.utils.runtime import seed_everything
+from gcnlab.utils.distributed import all_reduce_sum, rank_and_size
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ def batch_pairs(batch: ClusterBatch) -> tuple[Tensor, Tensor, Tensor]:
     return pos, neg, valid
 
 
-class ClusterLinkTask(LinkTask):
+class ClusterLinkTask(SharedBatches, LinkTask):
     """:class:`LinkTask` trained on Cluster-GCN batches of the training graph
     (``LinkConfig(batch="clusters")``).
 
@@ -125,17 +124,6 @@ class ClusterLinkTask(LinkTask):
         self.batches = ClusterBatches(train_graph, num_nodes, part, self.config.clusters_per_batch)
         self._batches_of = self.split
         self._check_batches(self.batches.num_batches)
-
-    def seed_run(self, seed: int) -> None:
-        seed_everything(seed)
-        self.generator.manual_seed(seed)  # the same groups on every process
-
-    def build_model(self) -> torch.nn.Module:
-        model = super().build_model()
-        # training goes through DDP (gradients averaged over the processes); the loop keeps the
-        # plain model
-        self.ddp = data_parallel(model, self.device)
-        return model
 
     def epoch_plan(self) -> list[tuple[Tensor, int]]:
         """This epoch's batches: ``(cluster ids, seed of the batch's draws)`` each, the same
