@@ -61,6 +61,7 @@ from gcnlab.tasks.loop import (
     Selection,
     fit,
     in_range,
+    one_of,
 )
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
@@ -103,16 +104,10 @@ class ClusterConfig(GraphInput, RunConfig):
                     "clustering treats the graph as undirected (the filter and the "
                     "auto-encoder's decoder are symmetric); drop --directed",
                 ),
-                (
-                    self.method in METHODS,
-                    f"method must be one of {', '.join(METHODS)}, got {self.method!r}",
-                ),
+                one_of("method", self.method, METHODS),
                 (self.k is None or self.k >= 1, f"k (clusters) must be at least 1, got {self.k}"),
                 in_range("restarts", self.restarts, 1, bounds.MAX_RUNS),
-                (
-                    self.features in FEATURES,
-                    f"features must be one of {', '.join(FEATURES)}, got {self.features!r}",
-                ),
+                one_of("features", self.features, FEATURES),
                 in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
                 in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
                 (
@@ -120,10 +115,7 @@ class ClusterConfig(GraphInput, RunConfig):
                     f"power must be between 1 and {MAX_POWER}, got {self.power}",
                 ),
                 in_range("max power", self.max_power, 1, MAX_POWER),
-                (
-                    self.assign in ASSIGNMENTS,
-                    f"assign must be one of {', '.join(ASSIGNMENTS)}, got {self.assign!r}",
-                ),
+                one_of("assign", self.assign, ASSIGNMENTS),
             ]
         )
 

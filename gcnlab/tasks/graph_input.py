@@ -20,6 +20,7 @@ from torch_geometric.data import Data
 from gcnlab.data.datasets import check_name, is_graph_source, load_dataset, resolve_root
 from gcnlab.data.graph_parts import FEATURELESS
 from gcnlab.errors import UsageError
+from gcnlab.tasks.loop import one_of
 
 IN_MEMORY = "<in-memory graph>"
 Check = tuple[bool, str]
@@ -59,12 +60,7 @@ class GraphInput:
                         f"{self.dataset.strip().lower()}",
                     )
                 ]
-        return [
-            (
-                self.featureless in FEATURELESS,
-                f"featureless must be one of {', '.join(FEATURELESS)}, got {self.featureless!r}",
-            )
-        ]
+        return [one_of("featureless", self.featureless, FEATURELESS)]
 
     def file_options(self) -> dict[str, Any]:
         return {

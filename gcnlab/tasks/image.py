@@ -32,6 +32,7 @@ from gcnlab.tasks.loop import (
     Task,
     fit,
     in_range,
+    one_of,
 )
 from gcnlab.tasks.node import (
     ClassifierResult,
@@ -73,10 +74,7 @@ class DigitsConfig(RunConfig):
                 in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
                 in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
                 in_range("stack", self.stack, 0, bounds.MAX_LAYERS),
-                (
-                    self.layer in LAYERS,
-                    f"layer must be one of {', '.join(LAYERS)}, got {self.layer!r}",
-                ),
+                one_of("layer", self.layer, LAYERS),
                 in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
                 in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
                 (

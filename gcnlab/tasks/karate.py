@@ -29,7 +29,16 @@ from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.embedder import GCNEmbedder
 from gcnlab.tasks.cluster_metrics import cluster_scores
 from gcnlab.tasks.clustering import kmeans
-from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, SeededRuns, Selection, Task, fit
+from gcnlab.tasks.loop import (
+    EpochStats,
+    RunConfig,
+    RunResult,
+    SeededRuns,
+    Selection,
+    Task,
+    fit,
+    one_of,
+)
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
@@ -46,10 +55,7 @@ class KarateConfig(RunConfig):
 
     def checks(self) -> list:
         return super().checks() + [
-            (
-                self.communities in COMMUNITIES,
-                f"communities must be one of {', '.join(COMMUNITIES)}, got {self.communities!r}",
-            ),
+            one_of("communities", self.communities, COMMUNITIES),
         ]
 
 

@@ -44,7 +44,7 @@ from gcnlab.nn.sparse import SparseMatrix, as_features, identity
 from gcnlab.tasks import bounds
 from gcnlab.tasks.graph import GraphTask
 from gcnlab.tasks.graph_input import GraphInput
-from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range
+from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range, one_of
 from gcnlab.tasks.metrics import average_precision, roc_auc
 from gcnlab.tasks.registry import register_task
 from gcnlab.utils.stats import mean_std
@@ -100,18 +100,9 @@ class LinkConfig(GraphInput, RunConfig):
                     "link prediction treats the graph as undirected (the "
                     "auto-encoder's inner-product decoder is symmetric); drop --directed",
                 ),
-                (
-                    self.model in MODELS,
-                    f"model must be one of {', '.join(MODELS)}, got {self.model!r}",
-                ),
-                (
-                    self.loss in LOSSES,
-                    f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}",
-                ),
-                (
-                    self.features in FEATURES,
-                    f"features must be one of {', '.join(FEATURES)}, got {self.features!r}",
-                ),
+                one_of("model", self.model, MODELS),
+                one_of("loss", self.loss, LOSSES),
+                one_of("features", self.features, FEATURES),
                 in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
                 in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
                 (
@@ -128,10 +119,7 @@ class LinkConfig(GraphInput, RunConfig):
                     "edge mini-batches (--batch-size) train against sampled negatives; "
                     "drop --loss dense or --batch-size",
                 ),
-                (
-                    self.batch in BATCHES,
-                    f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}",
-                ),
+                one_of("batch", self.batch, BATCHES),
                 in_range("parts", self.parts, 1, bounds.MAX_PARTS),
                 in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
                 (

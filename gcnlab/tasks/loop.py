@@ -62,6 +62,11 @@ def in_range(name: str, value: int, low: int, high: int) -> Check:
     return (low <= value <= high, f"{name} must be between {low} and {high}, got {value}")
 
 
+def one_of(name: str, value: str, choices: Sequence[str]) -> Check:
+    """``value`` is one of ``choices`` (a config's named option)."""
+    return (value in choices, f"{name} must be one of {', '.join(choices)}, got {value!r}")
+
+
 def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
     """The checks every seeded training config shares (bounds in :mod:`gcnlab.tasks.bounds`)."""
     return [

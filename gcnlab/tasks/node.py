@@ -39,6 +39,7 @@ from gcnlab.tasks.loop import (
     ValidationLossWindow,
     fit,
     in_range,
+    one_of,
 )
 from gcnlab.tasks.registry import register_task
 from gcnlab.utils.stats import mean_std
@@ -101,29 +102,16 @@ class NodeConfig(GraphInput, RunConfig):
                     "a folds split has no validation set; use it with --select last --patience 0",
                 ),
                 in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
-                (
-                    self.select in SELECTS,
-                    f"select must be one of {', '.join(SELECTS)}, got {self.select!r}",
-                ),
-                (
-                    self.propagation in PROPAGATIONS,
-                    f"propagation must be one of {', '.join(PROPAGATIONS)}, "
-                    f"got {self.propagation!r}",
-                ),
+                one_of("select", self.select, SELECTS),
+                one_of("propagation", self.propagation, PROPAGATIONS),
                 in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
                 (
                     self.batch == "full" or self.is_paper_gcn,
                     "--batch clusters trains the paper's two-layer GCN; --propagation, --layers "
                     "and --residual need --batch full",
                 ),
-                (
-                    self.reorder in ORDER_NAMES,
-                    f"reorder must be one of {', '.join(ORDER_NAMES)}, got {self.reorder!r}",
-                ),
-                (
-                    self.batch in BATCHES,
-                    f"batch must be one of {', '.join(BATCHES)}, got {self.batch!r}",
-                ),
+                one_of("reorder", self.reorder, ORDER_NAMES),
+                one_of("batch", self.batch, BATCHES),
                 in_range("parts", self.parts, 1, bounds.MAX_PARTS),
                 in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
                 (
