@@ -174,8 +174,8 @@ def _epochs(step, epochs: int) -> list[float]:  # noqa: ANN001
 
 
 def _task_epochs(task, start: float, epochs: int) -> tuple[float, list[float]]:  # noqa: ANN001
-    """Build the model of a gcnlab node task (set-up ends there, counted from ``start``), then
-    time ``epochs`` epochs of one training step and one evaluation."""
+    """Build the model of a gcnlab task (set-up ends there, counted from ``start``), then time
+    ``epochs`` epochs of one training step and one evaluation."""
     model = task.build_model()
     optimizer = task.optimizer(model)
     init = time.perf_counter() - start
@@ -286,23 +286,13 @@ def child_gae(side: str, data, epochs: int, clusters: tuple[int, int] | None = N
         start = time.perf_counter()
         if clusters is None:
             task = LinkTask(config, torch.device(DEVICE), data)
-            task.start_run(0, 0)
         else:
             from gcnlab.tasks.link_clusters import ClusterLinkTask
 
             task = ClusterLinkTask(config, torch.device(DEVICE), data)
-            task.start_run(0, 0)
-            task.seed_run(0)
-        model = task.build_model()
-        optimizer = task.optimizer(model)
-        init = time.perf_counter() - start
-
-        def step() -> None:
-            model.train()
-            task.train_epoch(model, optimizer)
-            task.evaluate(model).tolist()
-
-        return init, _epochs(step, epochs)
+        task.start_run(0, 0)  # the run's edge split (and, on clusters, its METIS parts)
+        task.seed_run(0)
+        return _task_epochs(task, start, epochs)
 
     import torch_geometric.transforms as T
     from torch_geometric.nn import GAE, GCNConv
