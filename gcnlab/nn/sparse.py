@@ -192,14 +192,15 @@ class SparseMatrix:
         perm = torch.from_numpy(t.data)
         crow_t = torch.from_numpy(t.indptr.astype(np_index, copy=False))
         col_t = torch.from_numpy(t.indices.astype(np_index, copy=False))
+        values_t = values[perm]
         if (
             m == n
             and torch.equal(crow_t, crow)
             and torch.equal(col_t, col_)
-            and torch.equal(values[perm], values)
+            and torch.equal(values_t, values)
         ):
             return cls(mat=mat, t=mat, perm=None)  # symmetric: its own transpose
-        return cls(mat=mat, t=_csr(crow_t, col_t, values[perm], (n, m)), perm=perm.to(dtype))
+        return cls(mat=mat, t=_csr(crow_t, col_t, values_t, (n, m)), perm=perm.to(dtype))
 
     def rows(self, index: Tensor) -> SparseMatrix:
         """The rows ``index`` ``[k]`` of the matrix, as a ``[k, n]`` :class:`SparseMatrix`
