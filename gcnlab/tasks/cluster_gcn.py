@@ -19,6 +19,7 @@ rank 0 writes the outputs.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -51,14 +52,29 @@ def batch_graph(
 
 class SharedBatches:
     """What a task trained on batches shuffled alike on every ``torchrun`` process adds to its
-    base task (put it first among the bases): ``generator``, seeded with the run, draws the
-    epochs' groups the same everywhere, and ``ddp`` (set by :meth:`build_model`) averages the
-    gradients over the processes. The loop keeps the plain model (state dicts without
-    ``module.``)."""
+    base task (put it first among the bases): ``rank`` and ``world`` of the process group,
+    ``generator``, seeded with the run, which draws the epochs' groups the same everywhere, and
+    ``ddp`` (set by :meth:`build_model`), which averages the gradients over the processes. The
+    loop keeps the plain model (state dicts without ``module.``)."""
 
-    generator: torch.Generator
-    ddp: torch.nn.Module | None
+    config: Any  # with parts and clusters_per_batch
     device: torch.device
+
+    def __init__(self, config: Any, device: torch.device, data: Data) -> None:
+        super().__init__(config, device, data)  # type: ignore[call-arg]
+        self.rank, self.world = rank_and_size()
+        self.generator = torch.Generator()
+        self.ddp: torch.nn.Module | None = None
+
+    def check_batches(self, batches: int) -> None:
+        """Every process needs a batch at every step: refuse fewer batches than processes."""
+        if batches < self.world:
+            c = self.config
+            raise UsageError(
+                f"{c.parts} parts in batches of {c.clusters_per_batch} give {batches} batches "
+                f"per epoch, fewer than the {self.world} processes: raise --parts or lower "
+                "--clusters-per-batch"
+            )
 
     def seed_run(self, seed: int) -> None:
         seed_everything(seed)
@@ -77,7 +93,6 @@ class ClusterNodeTask(SharedBatches, NodeTask):
 
     def __init__(self, config: NodeConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)
-        self.rank, self.world = rank_and_size()
         graph = self.graph
         part = stored_metis_parts(
             graph.edge_index,
@@ -90,18 +105,11 @@ class ClusterNodeTask(SharedBatches, NodeTask):
         self.batches = ClusterBatches(
             graph.edge_index, graph.num_nodes, part, config.clusters_per_batch
         )
-        if self.batches.num_batches < self.world:
-            raise UsageError(
-                f"{config.parts} parts in batches of {config.clusters_per_batch} give "
-                f"{self.batches.num_batches} batches per epoch, fewer than the {self.world} "
-                "processes: raise --parts or lower --clusters-per-batch"
-            )
+        self.check_batches(self.batches.num_batches)
         # the per-batch inputs are sliced on the CPU, then moved: the graph need not fit the device
         self.x_cpu = as_features(graph.x, config.sparse_features)  # [N, F], as self.x
         self.y_cpu = graph.y
         self.train_mask_cpu = graph.train_mask
-        self.generator = torch.Generator()
-        self.ddp: torch.nn.Module | None = None
         log.info(
             "cluster-gcn: %d parts, %d per batch, %d batches per epoch, process %d of %d",
             config.parts,

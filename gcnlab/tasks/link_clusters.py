@@ -47,11 +47,10 @@ from torch_geometric.data import Data
 from gcnlab.data.cluster_batches import ClusterBatch, ClusterBatches
 from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.data.partition import stored_metis_parts
-from gcnlab.errors import UsageError
 from gcnlab.nn.autoencoders import sampled_recon_loss
 from gcnlab.tasks.cluster_gcn import SharedBatches, batch_graph
 from gcnlab.tasks.link import LinkConfig, LinkTask, SplitOnDevice
-from gcnlab.utils.distributed import all_reduce_sum, rank_and_size
+from gcnlab.utils.distributed import all_reduce_sum
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +82,9 @@ class ClusterLinkTask(SharedBatches, LinkTask):
 
     def __init__(self, config: LinkConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)
-        self.rank, self.world = rank_and_size()
-        batches = -(-config.parts // config.clusters_per_batch)
-        self._check_batches(batches)
+        self.check_batches(-(-config.parts // config.clusters_per_batch))  # ceil
         # the per-batch inputs are sliced on the CPU, then moved
         self.x_cpu = self.x.to(torch.device("cpu"))  # [N, F]
-        self.generator = torch.Generator()  # the epochs' groups and batch seeds, alike everywhere
-        self.ddp: torch.nn.Module | None = None
         self.batches: ClusterBatches | None = None
         self._batches_of: SplitOnDevice | None = None  # the split they were cut from
         self._rng_devices = [device] if device.type == "cuda" else []
@@ -100,15 +95,6 @@ class ClusterLinkTask(SharedBatches, LinkTask):
             self.rank,
             self.world,
         )
-
-    def _check_batches(self, batches: int) -> None:
-        if batches < self.world:
-            c = self.config
-            raise UsageError(
-                f"{c.parts} parts in batches of {c.clusters_per_batch} give {batches} batches "
-                f"per epoch, fewer than the {self.world} processes: raise --parts or lower "
-                "--clusters-per-batch"
-            )
 
     def start_run(self, run: int, seed: int) -> None:
         super().start_run(run, seed)
@@ -123,7 +109,7 @@ class ClusterLinkTask(SharedBatches, LinkTask):
         part = stored_metis_parts(train_graph, num_nodes, self.config.parts, None, seed=0)
         self.batches = ClusterBatches(train_graph, num_nodes, part, self.config.clusters_per_batch)
         self._batches_of = self.split
-        self._check_batches(self.batches.num_batches)
+        self.check_batches(self.batches.num_batches)
 
     def epoch_plan(self) -> list[tuple[Tensor, int]]:
         """This epoch's batches: ``(cluster ids, seed of the batch's draws)`` each, the same
