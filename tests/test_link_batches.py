@@ -95,7 +95,7 @@ def test_bad_batch_options_are_refused(fields: dict, match: str) -> None:
 
 
 def test_a_batch_smaller_than_the_processes_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gcnlab.tasks.link_batches.rank_and_size", lambda: (0, 4))
+    monkeypatch.setattr("gcnlab.tasks.shared_batches.rank_and_size", lambda: (0, 4))
     with pytest.raises(UsageError, match="--batch-size 3 is smaller than the 4 processes"):
         EdgeBatchLinkTask.prepare(LinkConfig(batch_size=3, **BASE), torch.device("cpu"))
 

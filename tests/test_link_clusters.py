@@ -110,7 +110,7 @@ def test_bad_cluster_options_are_refused(fields: dict, match: str) -> None:
 
 
 def test_fewer_batches_than_processes_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gcnlab.tasks.cluster_gcn.rank_and_size", lambda: (0, 4))
+    monkeypatch.setattr("gcnlab.tasks.shared_batches.rank_and_size", lambda: (0, 4))
     config = LinkConfig(batch="clusters", parts=6, clusters_per_batch=2, **BASE)
     with pytest.raises(UsageError, match="give 3 batches per epoch, fewer than the 4 processes"):
         LinkTask.prepare(config, torch.device("cpu"))

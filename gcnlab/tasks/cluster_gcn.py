@@ -19,7 +19,6 @@ rank 0 writes the outputs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -28,12 +27,10 @@ from torch_geometric.data import Data
 
 from gcnlab.data.cluster_batches import ClusterBatch, ClusterBatches
 from gcnlab.data.partition import stored_metis_parts
-from gcnlab.errors import UsageError
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features
 from gcnlab.tasks.node import NodeConfig, NodeTask
-from gcnlab.utils.distributed import data_parallel, rank_and_size
-from gcnlab.utils.runtime import seed_everything
+from gcnlab.tasks.shared_batches import SharedBatches
 
 log = logging.getLogger(__name__)
 
@@ -48,42 +45,6 @@ def batch_graph(
     adj = normalized_adjacency(batch.edge_index, num_nodes=nodes.numel())
     rows = x.rows(nodes) if isinstance(x, SparseMatrix) else x[nodes]  # [n_b, F]
     return rows.to(device), adj.to(device)
-
-
-class SharedBatches:
-    """What a task trained on batches shuffled alike on every ``torchrun`` process adds to its
-    base task (put it first among the bases): ``rank`` and ``world`` of the process group,
-    ``generator``, seeded with the run, which draws the epochs' groups the same everywhere, and
-    ``ddp`` (set by :meth:`build_model`), which averages the gradients over the processes. The
-    loop keeps the plain model (state dicts without ``module.``)."""
-
-    config: Any  # with parts and clusters_per_batch
-    device: torch.device
-
-    def __init__(self, config: Any, device: torch.device, data: Data) -> None:
-        super().__init__(config, device, data)  # type: ignore[call-arg]
-        self.rank, self.world = rank_and_size()
-        self.generator = torch.Generator()
-        self.ddp: torch.nn.Module | None = None
-
-    def check_batches(self, batches: int) -> None:
-        """Every process needs a batch at every step: refuse fewer batches than processes."""
-        if batches < self.world:
-            c = self.config
-            raise UsageError(
-                f"{c.parts} parts in batches of {c.clusters_per_batch} give {batches} batches "
-                f"per epoch, fewer than the {self.world} processes: raise --parts or lower "
-                "--clusters-per-batch"
-            )
-
-    def seed_run(self, seed: int) -> None:
-        seed_everything(seed)
-        self.generator.manual_seed(seed)  # the same groups on every process
-
-    def build_model(self) -> torch.nn.Module:
-        model = super().build_model()  # type: ignore[misc]
-        self.ddp = data_parallel(model, self.device)
-        return model
 
 
 class ClusterNodeTask(SharedBatches, NodeTask):

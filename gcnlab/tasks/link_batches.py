@@ -40,8 +40,8 @@ from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.nn.autoencoders import pair_scores
 from gcnlab.tasks.link import LinkConfig, LinkTask
-from gcnlab.utils.distributed import all_reduce_sum, data_parallel, rank_and_size
-from gcnlab.utils.runtime import seed_everything
+from gcnlab.tasks.shared_batches import SharedBatches
+from gcnlab.utils.distributed import all_reduce_sum
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +70,19 @@ def slice_recon_loss(
     return parts * (pos_sum / max(pos.size(1), 1) + neg_sum / weight.sum().clamp(min=1))
 
 
-class EdgeBatchLinkTask(LinkTask):
+class EdgeBatchLinkTask(SharedBatches, LinkTask):
     """:class:`LinkTask` trained on edge mini-batches (``LinkConfig(batch_size=B)``).
 
     Results, checkpoints and evaluation are the link task's (its ``name`` is ``link``)."""
 
     def __init__(self, config: LinkConfig, device: torch.device, data: Data) -> None:
         super().__init__(config, device, data)
-        self.rank, self.world = rank_and_size()
         assert config.batch_size is not None
         if config.batch_size < self.world:
             raise UsageError(
                 f"--batch-size {config.batch_size} is smaller than the {self.world} processes: "
                 "each process needs a share of every batch"
             )
-        self.generator = torch.Generator()  # the epochs' orders, alike on every process
-        self.ddp: torch.nn.Module | None = None
         self._keys: Tensor | None = None  # sorted pair keys of the training edges, both ways
         self._keys_of: object = None  # the split they belong to
         log.info(
@@ -101,15 +98,6 @@ class EdgeBatchLinkTask(LinkTask):
         if self._keys_of is not self.split:  # a fixed split (split_seed) keeps its keys
             self._keys = edge_keys(self.split.train_pos, self.data.num_nodes)
             self._keys_of = self.split
-
-    def seed_run(self, seed: int) -> None:
-        seed_everything(seed)
-        self.generator.manual_seed(seed)
-
-    def build_model(self) -> torch.nn.Module:
-        model = super().build_model()
-        self.ddp = data_parallel(model, self.device)
-        return model
 
     def batch_loss(self, net: torch.nn.Module, pos: Tensor) -> Tensor:
         """This process's part of the loss of the global batch ``pos`` ``[2, B]``."""
