@@ -111,8 +111,8 @@ def worker(args: argparse.Namespace) -> None:
 
     common = dict(dataset=args.graph, epochs=args.epochs, runs=1, device="cpu")
     if args.worker == "node":
-        from gcnlab.tasks.cluster_gcn import ClusterNodeTask
         from gcnlab.tasks.node import NodeConfig, train_node
+        from gcnlab.tasks.node_cluster_gcn import ClusterNodeTask
 
         timed(ClusterNodeTask)
         config = NodeConfig(
@@ -126,14 +126,14 @@ def worker(args: argparse.Namespace) -> None:
         train = train_node
     elif args.worker == "link":
         from gcnlab.tasks.link import LinkConfig, train_link
-        from gcnlab.tasks.link_batches import EdgeBatchLinkTask
+        from gcnlab.tasks.link_edge_batches import EdgeBatchLinkTask
 
         timed(EdgeBatchLinkTask)
         config = LinkConfig(batch_size=args.batch_size, features="raw", **common)
         train = train_link
     else:
         from gcnlab.tasks.link import LinkConfig, train_link
-        from gcnlab.tasks.link_clusters import ClusterLinkTask
+        from gcnlab.tasks.link_cluster_gcn import ClusterLinkTask
 
         timed(ClusterLinkTask)
         config = LinkConfig(

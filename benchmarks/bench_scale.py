@@ -254,8 +254,8 @@ def child_partition(data, parts: int, path: str) -> tuple[float, list[float]]:  
 def child_clusters(side: str, data, epochs: int, parts: int, per_batch: int, path: str):  # noqa: ANN001, ANN201
     import torch
 
-    from gcnlab.tasks.cluster_gcn import ClusterNodeTask
     from gcnlab.tasks.node import NodeConfig
+    from gcnlab.tasks.node_cluster_gcn import ClusterNodeTask
 
     if side != "gcnlab":
         raise SystemExit("clusters: gcnlab only")
@@ -287,7 +287,7 @@ def child_gae(side: str, data, epochs: int, clusters: tuple[int, int] | None = N
         if clusters is None:
             task = LinkTask(config, torch.device(DEVICE), data)
         else:
-            from gcnlab.tasks.link_clusters import ClusterLinkTask
+            from gcnlab.tasks.link_cluster_gcn import ClusterLinkTask
 
             task = ClusterLinkTask(config, torch.device(DEVICE), data)
         task.start_run(0, 0)  # the run's edge split (and, on clusters, its METIS parts)

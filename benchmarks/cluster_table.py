@@ -81,7 +81,7 @@ def pct(mean: float | None, std: float | None = None) -> str:
 
 def table(out: Path) -> str:
     """Our rows and the anchors, as Markdown (rows not run yet are left out)."""
-    from gcnlab.tasks.cluster_anchors import anchors_for
+    from gcnlab.experiments.community_anchors import anchors_for
 
     lines = [
         "| dataset | method | ACC | NMI | ARI | F1 | p (smooth) | runs |",

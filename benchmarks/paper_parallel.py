@@ -34,7 +34,7 @@ def _init_worker() -> None:
 
 
 def _depth_point(args: tuple) -> list:
-    from gcnlab.tasks.depth import depth_study
+    from gcnlab.experiments.depth import depth_study
 
     config, dataset, layers, residual = args
     part = dataclasses.replace(config, datasets=(dataset,), depths=(layers,), residual=(residual,))
@@ -42,8 +42,8 @@ def _depth_point(args: tuple) -> list:
 
 
 def depth(args: argparse.Namespace) -> None:
+    from gcnlab.experiments.depth import DepthConfig, DepthResult, to_markdown, write_tables
     from gcnlab.plots.paper import depth_figures
-    from gcnlab.tasks.depth import DepthConfig, DepthResult, to_markdown, write_tables
     from gcnlab.utils.runtime import resolve_device
 
     config = DepthConfig(
@@ -118,8 +118,8 @@ def _table3_chunk(args: tuple) -> dict:
 
 
 def table3_ablation(args: argparse.Namespace) -> None:
+    from gcnlab.experiments.published import paper_number
     from gcnlab.nn.propagation import Propagation
-    from gcnlab.tasks.paper import paper_number
     from gcnlab.utils.stats import mean_std
 
     chunk = 10

@@ -4,7 +4,7 @@ and MLP): the features' normalization, where the L2 penalty goes, dropout, width
 Each variant changes one thing of the paper's protocol (row-normalized features, L2 5e-4 on all
 of the first layer's weight matrices, dropout 0.5, 16 hidden units, Adam 0.01, the original
 code's early stopping, the test accuracy at the last epoch as the original code reports it) and
-trains ``--runs`` seeds through the node task (``gcnlab.tasks.loop.fit``), one thread::
+trains ``--runs`` seeds through the node task (``gcnlab.train.loop.fit``), one thread::
 
     OMP_NUM_THREADS=1 python benchmarks/table3_protocol.py --root datasets --runs 10 \\
         --dataset citeseer --dataset cora --model mlp --model first-order
@@ -69,8 +69,8 @@ def task_class(raw: bool, scope: str) -> type:
 
 
 def run(dataset: str, model: str, variant: str, args: argparse.Namespace) -> dict:
-    from gcnlab.tasks.loop import fit
     from gcnlab.tasks.node import NodeConfig
+    from gcnlab.train.loop import fit
 
     _, fields, raw, scope = VARIANTS[variant]
     config = NodeConfig(
@@ -107,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from gcnlab.tasks.paper import paper_number
+    from gcnlab.experiments.published import paper_number
 
     torch.set_num_threads(1)
     load: Callable[[], str] = lambda: " ".join(f"{v:.1f}" for v in os.getloadavg())  # noqa: E731

@@ -46,11 +46,11 @@ _EXPORTS: dict[str, str] = {
     "NodeResult": "gcnlab.tasks.node",
     "EpochStats": "gcnlab.tasks.node",
     "train_node": "gcnlab.tasks.node",
-    "RunConfig": "gcnlab.tasks.loop",
-    "RunResult": "gcnlab.tasks.loop",
-    "Task": "gcnlab.tasks.loop",
-    "fit": "gcnlab.tasks.loop",
-    "register_task": "gcnlab.tasks.registry",
+    "RunConfig": "gcnlab.train.loop",
+    "RunResult": "gcnlab.train.loop",
+    "Task": "gcnlab.train.loop",
+    "fit": "gcnlab.train.loop",
+    "register_task": "gcnlab.train.registry",
     "Evaluation": "gcnlab.tasks.evaluate",
     "resolve_device": "gcnlab.utils.runtime",
     "seed_everything": "gcnlab.utils.runtime",
@@ -79,27 +79,27 @@ _EXPORTS: dict[str, str] = {
     "gcn_as_grid_conv": "gcnlab.nn.gcn_on_grid",
     "DigitsCNN": "gcnlab.nn.digits_cnn",
     "DigitsConvStack": "gcnlab.nn.digits_cnn",
-    "DigitsConfig": "gcnlab.tasks.image",
-    "DigitsResult": "gcnlab.tasks.image",
-    "train_digits": "gcnlab.tasks.image",
+    "DigitsConfig": "gcnlab.tasks.digits",
+    "DigitsResult": "gcnlab.tasks.digits",
+    "train_digits": "gcnlab.tasks.digits",
     "Checkpoint": "gcnlab.io.checkpoint",
     "save_checkpoint": "gcnlab.io.checkpoint",
     "load_checkpoint": "gcnlab.io.checkpoint",
     "evaluate_checkpoint": "gcnlab.tasks.evaluate",
     "dataset_fingerprint": "gcnlab.io.checkpoint",
-    "PAPER_NUMBERS": "gcnlab.tasks.paper",
-    "paper_number": "gcnlab.tasks.paper",
-    "ReproduceConfig": "gcnlab.tasks.reproduce",
-    "ReproduceResult": "gcnlab.tasks.reproduce",
-    "ReproduceRow": "gcnlab.tasks.reproduce",
+    "PAPER_NUMBERS": "gcnlab.experiments.published",
+    "paper_number": "gcnlab.experiments.published",
+    "ReproduceConfig": "gcnlab.experiments.reproduce",
+    "ReproduceResult": "gcnlab.experiments.reproduce",
+    "ReproduceRow": "gcnlab.experiments.reproduce",
     "LowPassFilter": "gcnlab.nn.low_pass",
     "low_pass_operator": "gcnlab.nn.low_pass",
     "GCNEmbedder": "gcnlab.nn.embedder",
-    "ClusterConfig": "gcnlab.tasks.cluster",
-    "ClusterResult": "gcnlab.tasks.cluster",
-    "cluster": "gcnlab.tasks.cluster",
-    "ClusterScores": "gcnlab.tasks.cluster_metrics",
-    "cluster_scores": "gcnlab.tasks.cluster_metrics",
+    "ClusterConfig": "gcnlab.community.detect",
+    "ClusterResult": "gcnlab.community.detect",
+    "cluster": "gcnlab.community.detect",
+    "ClusterScores": "gcnlab.community.scores",
+    "cluster_scores": "gcnlab.community.scores",
     "KarateConfig": "gcnlab.tasks.karate",
     "KarateResult": "gcnlab.tasks.karate",
     "train_karate": "gcnlab.tasks.karate",
@@ -126,12 +126,16 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from gcnlab.community.detect import ClusterConfig, ClusterResult, cluster
+    from gcnlab.community.scores import ClusterScores, cluster_scores
     from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
     from gcnlab.data.graphs import load_graph
     from gcnlab.data.link_split import LinkSplit, split_edges
     from gcnlab.data.splits import SplitSpec, make_split
     from gcnlab.data.validate import validate_graph
     from gcnlab.errors import DataError, GcnlabError, InputError, TrainingDiverged, UsageError
+    from gcnlab.experiments.published import PAPER_NUMBERS, paper_number
+    from gcnlab.experiments.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
     from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
@@ -172,17 +176,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         propagation_conv,
     )
     from gcnlab.nn.sparse import SparseMatrix, spmm
-    from gcnlab.tasks.cluster import ClusterConfig, ClusterResult, cluster
-    from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores
+    from gcnlab.tasks.digits import DigitsConfig, DigitsResult, train_digits
     from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
-    from gcnlab.tasks.image import DigitsConfig, DigitsResult, train_digits
     from gcnlab.tasks.karate import KarateConfig, KarateResult, train_karate
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
-    from gcnlab.tasks.loop import RunConfig, RunResult, Task, fit
     from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
-    from gcnlab.tasks.paper import PAPER_NUMBERS, paper_number
     from gcnlab.tasks.predict import link_scores, node_embeddings, node_predictions
-    from gcnlab.tasks.registry import register_task
-    from gcnlab.tasks.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
     from gcnlab.tasks.rerun import rerun
+    from gcnlab.train.loop import RunConfig, RunResult, Task, fit
+    from gcnlab.train.registry import register_task
     from gcnlab.utils.runtime import resolve_device, seed_everything

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gcnlab.errors import UsageError
-from gcnlab.tasks.baselines import (
+from gcnlab.experiments.baselines import (
     BaselineConfig,
     DeepWalkConfig,
     deepwalk_embedding,
@@ -14,7 +14,7 @@ from gcnlab.tasks.baselines import (
     spectral_embedding,
     train_baseline,
 )
-from gcnlab.tasks.metrics import roc_auc
+from gcnlab.tasks.link_metrics import roc_auc
 
 
 def _two_communities(n: int = 40, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

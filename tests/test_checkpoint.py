@@ -104,7 +104,7 @@ def test_link_round_trip_recomputes_the_reported_metrics(model: str, tmp_path: P
 
 
 def test_digits_round_trip(tmp_path: Path) -> None:
-    from gcnlab.tasks.image import DigitsConfig, train_digits
+    from gcnlab.tasks.digits import DigitsConfig, train_digits
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny batches: one thread is faster
@@ -194,7 +194,7 @@ def test_refuses_another_task_model_or_dataset(node_ckpt: Path) -> None:
 
 
 def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch) -> None:  # noqa: ANN001
-    import gcnlab.tasks.graph_input as graph_input
+    import gcnlab.train.graph_input as graph_input
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
         data = load_dataset(name)

@@ -108,10 +108,10 @@ BOUNDS = {
 def test_values_beyond_the_bounds_are_exit_2_before_any_work(
     case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gcnlab.tasks.image
+    import gcnlab.experiments.reproduce
+    import gcnlab.tasks.digits
     import gcnlab.tasks.link
     import gcnlab.tasks.node
-    import gcnlab.tasks.reproduce
 
     def no_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("work started")
@@ -119,8 +119,8 @@ def test_values_beyond_the_bounds_are_exit_2_before_any_work(
     for module, name in [
         (gcnlab.tasks.node, "train_node"),
         (gcnlab.tasks.link, "train_link"),
-        (gcnlab.tasks.image, "train_digits"),
-        (gcnlab.tasks.reproduce, "reproduce"),
+        (gcnlab.tasks.digits, "train_digits"),
+        (gcnlab.experiments.reproduce, "reproduce"),
     ]:
         monkeypatch.setattr(module, name, no_work)
     args, pattern = BOUNDS[case]
@@ -128,7 +128,7 @@ def test_values_beyond_the_bounds_are_exit_2_before_any_work(
 
 
 def test_bounds_are_stated_in_the_help() -> None:
-    from gcnlab.tasks.bounds import MAX_HIDDEN, MAX_RUNS, MAX_SEED
+    from gcnlab.train.bounds import MAX_HIDDEN, MAX_RUNS, MAX_SEED
 
     text = " ".join(invoke(["train", "--help"]).stdout.split())
     for option, bound in [
@@ -225,7 +225,7 @@ def test_verbose_after_the_command(caplog: pytest.LogCaptureFixture) -> None:
         )
     assert result.exit_code == 0, result.output
     assert any(
-        r.name == "gcnlab.tasks.loop" and r.getMessage().startswith("run 1 (seed 0)")
+        r.name == "gcnlab.train.loop" and r.getMessage().startswith("run 1 (seed 0)")
         for r in caplog.records
     )
 

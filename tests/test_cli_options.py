@@ -9,13 +9,13 @@ import re
 import pytest
 from cli_runner import invoke
 
-import gcnlab.tasks.image as image
+import gcnlab.tasks.digits as image
 import gcnlab.tasks.link as link
 import gcnlab.tasks.node as node
 from gcnlab.cli import options
 from gcnlab.data.reorder import ORDER_NAMES
+from gcnlab.experiments.reproduce import COMMAND_CHOICES
 from gcnlab.nn.digits_cnn import LAYERS
-from gcnlab.tasks.reproduce import COMMAND_CHOICES
 from gcnlab.utils.runtime import DEVICES
 
 
@@ -142,7 +142,7 @@ def test_train_without_options_gets_the_config_defaults(monkeypatch: pytest.Monk
 
 
 def test_config_default_reads_the_dataclass_when_needed() -> None:
-    default = options.ConfigDefault("gcnlab.tasks.image:DigitsConfig", "lr")
+    default = options.ConfigDefault("gcnlab.tasks.digits:DigitsConfig", "lr")
     assert default() == image.DigitsConfig().lr and str(default) == "0.003"
     assert not options.ConfigDefault("gcnlab.tasks.node:NodeConfig", "bias")
 

@@ -46,7 +46,7 @@ def test_short_gcn_table(planetoid_root: Path, tmp_path: Path) -> None:
 
 
 def test_options_reach_the_library(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
-    import gcnlab.tasks.reproduce as rp
+    import gcnlab.experiments.reproduce as rp
 
     seen = {}
 

@@ -10,12 +10,12 @@ import pytest
 import torch
 from cli_runner import invoke
 
-import gcnlab.tasks.image as digits
+import gcnlab.tasks.digits as digits
 from gcnlab.data.digits import load_digits_split
 from gcnlab.errors import UsageError
 from gcnlab.nn.digits_cnn import DigitsCNN, DigitsConvStack
 from gcnlab.plots.digits import digits_figures, first_layer
-from gcnlab.tasks.image import DigitsConfig, train_digits
+from gcnlab.tasks.digits import DigitsConfig, train_digits
 
 # a few epochs are enough to be far above chance (10 %)
 SHORT = dict(epochs=3, runs=1, device="cpu", channels=8)

@@ -40,7 +40,8 @@ OPTIONS = [
 
 def _reference_state() -> dict[str, torch.Tensor]:
     """One process, the same global batches: per step the mean loss of groups 2s and 2s+1."""
-    from gcnlab.tasks.node import NodeConfig, NodeTask
+    from gcnlab.tasks.node import NodeConfig
+    from gcnlab.train.registry import task_for
 
     config = NodeConfig(
         dataset="karate",
@@ -55,7 +56,7 @@ def _reference_state() -> dict[str, torch.Tensor]:
         device="cpu",
         hidden=8,
     )
-    task = NodeTask.prepare(config, torch.device("cpu"))
+    task = task_for("node", config=config).prepare(config, torch.device("cpu"))
     task.seed_run(0)
     model = task.build_model()
     optimizer = task.optimizer(model)
@@ -177,10 +178,11 @@ CLUSTER_LINK = dict(
 def _cluster_link_reference() -> tuple[list[float], list[dict[str, torch.Tensor]]]:
     """One process, the same global batches: per step the mean loss of groups 2s and 2s+1.
     The epoch losses and the weights after each epoch."""
-    from gcnlab.tasks.link import LinkConfig, LinkTask
+    from gcnlab.tasks.link import LinkConfig
+    from gcnlab.train.registry import task_for
 
     config = LinkConfig(dataset="karate", batch="clusters", device="cpu", **CLUSTER_LINK)
-    task = LinkTask.prepare(config, torch.device("cpu"))
+    task = task_for("link", config=config).prepare(config, torch.device("cpu"))
     task.start_run(0, 0)
     task.seed_run(0)
     model = task.build_model()

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import torch
 
-import gcnlab.tasks.timing as timing
+import gcnlab.experiments.timing as timing
 from gcnlab.errors import UsageError
+from gcnlab.experiments.depth import DepthConfig, depth_study
+from gcnlab.experiments.depth import write_tables as write_depth
+from gcnlab.experiments.receptive import ReceptiveConfig, receptive_fields
+from gcnlab.experiments.receptive import to_markdown as receptive_markdown
 from gcnlab.plots.paper import depth_figures, timing_figure
 from gcnlab.plots.receptive import receptive_figures
-from gcnlab.tasks.depth import DepthConfig, depth_study
-from gcnlab.tasks.depth import write_tables as write_depth
-from gcnlab.tasks.receptive import ReceptiveConfig, receptive_fields
-from gcnlab.tasks.receptive import to_markdown as receptive_markdown
 
 
 def test_depth_study_rows_tables_and_figure(tmp_path: Path) -> None:
@@ -221,7 +221,7 @@ def test_cli_gcn_timing_writes_table_and_figure(tmp_path: Path) -> None:
 def test_cli_gcn_depth_folds_reach_the_study(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from cli_runner import invoke
 
-    import gcnlab.tasks.depth as depth
+    import gcnlab.experiments.depth as depth
 
     seen = []
     real = depth.depth_study

@@ -9,8 +9,7 @@ from cli_runner import invoke
 from PIL import Image
 
 from gcnlab.errors import DataError, UsageError
-from gcnlab.plots.filters import draw_filters
-from gcnlab.tasks.filters import (
+from gcnlab.experiments.filters import (
     CLASSIC_KERNELS,
     apply_filters,
     filter_bank,
@@ -18,6 +17,7 @@ from gcnlab.tasks.filters import (
     kernel_tensor,
     load_image,
 )
+from gcnlab.plots.filters import draw_filters
 
 IMAGE = torch.arange(1.0, 10.0).view(3, 3)  # [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
 # out[r, c] = sum_ab k[a, b] img[r + a - 1, c + b - 1] with zeros outside, worked by hand; e.g.
@@ -115,7 +115,7 @@ def test_filters_command_errors(tmp_path):
 
 
 def test_pixel_cap_is_checked_from_the_header(tmp_path):
-    from gcnlab.tasks.bounds import MAX_PIXELS
+    from gcnlab.train.bounds import MAX_PIXELS
 
     wide = tmp_path / "wide.png"  # 3000 x 1000: 3 MP of zeros, a small file
     Image.fromarray(np.zeros((1000, 3000), np.uint8)).save(wide)
@@ -132,7 +132,7 @@ def test_pixel_cap_is_checked_from_the_header(tmp_path):
 
 
 def test_pixel_cap_refuses_before_any_filtering(tmp_path, monkeypatch):
-    import gcnlab.tasks.filters as filters
+    import gcnlab.experiments.filters as filters
 
     def no_work(*args, **kwargs):
         raise AssertionError("the filters ran")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
-import gcnlab.tasks.loop as runs_module
+import gcnlab.train.loop as runs_module
 from gcnlab import EpochStats, NodeConfig, train_node
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -91,7 +91,7 @@ def test_ctrl_c_after_a_finished_run_writes_a_partial_result(tmp_path: Path) -> 
         "cpu",
     )
     try:
-        _wait_for(proc, lines, "INFO gcnlab.tasks.loop: run 1 (seed 0)")
+        _wait_for(proc, lines, "INFO gcnlab.train.loop: run 1 (seed 0)")
         # The line is logged between runs; let run 2 start (it lasts 200 epochs) so the signal
         # lands inside a run. The gap between runs is test_ctrl_c_between_runs below.
         time.sleep(0.3)
@@ -250,7 +250,7 @@ def test_two_quick_ctrl_c_keep_the_json_and_the_figures(tmp_path: Path) -> None:
         "cpu",
     )
     try:
-        _wait_for(proc, lines, "INFO gcnlab.tasks.loop: run 1 (seed 0)")
+        _wait_for(proc, lines, "INFO gcnlab.train.loop: run 1 (seed 0)")
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
         time.sleep(0.3)  # the result is being written and the figures drawn

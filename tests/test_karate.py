@@ -9,11 +9,11 @@ import torch
 from torch_geometric.datasets import KarateClub
 from torch_geometric.utils import to_dense_adj
 
+from gcnlab.community.methods import kmeans
+from gcnlab.community.scores import cluster_scores
 from gcnlab.data.karate import COMMUNITIES, read_karate_communities
 from gcnlab.errors import UsageError
 from gcnlab.nn.embedder import GCNEmbedder
-from gcnlab.tasks.cluster_metrics import cluster_scores
-from gcnlab.tasks.clustering import kmeans
 from gcnlab.tasks.karate import KarateConfig, train_karate
 from gcnlab.utils.runtime import seed_everything
 

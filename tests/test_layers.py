@@ -11,9 +11,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gcnlab"
 
 # layer -> the gcnlab layers its modules may import (itself included); top to bottom
 ALLOWED: dict[str, set[str]] = {
-    "cli": {"cli", "plots", "tasks", "io", "data", "nn", "utils", "errors"},
-    "plots": {"plots", "tasks", "io", "data", "nn", "utils", "errors"},
-    "tasks": {"tasks", "io", "data", "nn", "utils", "errors"},
+    "cli": {"cli", "plots", "experiments", "tasks", "community", "train", "io", "data", "nn",
+            "utils", "errors"},
+    "plots": {"plots", "experiments", "tasks", "community", "train", "io", "data", "nn", "utils",
+              "errors"},
+    "experiments": {"experiments", "tasks", "community", "train", "io", "data", "nn", "utils",
+                    "errors"},
+    "tasks": {"tasks", "community", "train", "io", "data", "nn", "utils", "errors"},
+    "community": {"community", "train", "io", "data", "nn", "utils", "errors"},
+    "train": {"train", "io", "data", "nn", "utils", "errors"},
     "io": {"io", "utils", "errors"},
     "data": {"data", "nn", "utils", "errors"},
     "nn": {"nn", "utils", "errors"},

@@ -9,20 +9,19 @@ import torch
 
 from gcnlab.data.link_split import split_edges
 from gcnlab.errors import TrainingDiverged, UsageError
+from gcnlab.nn.autoencoders import DENSE_MAX_NODES, resolve_loss
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.tasks.link import (
-    DENSE_MAX_NODES,
     LinkConfig,
     LinkEpochStats,
     build_autoencoder,
     link_features,
     prepare_split,
-    resolve_loss,
     score_split,
     train_link,
 )
-from gcnlab.tasks.metrics import average_precision, roc_auc
+from gcnlab.tasks.link_metrics import average_precision, roc_auc
 
 
 @pytest.mark.parametrize("model,loss", [("gae", "dense"), ("vgae", "sampled")])
@@ -166,10 +165,10 @@ def test_dense_loss_bounds(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
     from gcnlab.errors import UsageError
-    from gcnlab.tasks.link import DENSE_FORCED_MAX_NODES, DENSE_MAX_NODES, resolve_loss
+    from gcnlab.nn.autoencoders import DENSE_FORCED_MAX_NODES
 
     assert resolve_loss("auto", DENSE_MAX_NODES) == "dense"
-    with caplog.at_level(logging.INFO, logger="gcnlab.tasks.link"):
+    with caplog.at_level(logging.INFO, logger="gcnlab.nn.autoencoders"):
         assert resolve_loss("auto", DENSE_MAX_NODES + 1) == "sampled"
     assert "sampled negatives instead of the all-pairs loss" in caplog.text
     assert resolve_loss("dense", DENSE_FORCED_MAX_NODES) == "dense"

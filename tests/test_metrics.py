@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from gcnlab.tasks.metrics import average_precision, roc_auc
+from gcnlab.tasks.link_metrics import average_precision, roc_auc
 
 
 def _sklearn(pos: torch.Tensor, neg: torch.Tensor) -> tuple[float, float]:

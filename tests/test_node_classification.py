@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from gcnlab import NodeConfig, TrainingDiverged, UsageError, train_node
-from gcnlab.tasks.loop import window_stop as _should_stop
 from gcnlab.tasks.node import SELECTIONS, EpochStats
+from gcnlab.train.loop import window_stop as _should_stop
 
 
 def _better(stats: EpochStats, best: EpochStats, select: str) -> bool:

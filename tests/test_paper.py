@@ -1,10 +1,10 @@
-"""gcnlab.tasks.paper: the papers' numbers, as printed in their tables, with citations."""
+"""gcnlab.experiments.published: the papers' numbers, as printed in their tables, with citations."""
 
 from __future__ import annotations
 
 import pytest
 
-from gcnlab.tasks.paper import (
+from gcnlab.experiments.published import (
     GAE_PAPER,
     GCN_PAPER,
     GCN_RANDOM,

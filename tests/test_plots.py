@@ -107,7 +107,7 @@ def test_plots_option_must_be_a_folder(tmp_path: Path) -> None:
 
 def test_matplotlib_is_imported_only_to_plot() -> None:
     code = (
-        "import sys, gcnlab, gcnlab.plots, gcnlab.tasks.reproduce, gcnlab.io.checkpoint, "
+        "import sys, gcnlab, gcnlab.plots, gcnlab.experiments.reproduce, gcnlab.io.checkpoint, "
         "gcnlab.cli.reproduce, gcnlab.cli.evaluate; sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import gcnlab.tasks.reproduce as rp
+import gcnlab.experiments.reproduce as rp
 from gcnlab.errors import DataError, UsageError
-from gcnlab.tasks.reproduce import ReproduceConfig, reproduce, to_markdown, write_tables
+from gcnlab.experiments.reproduce import ReproduceConfig, reproduce, to_markdown, write_tables
 
 SHORT = dict(runs=1, epochs=3, device="cpu")
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gcnlab import DigitsConfig, LinkConfig, NodeConfig, UsageError
-from gcnlab.tasks.loop import MAX_RUNS, raise_first_failure, run_checks, run_seeds
+from gcnlab.train.loop import MAX_RUNS, raise_first_failure, run_checks, run_seeds
 
 
 def _outcome(seed: int):  # noqa: ANN202

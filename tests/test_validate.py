@@ -131,8 +131,8 @@ def test_keywords_override_the_data() -> None:
 
 def test_train_node_validates_the_graph_once_before_training(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import gcnlab.tasks.graph_input as graph_input
     import gcnlab.tasks.node as node_task
+    import gcnlab.train.graph_input as graph_input
 
     bad = load_dataset("karate")
     bad.x[7, 7] = float("nan")

@@ -1,7 +1,7 @@
 """Every command, registered on :data:`gcnlab.cli.app.app` by importing its module."""
 
 from gcnlab.cli import (  # noqa: F401 (registers the commands)
-    cluster,
+    community,
     datasets,
     digits,
     embed,

@@ -1,7 +1,7 @@
 """``gcnlab digits``: the message-passing CNN on scikit-learn's 8×8 digits.
 
 Its own command, not ``gcnlab train digits``: images need other options (channels, batch size,
-the layer) and other defaults (:class:`~gcnlab.tasks.image.DigitsConfig`'s) than the GCN's.
+the layer) and other defaults (:class:`~gcnlab.tasks.digits.DigitsConfig`'s) than the GCN's.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from gcnlab.cli.options import (
 )
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.tasks.bounds import MAX_BATCH_SIZE, MAX_SEED
+from gcnlab.train.bounds import MAX_BATCH_SIZE, MAX_SEED
 
 
 @command("digits")
@@ -80,7 +80,7 @@ def digits_command(
 ) -> None:
     """Train a small CNN built from GridConv and GridPool (message passing on the pixel grid)
     on scikit-learn's digits and report test accuracy."""
-    from gcnlab.tasks.image import DigitsConfig, train_digits
+    from gcnlab.tasks.digits import DigitsConfig, train_digits
 
     config = DigitsConfig(
         epochs=epochs,

@@ -60,8 +60,8 @@ def _depth(
     folds: int,
     **_: Any,
 ) -> tuple[list[Path], bool]:
+    from gcnlab.experiments.depth import DepthConfig, cells, depth_study, write_tables
     from gcnlab.plots.paper import depth_figures
-    from gcnlab.tasks.depth import DepthConfig, cells, depth_study, write_tables
 
     config = DepthConfig(runs=runs, seed=seed, folds=folds, root=root, device=device)
     if epochs is not None:
@@ -95,8 +95,8 @@ def _depth(
 def _timing(
     *, seed: int, device: str, out: Path, max_edges: int, epochs: int | None, **_: Any
 ) -> tuple[list[Path], bool]:
+    from gcnlab.experiments.timing import TimingConfig, time_per_epoch, write_tables
     from gcnlab.plots.paper import timing_figure
-    from gcnlab.tasks.timing import TimingConfig, time_per_epoch, write_tables
 
     config = TimingConfig(max_edges=max_edges, seed=seed, device=device)
     if epochs is not None:
@@ -128,8 +128,8 @@ def _receptive(
     out: Path,
     **_: Any,
 ) -> tuple[list[Path], bool]:
+    from gcnlab.experiments.receptive import ReceptiveConfig, receptive_fields, write_tables
     from gcnlab.plots.receptive import receptive_figures
-    from gcnlab.tasks.receptive import ReceptiveConfig, receptive_fields, write_tables
 
     config = ReceptiveConfig(seed=seed, root=root, device=device)
     if datasets:

@@ -10,7 +10,7 @@ import typer
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import check_writable, command, same_file
 from gcnlab.cli.options import Device, DeviceOption
-from gcnlab.tasks.bounds import MAX_PIXELS
+from gcnlab.train.bounds import MAX_PIXELS
 
 
 @command("filters")
@@ -36,8 +36,8 @@ def filters_command(
     """Apply vertical/horizontal/all-edges, identity, blur and sharpen through GridConv, check
     each against Conv2d, and draw them beside a GCN on the same pixel grid (a fixed blur)."""
     from gcnlab.errors import GcnlabError, UsageError
+    from gcnlab.experiments.filters import TOLERANCE, apply_filters, gcn_blur, load_image
     from gcnlab.plots.filters import draw_filters
-    from gcnlab.tasks.filters import TOLERANCE, apply_filters, gcn_blur, load_image
     from gcnlab.utils.runtime import resolve_device
 
     check_writable(out)

@@ -27,7 +27,7 @@ from gcnlab.cli.options import (
     Seed,
 )
 from gcnlab.cli.outputs import report, runs_phrase
-from gcnlab.tasks.bounds import MAX_EDGE_BATCH_SIZE, MAX_HIDDEN, MAX_PARTS, MAX_SEED
+from gcnlab.train.bounds import MAX_EDGE_BATCH_SIZE, MAX_HIDDEN, MAX_PARTS, MAX_SEED
 
 
 @command("linkpred")

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gcnlab.tasks.bounds import (
+from gcnlab.train.bounds import (
     MAX_CHANNELS,
     MAX_EPOCHS,
     MAX_HIDDEN,
@@ -109,8 +109,8 @@ class Reorder(str, Enum):
 
 
 class Protocol(str, Enum):
-    """:data:`gcnlab.tasks.reproduce.COMMAND_CHOICES`: the table rows, then the experiments that
-    are figures with their own tables."""
+    """:data:`gcnlab.experiments.reproduce.COMMAND_CHOICES`: the table rows, then the
+    experiments that are figures with their own tables."""
 
     gcn = "gcn"
     gcn_random = "gcn-random"
@@ -228,8 +228,8 @@ class ConfigDefaults:
 
 NODE = ConfigDefaults("gcnlab.tasks.node:NodeConfig")
 LINK = ConfigDefaults("gcnlab.tasks.link:LinkConfig")
-DIGITS = ConfigDefaults("gcnlab.tasks.image:DigitsConfig")
-REPRODUCE = ConfigDefaults("gcnlab.tasks.reproduce:ReproduceConfig")
+DIGITS = ConfigDefaults("gcnlab.tasks.digits:DigitsConfig")
+REPRODUCE = ConfigDefaults("gcnlab.experiments.reproduce:ReproduceConfig")
 
 
 # Options several commands share. Bounds are checked by Click (exit 2) before any work.

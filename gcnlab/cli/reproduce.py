@@ -20,7 +20,7 @@ from gcnlab.cli.options import (
     Seed,
 )
 from gcnlab.cli.progress import progress_bar
-from gcnlab.tasks.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS
+from gcnlab.train.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS
 
 
 @command("reproduce")
@@ -96,7 +96,7 @@ def reproduce_command(
     """
     from gcnlab.cli.experiments import EXPERIMENTS, run_experiment
     from gcnlab.cli.outputs import check_outputs
-    from gcnlab.tasks.reproduce import (
+    from gcnlab.experiments.reproduce import (
         PAPER_DATASETS,
         ReproduceConfig,
         cells,
@@ -170,7 +170,7 @@ def reproduce_command(
 
 
 def _has_figures(result: Any) -> bool:
-    from gcnlab.tasks.baselines import BaselineResult
+    from gcnlab.experiments.baselines import BaselineResult
 
     # the embedding baselines keep no model: nothing to draw
     return result is not None and not isinstance(result, BaselineResult)
@@ -186,7 +186,7 @@ def _table(result: Any) -> Any:
     from rich import box
     from rich.table import Table
 
-    from gcnlab.tasks.reproduce import COLUMNS, NUMERIC, cells
+    from gcnlab.experiments.reproduce import COLUMNS, NUMERIC, cells
 
     n = len(result.seeds)
     table = Table(
@@ -205,7 +205,8 @@ def _table(result: Any) -> Any:
 @contextlib.contextmanager
 def _progress(jobs: list[Any]) -> Iterator[tuple[Any, Any, Any]]:
     """A rich progress bar over every epoch of every run of every job, on stderr; yields the
-    bar and the ``on_job`` and ``on_epoch`` hooks of :func:`gcnlab.tasks.reproduce.reproduce`."""
+    bar and the ``on_job`` and ``on_epoch`` hooks of
+    :func:`gcnlab.experiments.reproduce.reproduce`."""
     offsets = [0]  # epochs before each job; runs that stop early jump to the next run
     for job in jobs:
         offsets.append(offsets[-1] + job.runs * job.epochs)

@@ -27,7 +27,7 @@ from gcnlab.cli.options import (
     Select,
 )
 from gcnlab.cli.outputs import report, runs_phrase
-from gcnlab.tasks.bounds import MAX_LAYERS, MAX_PARTS, MAX_WEIGHT_DECAY
+from gcnlab.train.bounds import MAX_LAYERS, MAX_PARTS, MAX_WEIGHT_DECAY
 
 
 @command("train")

@@ -188,7 +188,7 @@ def result_metrics(result: Any) -> dict:
 
 def save_result(path: str | os.PathLike[str], result: Any) -> Path:
     """Save the checkpoint of a :class:`~gcnlab.NodeResult`, :class:`~gcnlab.LinkResult` or
-    :class:`~gcnlab.tasks.image.DigitsResult` (their ``states`` and ``fingerprint``)."""
+    :class:`~gcnlab.tasks.digits.DigitsResult` (their ``states`` and ``fingerprint``)."""
     return save_checkpoint(
         path,
         task=result.task,

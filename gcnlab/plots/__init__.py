@@ -27,13 +27,13 @@ def draw_result(
         folder: where the PNGs go (created).
         root: the data root for graphs (default: the run's).
     """
-    from gcnlab.plots.cluster import cluster_figures
+    from gcnlab.community.detect import ClusterResult
+    from gcnlab.plots.community import cluster_figures
     from gcnlab.plots.digits import digits_figures
     from gcnlab.plots.karate import karate_figures
     from gcnlab.plots.link import link_figures
     from gcnlab.plots.node import node_figures
-    from gcnlab.tasks.cluster import ClusterResult
-    from gcnlab.tasks.image import DigitsResult
+    from gcnlab.tasks.digits import DigitsResult
     from gcnlab.tasks.karate import KarateResult
     from gcnlab.tasks.link import LinkResult
     from gcnlab.tasks.node import NodeResult

@@ -16,13 +16,13 @@ def digits_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
     after the ReLU, on the first test digit (``digits_feature_maps.png``).
 
     Args:
-        result: a :class:`~gcnlab.tasks.image.DigitsResult` (its ``trained`` network: the first run
+        result: a :class:`~gcnlab.tasks.digits.DigitsResult` (its ``trained`` network: the first run
             at its chosen epoch).
         folder: where the PNGs go (created).
     """
     from gcnlab.data.digits import load_digits_split
     from gcnlab.plots.filters import draw_feature_maps, draw_kernels
-    from gcnlab.tasks.image import DigitsConfig
+    from gcnlab.tasks.digits import DigitsConfig
 
     folder = Path(folder)
     config = DigitsConfig(**result.config)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gcnlab.tasks.filters import FilterOutput
+from gcnlab.experiments.filters import FilterOutput
 
 
 def draw_grid(

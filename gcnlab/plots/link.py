@@ -21,7 +21,7 @@ def roc_pr_curves(pos: Tensor, neg: Tensor, path: str | os.PathLike[str], *, tit
     import numpy as np
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    from gcnlab.tasks.metrics import average_precision, roc_auc
+    from gcnlab.tasks.link_metrics import average_precision, roc_auc
 
     scores = torch.cat([pos, neg]).detach().cpu().double().numpy()
     truth = np.concatenate([np.ones(pos.numel()), np.zeros(neg.numel())])
@@ -99,8 +99,8 @@ def link_figures(
     import statistics
 
     from gcnlab.io.checkpoint import Checkpoint
-    from gcnlab.tasks.graph_input import safe_name
-    from gcnlab.tasks.link import saved_test_scores
+    from gcnlab.tasks.evaluate import saved_test_scores
+    from gcnlab.train.graph_input import safe_name
 
     folder = Path(folder)
     first = dataclasses.replace(Checkpoint.from_result(result), states=result.states[:1])

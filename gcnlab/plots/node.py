@@ -98,7 +98,7 @@ def node_figures(
 
     from gcnlab.io.checkpoint import Checkpoint
     from gcnlab.tasks.evaluate import saved_runs
-    from gcnlab.tasks.graph_input import safe_name
+    from gcnlab.train.graph_input import safe_name
 
     folder = Path(folder)
     checkpoint = Checkpoint.from_result(result)

@@ -41,7 +41,7 @@ def depth_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]:
     and the Dirichlet energy of the output per depth.
 
     Args:
-        result: a :class:`~gcnlab.tasks.depth.DepthResult`.
+        result: a :class:`~gcnlab.experiments.depth.DepthResult`.
         folder: where the PNGs go (created).
     """
     folder = Path(folder)
@@ -92,7 +92,7 @@ def timing_figure(result: Any, folder: str | os.PathLike[str], name: str = "timi
     sizes marked with a cross at the top (the paper's Section 6.3 figure).
 
     Args:
-        result: a :class:`~gcnlab.tasks.timing.TimingResult`.
+        result: a :class:`~gcnlab.experiments.timing.TimingResult`.
         folder: where the PNG goes (created).
         name: the file name. (default: ``timing.png``)
     """

@@ -25,7 +25,7 @@ def receptive_figures(result: Any, folder: str | os.PathLike[str]) -> list[Path]
     influence per hop of the untrained and trained GCN).
 
     Args:
-        result: a :class:`~gcnlab.tasks.receptive.ReceptiveResult`.
+        result: a :class:`~gcnlab.experiments.receptive.ReceptiveResult`.
         folder: where the PNGs go (created).
     """
     folder = Path(folder)

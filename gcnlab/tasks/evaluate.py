@@ -1,6 +1,6 @@
 """Recompute a checkpoint's test metrics: ``gcnlab evaluate`` for every registered task.
 
-The checkpoint names its task; :func:`~gcnlab.tasks.registry.task_for` gives the task class, which
+The checkpoint names its task; :func:`~gcnlab.train.registry.task_for` gives the task class, which
 rebuilds the data exactly as training saw it (same config, same splits), checks its fingerprint
 against the checkpoint's, loads each run's weights and measures them as training did.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import Tensor
 
 from gcnlab.data.datasets import ENV_ROOT
 from gcnlab.errors import DataError, UsageError
@@ -27,7 +28,7 @@ from gcnlab.io.checkpoint import (
     meta_state_shapes,
 )
 from gcnlab.io.checkpoint import load_states as load_run_states
-from gcnlab.tasks.registry import task_for
+from gcnlab.train.registry import task_for
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
@@ -85,13 +86,13 @@ def saved_runs(
     ``$GCNLAB_DATA``, else the run's (:func:`checkpoint_data_root`).
     """
     name = checkpoint.path.name
-    task_type = task_for(checkpoint.task, name)
-    config = config_from(task_type.config_type, checkpoint)
+    config = config_from(task_for(checkpoint.task, name).config_type, checkpoint)
     try:
         config.validate()
     except UsageError as exc:
         raise DataError(f"{name} holds a config gcnlab refuses: {exc}") from None
     root = checkpoint_data_root(checkpoint, root) if hasattr(config, "root") else None
+    task_type = task_for(checkpoint.task, name, config=config)  # its mini-batch variant too
     task = task_type.prepare(config, torch.device(device), root=root)
     shapes = meta_state_shapes(task.make_model)
     check_max_parameters(shapes, name)
@@ -153,3 +154,16 @@ def evaluate_checkpoint(
         matches=matches,
         device=str(resolved),
     )
+
+
+def saved_test_scores(
+    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+) -> list[tuple[Tensor, Tensor]]:
+    """Per saved run, the decoder's scores (logits, on the CPU) of the test edges ``[P]`` and
+    of the test non-edges ``[Q]``: what ROC and precision-recall curves are drawn from."""
+    out = []
+    for task, model in saved_runs(checkpoint, root=root, device=device):
+        z = model.encode(task.x, task.split.adj)  # [N, latent]
+        pos, neg = task.split.test
+        out.append((model.decoder(z, pos).cpu(), model.decoder(z, neg).cpu()))
+    return out

@@ -1,6 +1,6 @@
 """Zachary's karate club as Kipf & Welling showed it: a 3-layer GCN maps the 34 members to 2-D.
 
-``train_karate(KarateConfig(...))`` runs the one training loop (:func:`~gcnlab.tasks.loop.fit`)
+``train_karate(KarateConfig(...))`` runs the one training loop (:func:`~gcnlab.train.loop.fit`)
 on the club with one-hot ids as features and :class:`~gcnlab.nn.embedder.GCNEmbedder`
 (34 → 4 → 4 → 2, tanh, then a linear classifier):
 
@@ -24,12 +24,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gcnlab.community.methods import kmeans
+from gcnlab.community.scores import cluster_scores
 from gcnlab.data.karate import COMMUNITIES, read_karate_communities
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.embedder import GCNEmbedder
-from gcnlab.tasks.cluster_metrics import cluster_scores
-from gcnlab.tasks.clustering import kmeans
-from gcnlab.tasks.loop import (
+from gcnlab.train.loop import (
     EpochStats,
     RunConfig,
     RunResult,
@@ -89,7 +89,7 @@ class KarateResult(RunResult):
 NOT_IN_JSON = ("frames",)  # besides history and states
 
 
-# Not in gcnlab.tasks.registry: nothing reads karate results back by task name (no checkpoint),
+# Not in gcnlab.train.registry: nothing reads karate results back by task name (no checkpoint),
 # and its frames (tensors) are not JSON; the result is re-run with train_karate(config).
 class KarateTask(Task[KarateConfig, KarateEpochStats]):
     """Semi-supervised classification of the club's members with Kipf's 2-D GCN."""

@@ -9,9 +9,9 @@ Everything an epoch touches (graph, features, pairs, sampled negatives, loss, me
 the run's device; the loop reads one row of metrics per epoch.
 
 With ``LinkConfig(batch_size=B)`` an epoch is one step per ``B`` training edges instead
-(:mod:`gcnlab.tasks.link_batches`, which also runs across ``torchrun``'s processes); with
+(:mod:`gcnlab.tasks.link_edge_batches`, which also runs across ``torchrun``'s processes); with
 ``LinkConfig(batch="clusters")`` one step per Cluster-GCN batch of the training graph, the
-encoder on the batch alone (:mod:`gcnlab.tasks.link_clusters`, also across processes).
+encoder on the batch alone (:mod:`gcnlab.tasks.link_cluster_gcn`, also across processes).
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from torch_geometric.data import Data
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import LinkSplit, edge_keys, sample_non_edges, split_edges
-from gcnlab.errors import UsageError
-from gcnlab.io.checkpoint import Checkpoint
 from gcnlab.nn.autoencoders import (
     GAE,
     VGAE,
@@ -37,16 +35,17 @@ from gcnlab.nn.autoencoders import (
     VariationalGCNEncoder,
     dense_recon_loss,
     reconstruction_weights,
+    resolve_loss,
     sampled_recon_loss,
 )
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features, identity
-from gcnlab.tasks import bounds
-from gcnlab.tasks.graph import GraphTask
-from gcnlab.tasks.graph_input import GraphInput
-from gcnlab.tasks.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range, one_of
-from gcnlab.tasks.metrics import average_precision, roc_auc
-from gcnlab.tasks.registry import register_task
+from gcnlab.tasks.link_metrics import average_precision, roc_auc
+from gcnlab.train import bounds
+from gcnlab.train.graph_input import GraphInput
+from gcnlab.train.graph_task import GraphTask
+from gcnlab.train.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range, one_of
+from gcnlab.train.registry import task_for
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
@@ -54,41 +53,40 @@ log = logging.getLogger(__name__)
 MODELS: tuple[str, ...] = ("gae", "vgae")
 LOSSES: tuple[str, ...] = ("auto", "dense", "sampled")
 FEATURES: tuple[str, ...] = ("raw", "normalized", "none")
-# full-batch training, or Cluster-GCN mini-batches (LinkTask.prepare picks the task class)
+# full-batch training, or Cluster-GCN mini-batches (the registry picks the task class by `variant`)
 BATCHES: tuple[str, ...] = ("full", "clusters")
-# loss="auto" reconstructs all N^2 pairs up to this many nodes and samples negatives above it.
-# The loss alone, forward and backward, one CPU core of a shared machine: Cora 24 ms dense,
-# CiteSeer 37 ms, 10 000 nodes 0.28 s, PubMed (19 717) 1.1 s against 24 ms sampled.
-DENSE_MAX_NODES = 10_000
-# loss="dense" asked for explicitly is refused above this: its memory stays O(block + edges), but
-# it scores N^2 pairs per epoch, O(N^2 F) time: 10^10 pairs at 100 000 nodes, minutes per epoch
-# on a CPU; beyond it, days of training for what sampled negatives estimate.
-DENSE_FORCED_MAX_NODES = 100_000
 
 
 @dataclass(kw_only=True)
 class LinkConfig(GraphInput, RunConfig):
     """Hyper-parameters of a link-prediction run; defaults are the paper's. The graph's fields
-    (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.GraphInput`'s.
+    (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.train.graph_input.GraphInput`'s.
     """
 
     model: str = "gae"  # gae | vgae
     hidden: int = 32  # hidden units of the first GCN layer
     latent: int = 16  # size of each node's embedding
     loss: str = "auto"  # dense: the paper's weighted reconstruction of all N^2 pairs; sampled: the
-    # training edges against as many random pairs, each epoch; auto: dense up to DENSE_MAX_NODES
+    # training edges against as many random pairs, each epoch; auto: dense up to
+    # gcnlab.nn.autoencoders.DENSE_MAX_NODES nodes
     features: str = "raw"  # raw: as stored, unnormalized (the paper's: binary words on Cora and
     # CiteSeer); normalized: rows summing to 1 (PyG's example); none: one-hot ids (featureless)
     split_seed: int | None = None  # None: each run splits the edges with its own seed; a
     # number: every run uses the one split this seed draws (the paper's "fixed splits")
     batch_size: int | None = None  # None: one full-batch step per epoch; a number: edge
     # mini-batches of this many training edges per step, each against as many sampled negatives
-    # (gcnlab.tasks.link_batches), split across torchrun's processes
+    # (gcnlab.tasks.link_edge_batches), split across torchrun's processes
     batch: str = "full"  # full: the encoder sees the whole training graph at every step;
-    # clusters: Cluster-GCN mini-batches of the training graph (gcnlab.tasks.link_clusters), one
+    # clusters: Cluster-GCN mini-batches of the training graph (gcnlab.tasks.link_cluster_gcn), one
     # step per batch, encoder and loss on the batch alone, across torchrun's processes
     parts: int = 16  # clusters: METIS parts of each run's training graph
     clusters_per_batch: int = 4  # clusters: parts per mini-batch
+
+    @property
+    def variant(self) -> str:
+        """The task class that trains this config (:data:`gcnlab.train.registry.BUILT_IN`):
+        ``full``, ``edges`` (edge mini-batches, ``batch_size``) or ``clusters`` (Cluster-GCN)."""
+        return "edges" if self.batch_size is not None else self.batch
 
     def checks(self) -> list:
         return (
@@ -174,27 +172,6 @@ class SplitOnDevice:
     recon: Callable[[Tensor], Tensor]  # reconstruction loss of the embeddings z [N, F]
 
 
-def resolve_loss(loss: str, num_nodes: int) -> str:
-    """``"dense"`` or ``"sampled"``: ``auto`` picks dense up to :data:`DENSE_MAX_NODES` nodes
-    (and logs one line when it switches); ``dense`` past :data:`DENSE_FORCED_MAX_NODES` is
-    refused with a :class:`~gcnlab.errors.UsageError`."""
-    if loss == "auto":
-        if num_nodes <= DENSE_MAX_NODES:
-            return "dense"
-        log.info(
-            "%d nodes > %d: sampled negatives instead of the all-pairs loss",
-            num_nodes,
-            DENSE_MAX_NODES,
-        )
-        return "sampled"
-    if loss == "dense" and num_nodes > DENSE_FORCED_MAX_NODES:
-        raise UsageError(
-            f"loss 'dense' scores all {num_nodes}^2 node pairs every epoch; above "
-            f"{DENSE_FORCED_MAX_NODES} nodes use loss 'sampled' (or 'auto')"
-        )
-    return loss
-
-
 def link_features(data: Data, config: LinkConfig) -> Tensor | SparseMatrix:
     """The encoder's input features ``[N, F]`` as ``config.features`` asks (the identity as
     a :class:`SparseMatrix`: ``N`` stored values, not ``N^2``)."""
@@ -262,7 +239,6 @@ def score_split(model: GAE, x: SparseMatrix, split: SplitOnDevice) -> Tensor:
     return torch.stack(out)
 
 
-@register_task
 class LinkTask(GraphTask):
     """Link prediction with a GAE or VGAE on one graph, a new edge split per run (or one fixed)."""
 
@@ -289,18 +265,6 @@ class LinkTask(GraphTask):
             config.features,
             device,
         )
-
-    @classmethod
-    def prepare(cls, config: LinkConfig, device: torch.device, root: str | None = None) -> LinkTask:
-        if cls is LinkTask and config.batch_size is not None:
-            from gcnlab.tasks.link_batches import EdgeBatchLinkTask
-
-            return EdgeBatchLinkTask.prepare(config, device, root)
-        if cls is LinkTask and config.batch == "clusters":
-            from gcnlab.tasks.link_clusters import ClusterLinkTask
-
-            return ClusterLinkTask.prepare(config, device, root)
-        return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
     def model_name(self) -> str:
@@ -379,20 +343,7 @@ def train_link(
     A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with
     ``partial=True``; before that it propagates.
     """
-    return fit(LinkTask, config or LinkConfig(), on_epoch=on_epoch)
+    config = config or LinkConfig()
+    return fit(task_for("link", config=config), config, on_epoch=on_epoch)
 
 
-@torch.no_grad()
-def saved_test_scores(
-    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
-) -> list[tuple[Tensor, Tensor]]:
-    """Per saved run, the decoder's scores (logits, on the CPU) of the test edges ``[P]`` and
-    of the test non-edges ``[Q]``: what ROC and precision-recall curves are drawn from."""
-    from gcnlab.tasks.evaluate import saved_runs
-
-    out = []
-    for task, model in saved_runs(checkpoint, root=root, device=device):
-        z = model.encode(task.x, task.split.adj)  # [N, latent]
-        pos, neg = task.split.test
-        out.append((model.decoder(z, pos).cpu(), model.decoder(z, neg).cpu()))
-    return out

@@ -27,11 +27,11 @@ from gcnlab.nn.deep_gcn import PropagationGCN
 from gcnlab.nn.models import GCN
 from gcnlab.nn.propagation import Propagation, propagation_operator
 from gcnlab.nn.sparse import as_features
-from gcnlab.tasks import bounds
-from gcnlab.tasks.graph import GraphTask
-from gcnlab.tasks.graph_input import IN_MEMORY, GraphInput, on_graph
-from gcnlab.tasks.loop import EpochStats as BaseEpochStats
-from gcnlab.tasks.loop import (
+from gcnlab.train import bounds
+from gcnlab.train.graph_input import IN_MEMORY, GraphInput, on_graph
+from gcnlab.train.graph_task import GraphTask
+from gcnlab.train.loop import EpochStats as BaseEpochStats
+from gcnlab.train.loop import (
     RunConfig,
     RunResult,
     Selection,
@@ -41,7 +41,7 @@ from gcnlab.tasks.loop import (
     in_range,
     one_of,
 )
-from gcnlab.tasks.registry import register_task
+from gcnlab.train.registry import task_for
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,14 @@ SELECTIONS: dict[str, Selection] = {
 }
 SELECTS: tuple[str, ...] = tuple(SELECTIONS)
 PROPAGATIONS: tuple[str, ...] = tuple(p.value for p in Propagation)  # the GCN paper's Table 3
-# full-batch training, or Cluster-GCN mini-batches (NodeTask.prepare picks the task class)
+# full-batch training, or Cluster-GCN mini-batches (the registry picks the task class by `variant`)
 BATCHES: tuple[str, ...] = ("full", "clusters")
 
 
 @dataclass(kw_only=True)
 class NodeConfig(GraphInput, RunConfig):
     """Hyper-parameters of a node-classification run; defaults are the paper's. The graph's
-    fields (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.tasks.graph_input.
+    fields (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.train.graph_input.
     GraphInput`'s."""
 
     split: str = "auto"  # auto | file | public | random[:K,V,T][@SEED] | fractions such as
@@ -83,7 +83,7 @@ class NodeConfig(GraphInput, RunConfig):
     reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
     # undone on every per-node output; gcnlab.data.reorder)
     batch: str = "full"  # full: one step on the whole graph per epoch; clusters: Cluster-GCN
-    # mini-batches (gcnlab.tasks.cluster_gcn), one step per batch, across torchrun's processes
+    # mini-batches (gcnlab.tasks.node_cluster_gcn), one step per batch, across torchrun's processes
     parts: int = 16  # clusters: METIS parts of the graph
     clusters_per_batch: int = 4  # clusters: parts per mini-batch
     partition_file: str | None = None  # clusters: keep the METIS parts in this .npz (read when
@@ -126,6 +126,12 @@ class NodeConfig(GraphInput, RunConfig):
                 ),
             ]
         )
+
+    @property
+    def variant(self) -> str:
+        """The task class that trains this config (:data:`gcnlab.train.registry.BUILT_IN`):
+        ``full`` or ``clusters`` (Cluster-GCN mini-batches)."""
+        return self.batch
 
     @property
     def is_paper_gcn(self) -> bool:
@@ -209,7 +215,6 @@ def classifier_metrics(logits: Tensor, y: Tensor, index: dict[str, Tensor]) -> T
     return torch.stack([accs[0], F.cross_entropy(logits[val], y[val]), accs[1], accs[2]])
 
 
-@register_task
 class NodeTask(GraphTask):
     """The GCN paper's node classification on one graph, full batch."""
 
@@ -284,14 +289,6 @@ class NodeTask(GraphTask):
         model.eval()
         probs = torch.softmax(model(self.x, self.adj), dim=1)  # [N, C] in training order
         return probs if self.order is None else self.order.restore(probs)
-
-    @classmethod
-    def prepare(cls, config: NodeConfig, device: torch.device, root: str | None = None) -> NodeTask:
-        if cls is NodeTask and config.batch == "clusters":
-            from gcnlab.tasks.cluster_gcn import ClusterNodeTask
-
-            return ClusterNodeTask.prepare(config, device, root)
-        return super().prepare(config, device, root)  # type: ignore[return-value]
 
     @property
     def model_name(self) -> str:
@@ -397,7 +394,7 @@ def train_node(
     """
     config = config or NodeConfig()
     if data is None:
-        return fit(NodeTask, config, on_epoch=on_epoch)
+        return fit(task_for("node", config=config), config, on_epoch=on_epoch)
     from gcnlab.data.graphs import load_graph
 
     config = dataclasses.replace(config, dataset=IN_MEMORY)
@@ -406,4 +403,4 @@ def train_node(
     graph = load_graph(
         data, directed=config.directed, label=config.label_attr, featureless=config.featureless
     )
-    return fit(on_graph(NodeTask, graph), config, on_epoch=on_epoch)
+    return fit(on_graph(task_for("node", config=config), graph), config, on_epoch=on_epoch)

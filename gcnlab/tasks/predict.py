@@ -22,7 +22,7 @@ from gcnlab.errors import InputError
 from gcnlab.io.checkpoint import Checkpoint, check_fingerprint_value, config_from
 from gcnlab.tasks.link import LinkTask
 from gcnlab.tasks.node import NodeTask
-from gcnlab.tasks.registry import task_for
+from gcnlab.train.registry import task_for
 
 PARTS = ("train", "val", "test")
 

@@ -19,8 +19,8 @@ from typing import Any
 from gcnlab.errors import DataError, UsageError
 from gcnlab.io.checkpoint import config_as, result_metrics
 from gcnlab.io.results import history_columns, to_jsonable, versions
-from gcnlab.tasks.loop import fit
-from gcnlab.tasks.registry import task_for
+from gcnlab.train.loop import fit
+from gcnlab.train.registry import task_for
 
 # recorded fields that describe the run rather than its outcome
 NOT_COMPARED = ("seconds", "versions", "device", "config", "partial", "threads")
@@ -113,7 +113,7 @@ def rerun(
     """
     recorded = read_recorded(path)
     config = recorded_config(recorded, root=root, device=device)
-    task_type = task_for(recorded.task, recorded.path.name)
+    task_type = task_for(recorded.task, recorded.path.name, config=config)
     result = fit(task_type, config, on_epoch=on_epoch)
     now = versions()
     changes = {

@@ -24,12 +24,12 @@ from gcnlab.cli.options import (
 )
 from gcnlab.cli.outputs import check_outputs, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.tasks.bounds import MAX_HIDDEN, MAX_RUNS
+from gcnlab.train.bounds import MAX_HIDDEN, MAX_RUNS
 
-CLUSTER = ConfigDefaults("gcnlab.tasks.cluster:ClusterConfig")
+CLUSTER = ConfigDefaults("gcnlab.community.detect:ClusterConfig")
 
 
-class Method(str, Enum):  # gcnlab.tasks.cluster.METHODS (a test checks)
+class Method(str, Enum):  # gcnlab.community.detect.METHODS (a test checks)
     gae = "gae"
     vgae = "vgae"
     smooth = "smooth"
@@ -37,12 +37,12 @@ class Method(str, Enum):  # gcnlab.tasks.cluster.METHODS (a test checks)
     spectral = "spectral"
 
 
-class Features(str, Enum):  # gcnlab.tasks.cluster.FEATURES
+class Features(str, Enum):  # gcnlab.community.detect.FEATURES
     raw = "raw"
     normalized = "normalized"
 
 
-class Assign(str, Enum):  # gcnlab.tasks.clustering.ASSIGNMENTS
+class Assign(str, Enum):  # gcnlab.community.methods.ASSIGNMENTS
     spectral = "spectral"
     kmeans = "kmeans"
 
@@ -129,7 +129,7 @@ def cluster_command(
 ) -> None:
     """Cluster the nodes of a graph and report ACC, NMI, ARI and macro-F1 against its classes
     (mean ± std over the runs), beside the published numbers."""
-    from gcnlab.tasks.cluster import ClusterConfig, cluster
+    from gcnlab.community.detect import ClusterConfig, cluster
 
     graph = g.graph_fields(
         directed=False,
@@ -195,7 +195,7 @@ def _table(result: Any) -> Any:
     """Our row and the published anchors on this dataset, as a rich table (None: none)."""
     from rich.table import Table
 
-    from gcnlab.tasks.cluster_anchors import anchors_for
+    from gcnlab.experiments.community_anchors import anchors_for
 
     anchors = anchors_for(result.dataset)
     if not anchors or not result.labelled:
@@ -229,8 +229,8 @@ def payload(result: Any) -> dict:
     the embedding, the per-epoch history or the weights."""
     import dataclasses
 
+    from gcnlab.community.detect import NOT_IN_JSON
     from gcnlab.io.checkpoint import result_metrics
-    from gcnlab.tasks.cluster import NOT_IN_JSON
 
     out = result_metrics(dataclasses.replace(result, clusters=[], embedding=None))
     for name in NOT_IN_JSON:
@@ -252,11 +252,11 @@ def _report(
         write_json(json_path, payload(result))
         typer.echo(f"wrote {json_path}")
     if save_clusters is None and not result.labelled:
-        from gcnlab.tasks.graph_input import safe_name
+        from gcnlab.train.graph_input import safe_name
 
         save_clusters = Path(f"{safe_name(result.dataset)}-{result.model}-clusters.csv")
     if save_clusters is not None:
-        from gcnlab.io.clusters import write_clusters
+        from gcnlab.io.communities import write_clusters
 
         typer.echo(f"wrote {write_clusters(save_clusters, result.clusters, result.seeds)}")
     if plots is not None:

@@ -64,7 +64,7 @@ def embedding_plot(
     alone without ``labels``. Each cluster takes the colour of the class it is matched to
     (gray: matched to none), so agreement reads as equal colours. A label ``-1`` marks an
     unlabelled node (gray on the left; the matching and ACC use the labelled nodes)."""
-    from gcnlab.tasks.cluster_metrics import cluster_scores, match_map
+    from gcnlab.community.scores import cluster_scores, match_map
 
     if labels is None:
         fig = new_figure(6.5, 6)
@@ -94,7 +94,7 @@ def contingency_plot(
     """The contingency matrix, clusters (rows, in the order of their matched class) against
     classes (columns), with the counts written in; matched cells are outlined. Nodes labelled
     ``-1`` (unlabelled) are left out."""
-    from gcnlab.tasks.cluster_metrics import contingency, match_clusters
+    from gcnlab.community.scores import contingency, match_clusters
 
     known = labels >= 0
     cont = contingency(labels[known], clusters[known])
@@ -142,17 +142,17 @@ def _outline(row: int, col: int) -> Any:
 def cluster_figures(
     result: Any, folder: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
 ) -> list[Path]:
-    """Run 1 of a :class:`~gcnlab.tasks.cluster.ClusterResult`: its embedding (t-SNE if more than
+    """Run 1 of a :class:`~gcnlab.community.detect.ClusterResult`: its embedding (t-SNE if more than
     2-D) coloured by class and by cluster, ``<dataset>_<method>_embedding.png``, and the
     contingency matrix, ``<dataset>_<method>_contingency.png`` (only with labels).
 
     The labels come from the dataset, reloaded from ``root`` (default: the run's) and checked
     against the result's fingerprint.
     """
+    from gcnlab.community.detect import ClusterConfig, labelled_nodes
     from gcnlab.errors import DataError
     from gcnlab.io.checkpoint import dataset_fingerprint
-    from gcnlab.tasks.cluster import ClusterConfig, labelled_nodes
-    from gcnlab.tasks.graph_input import safe_name
+    from gcnlab.train.graph_input import safe_name
 
     if result.embedding is None or not result.clusters:
         raise DataError("this result has no clusters to draw (was it read back from JSON?)")

@@ -1,6 +1,6 @@
-"""Link prediction on edge mini-batches (gcnlab.tasks.link_batches), on one process: the parts of
-a batch's loss add up to the sampled loss, an epoch visits every training edge once, one batch
-of all edges is the full-batch sampled training, and the options are checked."""
+"""Link prediction on edge mini-batches (gcnlab.tasks.link_edge_batches), on one process: the
+parts of a batch's loss add up to the sampled loss, an epoch visits every training edge once,
+one batch of all edges is the full-batch sampled training, and the options are checked."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from gcnlab.errors import UsageError
 from gcnlab.nn.autoencoders import sampled_recon_loss
 from gcnlab.tasks.link import LinkConfig, train_link
-from gcnlab.tasks.link_batches import EdgeBatchLinkTask, slice_recon_loss
+from gcnlab.tasks.link_edge_batches import EdgeBatchLinkTask, slice_recon_loss
 from gcnlab.utils import distributed
 
 BASE = dict(dataset="karate", epochs=4, runs=1, hidden=8, latent=4, device="cpu")
@@ -95,7 +95,7 @@ def test_bad_batch_options_are_refused(fields: dict, match: str) -> None:
 
 
 def test_a_batch_smaller_than_the_processes_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gcnlab.tasks.shared_batches.rank_and_size", lambda: (0, 4))
+    monkeypatch.setattr("gcnlab.train.shared_batches.rank_and_size", lambda: (0, 4))
     with pytest.raises(UsageError, match="--batch-size 3 is smaller than the 4 processes"):
         EdgeBatchLinkTask.prepare(LinkConfig(batch_size=3, **BASE), torch.device("cpu"))
 

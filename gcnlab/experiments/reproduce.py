@@ -16,14 +16,14 @@
   with ``NodeConfig(propagation=...)`` and otherwise the paper's protocol (test accuracy);
 - ``gae-table1``: the GAE paper's rows without node features: GAE* and VGAE* (identity features,
   ``LinkConfig(features="none")``), spectral clustering and DeepWalk
-  (:mod:`gcnlab.tasks.baselines`), on the same edge splits (test AUC and AP).
+  (:mod:`gcnlab.experiments.baselines`), on the same edge splits (test AUC and AP).
 
 ``all`` is the headline rows (``gcn``, ``gcn-random``, ``gae``, ``vgae``, ``grid``).
 
 on the Planetoid datasets whose files are under the data root; a dataset whose files are missing
 gets a row saying so, not an error. Each row holds the mean ± sample standard deviation over the
 seeds, the reference number, the difference, and the time spent training. The paper numbers live
-in :mod:`gcnlab.tasks.paper`. :func:`write_tables` writes the table as Markdown and JSON.
+in :mod:`gcnlab.experiments.published`. :func:`write_tables` writes the table as Markdown and JSON.
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ import torch
 
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
 from gcnlab.errors import GcnlabError, UsageError
+from gcnlab.experiments.published import CITATIONS, paper_number
 from gcnlab.io.results import versions
 from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.propagation import Propagation
-from gcnlab.tasks import bounds
-from gcnlab.tasks.bounds import MAX_REPRODUCE_RUNS
-from gcnlab.tasks.loop import in_range, last_seed_check, raise_first_failure
-from gcnlab.tasks.paper import CITATIONS, paper_number
+from gcnlab.train import bounds
+from gcnlab.train.bounds import MAX_REPRODUCE_RUNS
+from gcnlab.train.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std, standard_error
 
@@ -156,7 +156,7 @@ class ReproduceRow:
     runs: int = 0
     reference: float | None = None  # the paper's number, or the Conv2d twin's mean
     reference_error: float | None = None  # the spread the paper prints beside it, if any
-    reference_source: str = ""  # the paper (gcnlab.tasks.paper citation key), TWIN, or ""
+    reference_source: str = ""  # the paper (gcnlab.experiments.published citation key), TWIN, or ""
     difference: float | None = None  # mean - reference
     seconds: float | None = None  # training loops of all runs (shared by a job's rows)
     note: str = ""  # why a row was not run, or what differs from the paper's setting
@@ -205,7 +205,7 @@ def plan(config: ReproduceConfig) -> tuple[list[Job], list[tuple[str, str, str, 
 
 
 def _digits_default_epochs() -> int:
-    from gcnlab.tasks.image import DigitsConfig
+    from gcnlab.tasks.digits import DigitsConfig
 
     return DigitsConfig().epochs
 
@@ -244,7 +244,7 @@ def _train(
             on_epoch=on_epoch,
         )
     if job.model in ("sc", "deepwalk"):
-        from gcnlab.tasks.baselines import BaselineConfig, train_baseline
+        from gcnlab.experiments.baselines import BaselineConfig, train_baseline
 
         return train_baseline(
             BaselineConfig(
@@ -267,7 +267,7 @@ def _train(
             ),
             on_epoch=on_epoch,
         )
-    from gcnlab.tasks.image import DigitsConfig, train_digits
+    from gcnlab.tasks.digits import DigitsConfig, train_digits
 
     return train_digits(DigitsConfig(layer=job.model, **common), on_epoch=on_epoch)
 

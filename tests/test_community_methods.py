@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from gcnlab.nn.low_pass import LowPassFilter
-from gcnlab.tasks.cluster_metrics import cluster_scores
-from gcnlab.tasks.clustering import (
+from gcnlab.community.methods import (
     intra_cluster_distance,
     kmeans,
     smooth_clusters,
     spectral_embedding,
     top_singular_vectors,
 )
+from gcnlab.community.scores import cluster_scores
+from gcnlab.nn.low_pass import LowPassFilter
 
 
 def _two_cliques(size: int, bridge: bool) -> tuple[torch.Tensor, torch.Tensor]:

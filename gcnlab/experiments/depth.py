@@ -40,9 +40,9 @@ from gcnlab.io.results import versions
 from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.smoothing import dirichlet_energy, mean_average_distance
-from gcnlab.tasks import bounds
-from gcnlab.tasks.loop import in_range, raise_first_failure
 from gcnlab.tasks.node import NodeConfig, NodeResult, NodeTask, train_node
+from gcnlab.train import bounds
+from gcnlab.train.loop import in_range, raise_first_failure
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std, standard_error
 

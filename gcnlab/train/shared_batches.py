@@ -3,9 +3,9 @@
 Every process computes the same batches in the same order from the run's seed; at each step the
 processes train on different batches (or slices of one) and
 :class:`~torch.nn.parallel.DistributedDataParallel` averages their gradients. The tasks on
-mini-batches (:class:`~gcnlab.tasks.cluster_gcn.ClusterNodeTask`,
-:class:`~gcnlab.tasks.link_clusters.ClusterLinkTask`,
-:class:`~gcnlab.tasks.link_batches.EdgeBatchLinkTask`) take this mixin first among their bases.
+mini-batches (:class:`~gcnlab.tasks.node_cluster_gcn.ClusterNodeTask`,
+:class:`~gcnlab.tasks.link_cluster_gcn.ClusterLinkTask`,
+:class:`~gcnlab.tasks.link_edge_batches.EdgeBatchLinkTask`) take this mixin first among their bases.
 """
 
 from __future__ import annotations

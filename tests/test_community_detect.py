@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from gcnlab.community.detect import METHODS, AutoencoderClustering, ClusterConfig, cluster
+from gcnlab.community.methods import kmeans
+from gcnlab.community.scores import cluster_scores
 from gcnlab.errors import UsageError
-from gcnlab.tasks.cluster import METHODS, AutoencoderClustering, ClusterConfig, cluster
-from gcnlab.tasks.cluster_metrics import cluster_scores
-from gcnlab.tasks.clustering import kmeans
 
 
 @pytest.mark.parametrize("method", ["spectral", "smooth"])

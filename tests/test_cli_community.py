@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
-from gcnlab.cli.cluster import Assign, Features, Method
+from gcnlab.cli.community import Assign, Features, Method
 from gcnlab.cli.karate import Communities
 
 
 def test_choices_are_the_library_names() -> None:
+    from gcnlab.community.detect import FEATURES, METHODS
+    from gcnlab.community.methods import ASSIGNMENTS
     from gcnlab.data.karate import COMMUNITIES
-    from gcnlab.tasks.cluster import FEATURES, METHODS
-    from gcnlab.tasks.clustering import ASSIGNMENTS
 
     assert [m.value for m in Method] == list(METHODS)
     assert [f.value for f in Features] == list(FEATURES)
@@ -55,7 +55,7 @@ def test_cluster_karate_json_and_clusters(tmp_path: Path) -> None:
 
 
 def test_anchors_are_printed_beside_ours(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gcnlab.tasks.cluster as tc
+    import gcnlab.community.detect as tc
 
     fake = tc.ClusterResult(
         model="gae",

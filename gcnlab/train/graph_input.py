@@ -20,7 +20,7 @@ from torch_geometric.data import Data
 from gcnlab.data.datasets import check_name, is_graph_source, load_dataset, resolve_root
 from gcnlab.data.graph_parts import FEATURELESS
 from gcnlab.errors import UsageError
-from gcnlab.tasks.loop import one_of
+from gcnlab.train.loop import one_of
 
 IN_MEMORY = "<in-memory graph>"
 Check = tuple[bool, str]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcnlab.tasks.paper import Citation
+from gcnlab.experiments.published import Citation
 
 ARGA_PAPER = Citation(
     key="Pan et al. 2018",

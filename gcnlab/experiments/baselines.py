@@ -33,7 +33,7 @@ from gcnlab.errors import UsageError
 from gcnlab.io.results import versions
 from gcnlab.nn.random_walk import context_pairs, random_walks, to_csr
 from gcnlab.nn.skipgram import SkipGram, noise_pairs
-from gcnlab.tasks.metrics import average_precision, roc_auc
+from gcnlab.tasks.link_metrics import average_precision, roc_auc
 from gcnlab.utils.runtime import seed_everything
 from gcnlab.utils.stats import mean_std
 

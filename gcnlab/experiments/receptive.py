@@ -171,7 +171,7 @@ def _trained_erf(
 ) -> tuple[torch.Tensor, float]:
     """The ERF of the ``layers``-deep stack trained on the digits, over ``inits`` random
     inputs, and the network's test accuracy."""
-    from gcnlab.tasks.image import DigitsConfig, train_digits
+    from gcnlab.tasks.digits import DigitsConfig, train_digits
 
     result = train_digits(
         DigitsConfig(

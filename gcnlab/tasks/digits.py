@@ -22,8 +22,15 @@ from torch import Tensor
 from gcnlab.data.digits import DigitsSplit, load_digits_split
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN, DigitsConvStack
-from gcnlab.tasks import bounds
-from gcnlab.tasks.loop import (
+from gcnlab.tasks.node import (
+    ClassifierResult,
+    ClassifierStats,
+    classifier_checks,
+    classifier_metrics,
+    classifier_summary,
+)
+from gcnlab.train import bounds
+from gcnlab.train.loop import (
     NoImprovement,
     RunConfig,
     SeededRuns,
@@ -34,14 +41,6 @@ from gcnlab.tasks.loop import (
     in_range,
     one_of,
 )
-from gcnlab.tasks.node import (
-    ClassifierResult,
-    ClassifierStats,
-    classifier_checks,
-    classifier_metrics,
-    classifier_summary,
-)
-from gcnlab.tasks.registry import register_task
 from gcnlab.utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
@@ -105,7 +104,6 @@ def split_tensors(data: DigitsSplit) -> dict[str, Tensor]:
     return {"x": data.x, "y": data.y, **{f"{k}_index": v for k, v in data.index.items()}}
 
 
-@register_task
 class DigitsTask(Task[DigitsConfig, ClassifierStats]):
     """Image classification of scikit-learn's digits with :class:`~gcnlab.DigitsCNN`."""
 

@@ -1,4 +1,4 @@
-"""Link prediction on Cluster-GCN batches (gcnlab.tasks.link_clusters), on one process: one part
+"""Link prediction on Cluster-GCN batches (gcnlab.tasks.link_cluster_gcn), on one process: one part
 is the full-graph sampled loss, a batch's pairs are its training edges and flagged pairs of its
 nodes, the options are checked and the command line trains on them."""
 
@@ -13,8 +13,9 @@ import torch
 from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.nn.autoencoders import sampled_recon_loss
-from gcnlab.tasks.link import LinkConfig, LinkTask, train_link
-from gcnlab.tasks.link_clusters import ClusterLinkTask, batch_pairs
+from gcnlab.tasks.link import LinkConfig, train_link
+from gcnlab.tasks.link_cluster_gcn import ClusterLinkTask, batch_pairs
+from gcnlab.train.registry import task_for
 
 BASE = dict(dataset="karate", runs=1, hidden=8, latent=4, device="cpu")
 
@@ -22,7 +23,7 @@ BASE = dict(dataset="karate", runs=1, hidden=8, latent=4, device="cpu")
 def _task(**fields) -> ClusterLinkTask:  # noqa: ANN003
     config = LinkConfig(batch="clusters", **{**BASE, **fields})
     config.validate()
-    task = LinkTask.prepare(config, torch.device("cpu"))
+    task = task_for("link", config=config).prepare(config, torch.device("cpu"))
     assert isinstance(task, ClusterLinkTask)
     task.start_run(0, 0)
     task.seed_run(0)
@@ -110,10 +111,10 @@ def test_bad_cluster_options_are_refused(fields: dict, match: str) -> None:
 
 
 def test_fewer_batches_than_processes_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gcnlab.tasks.shared_batches.rank_and_size", lambda: (0, 4))
+    monkeypatch.setattr("gcnlab.train.shared_batches.rank_and_size", lambda: (0, 4))
     config = LinkConfig(batch="clusters", parts=6, clusters_per_batch=2, **BASE)
     with pytest.raises(UsageError, match="give 3 batches per epoch, fewer than the 4 processes"):
-        LinkTask.prepare(config, torch.device("cpu"))
+        task_for("link", config=config).prepare(config, torch.device("cpu"))
 
 
 def test_the_command_line_trains_on_cluster_batches(tmp_path) -> None:  # noqa: ANN001

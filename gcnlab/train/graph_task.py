@@ -1,5 +1,5 @@
 """What every task on one stored graph shares: loading it as the config's
-:class:`~gcnlab.tasks.graph_input.GraphInput` fields say (a name, a graph file or a spec), and
+:class:`~gcnlab.train.graph_input.GraphInput` fields say (a name, a graph file or a spec), and
 describing and fingerprinting it for checkpoints."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import torch
 from torch_geometric.data import Data
 
 from gcnlab.io.checkpoint import dataset_fingerprint
-from gcnlab.tasks.loop import Task
+from gcnlab.train.loop import Task
 
 
 class GraphTask(Task):
-    """A :class:`~gcnlab.tasks.loop.Task` whose config is a
-    :class:`~gcnlab.tasks.graph_input.GraphInput` (``dataset``, ``root``, how to read it)."""
+    """A :class:`~gcnlab.train.loop.Task` whose config is a
+    :class:`~gcnlab.train.graph_input.GraphInput` (``dataset``, ``root``, how to read it)."""
 
     def __init__(self, config: Any, device: torch.device, data: Data) -> None:
         super().__init__(config, device)

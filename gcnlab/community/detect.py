@@ -1,15 +1,15 @@
 """Community detection: embed the nodes, cluster them with k-means, score against the classes.
 
 ``cluster(ClusterConfig(...))`` loads a dataset, runs one method for ``config.runs`` seeds
-(seed, seed + 1, ...) and reports ACC, NMI, ARI and macro-F1 (:mod:`gcnlab.tasks.cluster_metrics`)
+(seed, seed + 1, ...) and reports ACC, NMI, ARI and macro-F1 (:mod:`gcnlab.community.scores`)
 per run and as mean ± sample standard deviation. A method is a registered object
 (:data:`METHODS`); every one ends in k-means with ``config.restarts`` restarts, seeded by the run.
 
 - ``gae`` / ``vgae``: the link-prediction auto-encoders trained on the whole graph (every edge, no
   split: the ARGA paper's clustering protocol) by the one training loop
-  (:func:`~gcnlab.tasks.loop.fit`, task :class:`AutoencoderClustering`), the embeddings of the
+  (:func:`~gcnlab.train.loop.fit`, task :class:`AutoencoderClustering`), the embeddings of the
   last epoch (nothing is selected: there is no validation signal without labels), then k-means;
-- ``kmeans``, ``spectral``, ``smooth``: training-free (:mod:`gcnlab.tasks.clustering`).
+- ``kmeans``, ``spectral``, ``smooth``: training-free (:mod:`gcnlab.community.methods`).
 
 Labels are used for scoring only, never to choose anything. A graph without labels is clustered
 all the same; its scores are left empty.
@@ -30,6 +30,8 @@ from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, remove_self_loops
 
+from gcnlab.community.methods import ASSIGNMENTS, kmeans, smooth_clusters, spectral_embedding
+from gcnlab.community.scores import ClusterScores, cluster_scores
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
 from gcnlab.data.link_split import edge_keys, sample_non_edges
@@ -43,17 +45,15 @@ from gcnlab.nn.autoencoders import (
     VariationalGCNEncoder,
     dense_recon_loss,
     reconstruction_weights,
+    resolve_loss,
     sampled_recon_loss,
 )
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
-from gcnlab.tasks import bounds
-from gcnlab.tasks.cluster_metrics import ClusterScores, cluster_scores
-from gcnlab.tasks.clustering import ASSIGNMENTS, kmeans, smooth_clusters, spectral_embedding
-from gcnlab.tasks.graph import GraphTask
-from gcnlab.tasks.graph_input import GraphInput
-from gcnlab.tasks.link import resolve_loss
-from gcnlab.tasks.loop import (
+from gcnlab.train import bounds
+from gcnlab.train.graph_input import GraphInput
+from gcnlab.train.graph_task import GraphTask
+from gcnlab.train.loop import (
     EpochStats,
     RunConfig,
     RunResult,
@@ -77,8 +77,8 @@ MAX_POWER = 10_000  # smoothing orders beyond this change nothing in float64
 class ClusterConfig(GraphInput, RunConfig):
     """What :func:`cluster` runs; the defaults are the protocol of ``docs/clustering.md``.
     The graph's fields (``dataset``, ``root``, ...) are
-    :class:`~gcnlab.tasks.graph_input.GraphInput`'s: a name, a graph file or a spec. ``epochs``,
-    ``lr`` and ``device`` (from :class:`~gcnlab.tasks.loop.RunConfig`) concern the trained methods
+    :class:`~gcnlab.train.graph_input.GraphInput`'s: a name, a graph file or a spec. ``epochs``,
+    ``lr`` and ``device`` (from :class:`~gcnlab.train.loop.RunConfig`) concern the trained methods
     (gae, vgae) only."""
 
     method: str = "smooth"  # a name in METHODS: gae | vgae | smooth | kmeans | spectral
@@ -225,7 +225,7 @@ class ClusterEpochStats(EpochStats):
     """One epoch of auto-encoder training: the loss only (no labels are looked at)."""
 
 
-# Not in gcnlab.tasks.registry: what reads results back by task name (`gcnlab evaluate`,
+# Not in gcnlab.train.registry: what reads results back by task name (`gcnlab evaluate`,
 # `gcnlab rerun`) calls fit() on the registered class, which would run a GAE for a `smooth`
 # result; clustering results are re-run with cluster(ClusterConfig(**result["config"])).
 class AutoencoderClustering(GraphTask):
@@ -350,7 +350,7 @@ class Autoencoder:
 
 class TrainingFree:
     """A method without weights: an embedding per run, then k-means (see
-    :mod:`gcnlab.tasks.clustering`)."""
+    :mod:`gcnlab.community.methods`)."""
 
     trained = False
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gcnlab.community.detect import ClusterConfig, cluster
 from gcnlab.errors import DataError
 from gcnlab.plots import draw_result
-from gcnlab.plots.cluster import contingency_plot, embedding_plot, project_2d
+from gcnlab.plots.community import contingency_plot, embedding_plot, project_2d
 from gcnlab.plots.karate import frame_epochs
-from gcnlab.tasks.cluster import ClusterConfig, cluster
 from gcnlab.tasks.karate import KarateConfig, train_karate
 
 

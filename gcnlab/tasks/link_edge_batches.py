@@ -40,7 +40,7 @@ from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.nn.autoencoders import pair_scores
 from gcnlab.tasks.link import LinkConfig, LinkTask
-from gcnlab.tasks.shared_batches import SharedBatches
+from gcnlab.train.shared_batches import SharedBatches
 from gcnlab.utils.distributed import all_reduce_sum
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,13 @@
-"""Cluster-GCN node classification (gcnlab.tasks.cluster_gcn)."""
+"""Cluster-GCN node classification (gcnlab.tasks.node_cluster_gcn)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from gcnlab.tasks.cluster_gcn import ClusterNodeTask
 from gcnlab.tasks.node import NodeConfig, NodeTask, train_node
+from gcnlab.tasks.node_cluster_gcn import ClusterNodeTask
+from gcnlab.train.registry import task_for
 
 
 def test_one_cluster_is_full_batch_training(cora) -> None:  # noqa: ANN001
@@ -29,10 +30,10 @@ def test_one_cluster_is_full_batch_training(cora) -> None:  # noqa: ANN001
         torch.testing.assert_close(states[1][key], states[0][key], rtol=1e-5, atol=1e-6)
 
 
-def test_prepare_picks_the_cluster_task_and_checks_the_batches(planetoid_root) -> None:  # noqa: ANN001
+def test_the_registry_picks_the_cluster_task_and_it_checks_the_batches(planetoid_root) -> None:  # noqa: ANN001
     pytest.importorskip("pymetis")
     config = NodeConfig(root=str(planetoid_root), batch="clusters", parts=8, clusters_per_batch=3)
-    task = NodeTask.prepare(config, torch.device("cpu"))
+    task = task_for("node", config=config).prepare(config, torch.device("cpu"))
     assert isinstance(task, ClusterNodeTask) and task.name == "node"
     assert task.batches.num_batches == 3  # ceil(8 / 3)
     with pytest.raises(Exception, match="clusters per batch must be between 1 and 8"):

@@ -24,7 +24,7 @@ from torch import Tensor
 from gcnlab.errors import DataError, UsageError
 from gcnlab.nn.gcn_on_grid import gcn_filter, gcn_on_image, interior_mask
 from gcnlab.nn.grid_conv import GridConv
-from gcnlab.tasks.bounds import MAX_PIXELS
+from gcnlab.train.bounds import MAX_PIXELS
 
 DEFAULT_IMAGE = "china.jpg"  # scikit-learn's sample photo
 
@@ -69,7 +69,7 @@ def load_image(
             ratio; ``None`` or 0 keeps the original size. (default: 256)
 
     Raises:
-        UsageError: no file at ``path``, or more than :data:`~gcnlab.tasks.bounds.MAX_PIXELS`
+        UsageError: no file at ``path``, or more than :data:`~gcnlab.train.bounds.MAX_PIXELS`
             pixels after shrinking (checked from the header, before decoding).
         DataError: the file is not an image Pillow can read.
     """

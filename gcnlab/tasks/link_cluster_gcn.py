@@ -48,9 +48,9 @@ from gcnlab.data.cluster_batches import ClusterBatch, ClusterBatches
 from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.data.partition import stored_metis_parts
 from gcnlab.nn.autoencoders import sampled_recon_loss
-from gcnlab.tasks.cluster_gcn import batch_graph
 from gcnlab.tasks.link import LinkConfig, LinkTask, SplitOnDevice
-from gcnlab.tasks.shared_batches import SharedBatches
+from gcnlab.tasks.node_cluster_gcn import batch_graph
+from gcnlab.train.shared_batches import SharedBatches
 from gcnlab.utils.distributed import all_reduce_sum
 
 log = logging.getLogger(__name__)

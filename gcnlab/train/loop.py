@@ -32,7 +32,7 @@ from torch import Tensor
 
 from gcnlab.errors import DataError, TrainingDiverged, UsageError
 from gcnlab.io.results import versions
-from gcnlab.tasks import bounds
+from gcnlab.train import bounds
 from gcnlab.utils.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def one_of(name: str, value: str, choices: Sequence[str]) -> Check:
 
 
 def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
-    """The checks every seeded training config shares (bounds in :mod:`gcnlab.tasks.bounds`)."""
+    """The checks every seeded training config shares (bounds in :mod:`gcnlab.train.bounds`)."""
     return [
         in_range("epochs", epochs, 1, bounds.MAX_EPOCHS),
         in_range("runs", runs, 1, bounds.MAX_RUNS),
@@ -79,7 +79,7 @@ def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
 
 
 def last_seed_check(seed: int, runs: int) -> Check:
-    """Every run's seed (``seed + i``) must stay within :data:`~gcnlab.tasks.bounds.MAX_SEED`."""
+    """Every run's seed (``seed + i``) must stay within :data:`~gcnlab.train.bounds.MAX_SEED`."""
     last = seed + runs - 1
     return (last <= bounds.MAX_SEED, f"the last run's seed, seed + runs - 1 = {last}, is above "
             f"{bounds.MAX_SEED}; lower the seed or the number of runs")

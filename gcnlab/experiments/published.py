@@ -6,7 +6,7 @@
 Table 1 (``gae``, ``vgae``, and without features ``gae-featureless``, ``vgae-featureless`` (the
 paper's GAE* and VGAE*), ``sc``, ``deepwalk``). Values are percentages, as the papers print
 them. The grid (digits) experiment has no paper: its reference is the Conv2d twin of the same
-network, trained in the same run (see :mod:`gcnlab.tasks.reproduce`).
+network, trained in the same run (see :mod:`gcnlab.experiments.reproduce`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 import torch
 from sklearn.metrics import adjusted_rand_score, f1_score, normalized_mutual_info_score
 
-from gcnlab.tasks.cluster_metrics import (
+from gcnlab.community.scores import (
     cluster_scores,
     contingency,
     match_clusters,

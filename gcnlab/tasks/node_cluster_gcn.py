@@ -30,7 +30,7 @@ from gcnlab.data.partition import stored_metis_parts
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features
 from gcnlab.tasks.node import NodeConfig, NodeTask
-from gcnlab.tasks.shared_batches import SharedBatches
+from gcnlab.train.shared_batches import SharedBatches
 
 log = logging.getLogger(__name__)
 
