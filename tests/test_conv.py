@@ -477,3 +477,46 @@ def test_batched_features_broadcast_as_in_pyg(path: str) -> None:
     torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
     for b in range(4):  # each batch element alone gives the same rows
         torch.testing.assert_close(out[b], ours(x[b], edge_index, weight), atol=1e-5, rtol=1e-5)
+
+
+def _dense_gcn(x: torch.Tensor, edge_index: torch.Tensor, conv: GCNConv) -> torch.Tensor:
+    """The formula: D^-1/2 (A + I) D^-1/2 X W^T + b, from a dense adjacency."""
+    n = x.size(0)
+    a = torch.zeros(n, n, dtype=x.dtype)
+    a.index_put_((edge_index[1], edge_index[0]), torch.ones(edge_index.size(1), dtype=x.dtype),
+                 accumulate=True)
+    a = a + torch.eye(n, dtype=x.dtype)
+    d = a.sum(1).pow(-0.5)
+    out = d[:, None] * a * d[None, :] @ (x @ conv.lin.weight.t())
+    return out if conv.bias is None else out + conv.bias
+
+
+def test_cache_is_kept_for_the_graph_it_was_built_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gcnlab.nn.gcn_conv as module
+
+    built = []
+    real = module.normalized_adjacency
+    monkeypatch.setattr(
+        module, "normalized_adjacency", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    conv = GCNConv(5, 3, cached=True)
+    x, edge_index = torch.randn(6, 5), torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 5]])
+    first = conv(x, edge_index)
+    assert torch.equal(conv(x, edge_index), first) and len(built) == 1  # the cache serves
+    copy = edge_index.clone()  # equal values, another tensor: normalized anew, same numbers
+    assert torch.allclose(conv(x, copy), first) and len(built) == 2
+
+
+def test_cache_is_rebuilt_for_another_graph() -> None:
+    """A cached layer called on a second graph (of another size, or of the same size, or the
+    same tensor edited in place) computes that graph's propagation, never the first's Â."""
+    torch.manual_seed(0)
+    conv = GCNConv(5, 3, cached=True)
+    x1, e1 = torch.randn(6, 5), torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 5]])
+    conv(x1, e1)
+    x2, e2 = torch.randn(4, 5), torch.tensor([[0, 1, 2], [1, 2, 3]])  # another size
+    assert torch.allclose(conv(x2, e2), _dense_gcn(x2, e2, conv), atol=1e-6)
+    e3 = torch.tensor([[0, 0, 0, 0, 0], [1, 2, 3, 4, 5]])  # same size, another graph (a star)
+    assert torch.allclose(conv(x1, e3), _dense_gcn(x1, e3, conv), atol=1e-6)
+    e3[0, 4] = 1  # edited in place: 1 -> 5 instead of 0 -> 5
+    assert torch.allclose(conv(x1, e3), _dense_gcn(x1, e3, conv), atol=1e-6)

@@ -90,3 +90,19 @@ def test_takes_a_normalized_adjacency() -> None:
     model = GCN(6, 5, 3).eval()
     adj = normalized_adjacency(edge_index, num_nodes=4)
     torch.testing.assert_close(model(x, adj), model(x, edge_index))
+
+
+def test_a_trained_model_scores_another_graph() -> None:
+    """The README's pattern, scoring new data with a model trained (and cached) on one graph:
+    a graph of another size, then one of the same size, each normalized anew."""
+    from gcnlab import GCN
+
+    torch.manual_seed(0)
+    model = GCN(8, 16, 3, dropout=0.0).eval()
+    fresh = GCN(8, 16, 3, dropout=0.0, cached=False).eval()
+    fresh.load_state_dict(model.state_dict())
+    x1, e1 = torch.randn(10, 8), torch.randint(0, 10, (2, 30))
+    x2, e2 = torch.randn(7, 8), torch.randint(0, 7, (2, 20))
+    e3 = torch.randint(0, 10, (2, 30))
+    for x, edge_index in ((x1, e1), (x2, e2), (x1, e3), (x1, e1)):
+        assert torch.allclose(model(x, edge_index), fresh(x, edge_index), atol=1e-6)
