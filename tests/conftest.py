@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -28,17 +31,26 @@ def _files(root: Path, name: str) -> list[Path]:
     return [root / name / "raw" / f"ind.{name.lower()}.{part}" for part in PARTS]
 
 
-def _complete(root: Path) -> bool:
-    return all(f.is_file() for name in NEEDED for f in _files(root, name))
+def _complete(root: Path, name: str) -> bool:
+    return all(f.is_file() for f in _files(root, name))
 
 
-SHARED = next((p for p in _candidates() if _complete(p)), None)
-WHY_SKIPPED = (
-    "Planetoid raw files not found: looked for Cora/raw/ind.cora.{x,tx,allx,y,ty,ally,graph,"
-    "test.index} and CiteSeer/raw/ind.citeseer.{...} in "
-    + ", ".join(str(p) for p in _candidates())
-    + " (set GCNLAB_DATA or fill ./datasets as the README says)"
-)
+# dataset -> the first candidate root holding all its files, or None; each found on its own, so
+# a data root with Cora alone runs every test that needs only Cora
+FOUND: dict[str, Path | None] = {
+    name: next((p for p in _candidates() if _complete(p, name)), None) for name in NEEDED
+}
+MISSING = [name for name, root in FOUND.items() if root is None]
+WHERE = ", ".join(str(p) for p in _candidates())
+
+
+def why_skipped(name: str) -> str:
+    return (
+        f"needs the Planetoid raw files of {name} ({name}/raw/ind.{name.lower()}.{{x,tx,allx,y,"
+        f"ty,ally,graph,test.index}}), not found in {WHERE}; set GCNLAB_DATA or copy them into "
+        "./datasets as the README says"
+    )
+
 
 # One torch thread, as the CLI's --threads default: on a shared 2-core machine torch's default
 # (a thread per core) made each epoch several times slower (benchmarks/bench_threads.py).
@@ -47,15 +59,58 @@ torch.set_num_threads(int(os.environ.get("GCNLAB_TEST_THREADS", "1")))
 
 @pytest.fixture(scope="session")
 def planetoid_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A temporary data root holding copies of Cora/raw and CiteSeer/raw (skips if absent)."""
-    if SHARED is None:
-        pytest.skip(WHY_SKIPPED)
+    """A temporary data root holding copies of the Planetoid raw files found (Cora/raw,
+    CiteSeer/raw); a test that needs a missing one is skipped (see :func:`datasets_needed`)."""
+    if all(root is None for root in FOUND.values()):
+        pytest.skip(why_skipped(" and ".join(NEEDED)))
     root = tmp_path_factory.mktemp("data")
-    for name in ("Cora", "CiteSeer"):
-        shutil.copytree(SHARED / name / "raw", root / name / "raw")
+    for name, found in FOUND.items():
+        if found is None:
+            continue
+        shutil.copytree(found / name / "raw", root / name / "raw")
         for f in (root / name / "raw").iterdir():
             f.chmod(0o644)
     return root
+
+
+def datasets_needed(item: pytest.Item) -> set[str]:
+    """The Planetoid datasets a test reads: those its ``datasets`` marker names, else Cora for
+    any test on the Planetoid root, and CiteSeer too where its id or source names it."""
+    marker = item.get_closest_marker("datasets")
+    if marker is not None:
+        return set(marker.args)
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if not fixtures & {"planetoid_root", "cora", "cora_files"}:
+        return set()
+    needed = {"Cora"}
+    try:
+        source = inspect.getsource(item.function)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, TypeError):
+        source = ""
+    if "citeseer" in (item.nodeid + source).lower():
+        needed.add("CiteSeer")
+    return needed
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    missing = sorted(datasets_needed(item) & set(MISSING))
+    if missing:
+        pytest.skip(why_skipped(" and ".join(missing)))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say once, at the end, what was skipped and why (pytest alone prints only a count)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: Counter[str] = Counter()
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    terminalreporter.section("skipped tests, by reason")
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"{count:4d}  {reason}")
 
 
 @pytest.fixture
