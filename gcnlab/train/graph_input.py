@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 IN_MEMORY = "<in-memory graph>"
 Check = tuple[bool, str]
+# gcnlab.data.graph_parts.FEATURELESS, which needs torch (graph_checks checks they agree)
+FEATURELESS: tuple[str, ...] = ("identity", "ones")
 DATASET_HELP = (
     "cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, .graphml, "
     ".gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, ogb:ogbn-arxiv); see docs/data.md."
@@ -53,10 +55,10 @@ class GraphInput:
         path=True,
     )
     label_attr: str = option("label", "networkx files: the node attribute that holds the class.")
-    # checked by graph_checks against gcnlab.data.graph_parts.FEATURELESS (which imports torch)
     featureless: str = option(
         "identity",
         "A graph without node features: identity (one-hot ids, up to 20000 nodes) or ones.",
+        choices=FEATURELESS,
     )
 
     @property
@@ -68,8 +70,10 @@ class GraphInput:
 
     def graph_checks(self) -> list[Check]:
         """The dataset exists by name or looks like a file or spec; file options only for files."""
+        from gcnlab.data import graph_parts
         from gcnlab.data.datasets import check_name
-        from gcnlab.data.graph_parts import FEATURELESS
+
+        assert graph_parts.FEATURELESS == FEATURELESS, "graph_input.FEATURELESS"
 
         if not self.is_file:
             check_name(self.dataset)  # raises, listing the names and the other ways in
