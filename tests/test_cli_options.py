@@ -1,4 +1,4 @@
-"""The commands' options: Enum choices that are the library's, defaults that are the configs',
+"""The commands' options: derived from the configs (defaults, choices, bounds),
 help that shows them, flags without a type."""
 
 from __future__ import annotations
@@ -12,30 +12,58 @@ from cli_runner import invoke
 import gcnlab.tasks.digits as image
 import gcnlab.tasks.link as link
 import gcnlab.tasks.node as node
-from gcnlab.cli import options
-from gcnlab.data.reorder import ORDER_NAMES
-from gcnlab.experiments.reproduce import COMMAND_CHOICES
-from gcnlab.nn.digits_cnn import LAYERS
-from gcnlab.utils.runtime import DEVICES
+from gcnlab.cli.app import app
+from gcnlab.cli.derive import option_fields, option_name
+from gcnlab.tasks.digits_config import DigitsConfig
+from gcnlab.tasks.link_config import LinkConfig
+from gcnlab.tasks.node_config import REORDERS, NodeConfig
+from gcnlab.train.graph_input import FEATURELESS
+
+
+def _params(command: str) -> dict[str, object]:
+    """The Click parameters of ``gcnlab COMMAND`` by name."""
+    import typer
+
+    cli = typer.main.get_command(app)
+    return {p.name: p for p in cli.commands[command].params}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
-    "enum,values",
-    [
-        (options.Device, DEVICES),
-        (options.Select, node.SELECTS),
-        (options.PropagationModel, node.PROPAGATIONS),
-        (options.Layer, LAYERS),
-        (options.LinkModel, link.MODELS),
-        (options.LinkLoss, link.LOSSES),
-        (options.Features, link.FEATURES),
-        (options.Protocol, COMMAND_CHOICES),
-        (options.Batch, node.BATCHES),
-        (options.Reorder, ORDER_NAMES),
-    ],
+    "command,config",
+    [("train", NodeConfig), ("linkpred", LinkConfig), ("digits", DigitsConfig)],
 )
-def test_choices_are_the_librarys(enum: type, values: tuple[str, ...]) -> None:
-    assert tuple(member.value for member in enum) == values
+def test_options_are_derived_from_the_config(command: str, config: type) -> None:
+    """Every option field is an option with the field's default, choices and bounds; every
+    other field is none; --help shows them."""
+    text = _help(command)  # registers the commands
+    params = _params(command)
+    fields = dict((f.name, spec) for f, spec in option_fields(config))
+    for f in dataclasses.fields(config):
+        if f.name not in fields:
+            assert f.name not in params, f.name
+            continue
+        spec, param = fields[f.name], params[f.name]
+        assert param.default == f.default, f.name
+        assert getattr(param, "min", None) == spec.min, f.name
+        assert getattr(param, "max", None) == spec.max, f.name
+        if spec.argument:
+            continue
+        assert option_name(config, f.name) in param.opts, f.name
+        if spec.choices is not None:  # listed in --help, checked by Click
+            assert f"{option_name(config, f.name)} <{'|'.join(spec.choices)}>" in text, f.name
+        if f.default not in (None, False):
+            shown = re.escape(str(f.default))
+            assert re.search(rf"\[default: {shown}[;\]]", text), f.name
+
+
+def test_choices_without_torch_match_the_modules_that_use_them() -> None:
+    from gcnlab.data.graph_parts import FEATURELESS as LOADED
+    from gcnlab.data.reorder import ORDER_NAMES
+    from gcnlab.nn.digits_cnn import LAYERS
+
+    assert REORDERS == ORDER_NAMES and FEATURELESS == LOADED
+    assert image.LAYERS == LAYERS and tuple(node.SELECTIONS) == node.SELECTS
+    assert link.MODELS == ("gae", "vgae")
 
 
 def _help(command: str) -> str:
@@ -139,33 +167,6 @@ def test_train_without_options_gets_the_config_defaults(monkeypatch: pytest.Monk
     result = invoke(["train", "karate", "--debug"])
     assert isinstance(result.exception, Stop)
     assert received == [dataclasses.replace(node.NodeConfig(), dataset="karate")]
-
-
-def test_config_default_reads_the_dataclass_when_needed() -> None:
-    default = options.ConfigDefault("gcnlab.tasks.digits:DigitsConfig", "lr")
-    assert default() == image.DigitsConfig().lr and str(default) == "0.003"
-    assert not options.ConfigDefault("gcnlab.tasks.node:NodeConfig", "bias")
-
-
-@pytest.mark.parametrize(
-    "defaults", [options.NODE, options.LINK, options.DIGITS, options.REPRODUCE]
-)
-def test_help_defaults_read_from_the_source_are_the_real_ones(
-    defaults: options.ConfigDefaults,
-) -> None:
-    """Every field whose default the source spells as a literal (inherited ones included) reads
-    the same value without importing the module; the others fall back to importing it."""
-    module, name = defaults.config.split(":")
-    cls = getattr(__import__(module, fromlist=[name]), name)
-    literal = 0
-    for f in dataclasses.fields(cls):
-        read = options.source_default(module, name, f.name)
-        if read is options.NOT_LITERAL:
-            continue
-        literal += 1
-        assert read == f.default, f.name
-        assert str(getattr(defaults, f.name)) == str(f.default)
-    assert literal >= 5  # epochs, lr, runs, seed, device at least
 
 
 def test_every_command_help_imports_no_torch() -> None:

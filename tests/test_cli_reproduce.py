@@ -155,3 +155,24 @@ def test_gcn_random_table(planetoid_root: Path, tmp_path: Path) -> None:
         f"{std:.1f}) | 80.1 ± 0.5 | Kipf & Welling 2017, rand. splits | {mean - 80.1:+.1f} |"
     ) in md
     assert "mean ± standard error" in md
+
+
+@pytest.mark.parametrize(
+    "args,unused",
+    [
+        (["gcn-timing", "--dataset", "citeseer", "--runs", "3"], "--dataset, --runs"),
+        (["receptive-field", "--runs", "2", "--epochs", "3"], "--epochs, --runs"),
+        (["grid", "--dataset", "cora", "--root", "x"], "--dataset, --root"),
+        (["gcn", "--max-edges", "5000"], "--max-edges"),
+        (["gcn-depth", "--plots", "figs"], "--plots"),
+    ],
+)
+def test_a_protocol_refuses_the_options_it_would_not_use(args: list[str], unused: str) -> None:
+    result = invoke(["reproduce", *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: reproduce {args[0]} does not use {unused}"
+
+
+def test_receptive_field_refuses_a_second_dataset() -> None:
+    result = invoke(["reproduce", "receptive-field", "--dataset", "cora", "--dataset", "citeseer"])
+    assert result.exit_code == 2 and "uses one --dataset" in result.stderr

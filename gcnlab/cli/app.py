@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from gcnlab.cli import interrupts
+from gcnlab.cli import derive, interrupts
 from gcnlab.errors import GcnlabError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,8 +74,12 @@ def root(
     pass
 
 
-def command(name: str) -> Callable[[F], F]:
+def command(name: str, config: type | None = None) -> Callable[[F], F]:
     """Register ``function`` as ``gcnlab NAME`` with the shared options and error handling.
+
+    With a ``config`` dataclass, the command's options are derived from its fields
+    (:func:`gcnlab.cli.derive.config_parameters`) and ``function`` receives the config built from
+    them as ``config=``, besides its own, command-only options (``--json``, ``--save``...).
 
     The command gets ``--debug`` and ``--verbose`` besides its own options (either spelling,
     ``gcnlab --debug train`` or ``gcnlab train --debug``, works), and its errors become one line
@@ -85,18 +89,25 @@ def command(name: str) -> Callable[[F], F]:
     """
 
     def register(function: F) -> F:
-        app.command(name)(_with_shared_options(function))
+        app.command(name)(_with_shared_options(function, config))
         return function
 
     return register
 
 
-def _with_shared_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def _with_shared_options(
+    function: Callable[..., Any], config: type | None = None
+) -> Callable[..., Any]:
     hints = typing.get_type_hints(function, include_extras=True)
     own = [
         p.replace(annotation=hints.get(p.name, p.annotation))
         for p in inspect.signature(function).parameters.values()
+        if config is None or p.name != "config"
     ]
+    derived = [] if config is None else derive.config_parameters(config)
+    twice = {p.name for p in derived} & {p.name for p in own}
+    assert not twice, f"{function.__name__}: {twice} are options of {config.__name__} already"
+    own = derived + own
     keyword = inspect.Parameter.KEYWORD_ONLY
     shared = [
         inspect.Parameter("ctx", keyword, annotation=typer.Context),
@@ -116,6 +127,9 @@ def _with_shared_options(function: Callable[..., Any]) -> Callable[..., Any]:
             format="%(levelname)s %(name)s: %(message)s",
         )
         try:
+            if config is not None:
+                fields = {p.name: options.pop(p.name) for p in derived}
+                options["config"] = derive.build_config(config, fields)
             return function(**options)
         except (typer.Exit, typer.Abort, CLICK_ERROR):
             raise

@@ -9,7 +9,7 @@ import typer
 
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import check_writable, command, same_file
-from gcnlab.cli.options import Device, DeviceOption
+from gcnlab.cli.options import DeviceOption
 from gcnlab.cli.outputs import runs_phrase
 
 # task -> (metric, label) in the order they are printed
@@ -29,7 +29,7 @@ def evaluate_command(
             help="Data root (default: the one the run used, else $GCNLAB_DATA or ./datasets)."
         ),
     ] = None,
-    device: DeviceOption = Device.auto,
+    device: DeviceOption = "auto",
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the recomputed metrics as JSON here.")
     ] = None,
@@ -48,7 +48,7 @@ def evaluate_command(
             f"--json {json_path} is the checkpoint being evaluated; the report "
             f"would overwrite it: give another path"
         )
-    ev = evaluate_checkpoint(path, root=root, device=device.value)
+    ev = evaluate_checkpoint(path, root=root, device=device)
     parts = [
         f"{label} {100 * ev.mean[key]:.1f} ± {100 * ev.std[key]:.1f}"
         for key, label in METRICS.get(ev.task, [(k, k) for k in ev.mean])

@@ -12,8 +12,6 @@ import typer
 from gcnlab.cli.app import EXIT_INTERRUPTED, console
 from gcnlab.cli.progress import progress_bar
 
-EXPERIMENTS: tuple[str, ...] = ("gcn-depth", "gcn-timing", "receptive-field")
-
 
 def run_experiment(
     name: str,
@@ -28,7 +26,8 @@ def run_experiment(
     max_edges: int,
     folds: int = 0,
 ) -> None:
-    """Run experiment ``name`` (one of :data:`EXPERIMENTS`) and write its files into ``out``."""
+    """Run experiment ``name`` (one of
+    :data:`gcnlab.experiments.reproduce_config.EXPERIMENTS`) and write its files into ``out``."""
     runner = {"gcn-depth": _depth, "gcn-timing": _timing, "receptive-field": _receptive}[name]
     paths, partial = runner(
         runs=runs,

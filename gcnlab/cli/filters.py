@@ -9,7 +9,7 @@ import typer
 
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import check_writable, command, same_file
-from gcnlab.cli.options import Device, DeviceOption
+from gcnlab.cli.options import DeviceOption
 from gcnlab.train.bounds import MAX_PIXELS
 
 
@@ -31,7 +31,7 @@ def filters_command(
             min=0,
         ),
     ] = 256,
-    device: DeviceOption = Device.auto,
+    device: DeviceOption = "auto",
 ) -> None:
     """Apply vertical/horizontal/all-edges, identity, blur and sharpen through GridConv, check
     each against Conv2d, and draw them beside a GCN on the same pixel grid (a fixed blur)."""
@@ -44,7 +44,7 @@ def filters_command(
     if image is not None and same_file(image, out):
         raise UsageError(f"--out {out} is the input image; give another path")
     picture, name = load_image(image, size)
-    picture = picture.to(resolve_device(device.value))
+    picture = picture.to(resolve_device(device))
     height, width = picture.shape
 
     outputs = apply_filters(picture)

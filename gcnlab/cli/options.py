@@ -1,12 +1,10 @@
-"""What the commands' options share: the choices as Enums, the bounds, defaults read from the
-library's config dataclasses, and the options several commands take.
+"""Options several commands declare themselves: the outputs (``--json``, ``--save``), the data
+root, the device of the commands without a config.
 
-Click validates an Enum option and ``--help`` lists its values; the values are the library's
-own (a test checks that they match). Defaults come from the configs through
-:class:`ConfigDefault`, so ``--help`` shows what a command really uses; the config module (and
-torch with it) is imported only when a command runs. A command's ``--help`` reads the literal
-defaults from the config's source instead (:func:`source_default`), so it answers as fast as
-``gcnlab --help``.
+The commands with a config dataclass derive their options from it (:mod:`gcnlab.cli.derive`).
+``gcnlab cluster`` and ``gcnlab karate`` do not yet: their defaults come from their configs
+through :class:`ConfigDefault`, read from the config's source for ``--help``
+(:func:`source_default`), so that ``--help`` imports no torch.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import importlib
 import importlib.util
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -31,99 +29,7 @@ from gcnlab.train.bounds import (
     MAX_SEED,
     MAX_WEIGHT_DECAY,
 )
-
-
-class Device(str, Enum):
-    """:data:`gcnlab.utils.runtime.DEVICES`; CUDA_VISIBLE_DEVICES picks one of several GPUs."""
-
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Select(str, Enum):
-    """:data:`gcnlab.tasks.node.SELECTS`: the epoch whose test accuracy is reported."""
-
-    val_acc = "val_acc"
-    val_loss = "val_loss"
-    last = "last"
-
-
-class PropagationModel(str, Enum):
-    """:data:`gcnlab.tasks.node.PROPAGATIONS`: the propagation models of the GCN paper's Table 3."""
-
-    chebyshev_3 = "chebyshev-3"
-    chebyshev_2 = "chebyshev-2"
-    first_order = "first-order"
-    single_parameter = "single-parameter"
-    renormalization = "renormalization"
-    first_order_term = "first-order-term"
-    mlp = "mlp"
-
-
-class Layer(str, Enum):
-    """:data:`gcnlab.nn.digits_cnn.LAYERS`: how the digits CNN convolves."""
-
-    gridconv = "gridconv"
-    conv2d = "conv2d"
-
-
-class LinkModel(str, Enum):
-    """:data:`gcnlab.tasks.link.MODELS`."""
-
-    gae = "gae"
-    vgae = "vgae"
-
-
-class LinkLoss(str, Enum):
-    """:data:`gcnlab.tasks.link.LOSSES`."""
-
-    auto = "auto"
-    dense = "dense"
-    sampled = "sampled"
-
-
-class Features(str, Enum):
-    """:data:`gcnlab.tasks.link.FEATURES`."""
-
-    raw = "raw"
-    normalized = "normalized"
-    none = "none"
-
-
-class Batch(str, Enum):
-    """:data:`gcnlab.tasks.node.BATCHES` (and ``link.BATCHES``): full-graph steps or Cluster-GCN
-    mini-batches."""
-
-    full = "full"
-    clusters = "clusters"
-
-
-class Reorder(str, Enum):
-    """:data:`gcnlab.data.reorder.ORDER_NAMES`: a node order for locality."""
-
-    none = "none"
-    rcm = "rcm"
-    metis = "metis"
-    degree = "degree"
-
-
-class Protocol(str, Enum):
-    """:data:`gcnlab.experiments.reproduce.COMMAND_CHOICES`: the table rows, then the
-    experiments that are figures with their own tables."""
-
-    gcn = "gcn"
-    gcn_random = "gcn-random"
-    gae = "gae"
-    vgae = "vgae"
-    grid = "grid"
-    gcn_table3 = "gcn-table3"
-    gae_table1 = "gae-table1"
-    all = "all"
-    gcn_depth = "gcn-depth"
-    gcn_timing = "gcn-timing"
-    receptive_field = "receptive-field"
-
+from gcnlab.utils.runtime import DEVICES
 
 NOT_LITERAL = object()  # a default the source does not spell as a literal
 
@@ -160,8 +66,13 @@ def source_default(module: str, name: str, field: str, depth: int = 0) -> Any:
             and isinstance(stmt.target, ast.Name)
             and stmt.target.id == field
         ):
+            value = stmt.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                # option(default, ...), not_option(default), option_like(Config, name, default)
+                at = {"option": 0, "not_option": 0, "option_like": 2}.get(value.func.id)
+                value = value.args[at] if at is not None and len(value.args) > at else value
             try:
-                return NOT_LITERAL if stmt.value is None else ast.literal_eval(stmt.value)
+                return NOT_LITERAL if value is None else ast.literal_eval(value)
             except ValueError:
                 return NOT_LITERAL
     for base in cls.bases:
@@ -226,10 +137,6 @@ class ConfigDefaults:
         return ConfigDefault(self.config, field)
 
 
-NODE = ConfigDefaults("gcnlab.tasks.node:NodeConfig")
-LINK = ConfigDefaults("gcnlab.tasks.link:LinkConfig")
-DIGITS = ConfigDefaults("gcnlab.tasks.digits:DigitsConfig")
-REPRODUCE = ConfigDefaults("gcnlab.experiments.reproduce:ReproduceConfig")
 
 
 # Options several commands share. Bounds are checked by Click (exit 2) before any work.
@@ -255,7 +162,9 @@ Seed = Annotated[
         help="First seed; run i uses seed + i (every seed at most 2**32 - 1).", min=0, max=MAX_SEED
     ),
 ]
-DeviceOption = Annotated[Device, typer.Option(help="Where to train.", case_sensitive=False)]
+DeviceOption = Annotated[
+    Literal[DEVICES], typer.Option(help="Where to train.", case_sensitive=False)
+]
 Root = Annotated[Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")]
 Json = Annotated[
     Path | None,

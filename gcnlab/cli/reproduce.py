@@ -6,27 +6,38 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from gcnlab.cli import graph_options as g
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, command, console
-from gcnlab.cli.options import (
-    REPRODUCE,
-    DeviceOption,
-    Protocol,
-    Seed,
-)
+from gcnlab.cli.derive import given_on_command_line
 from gcnlab.cli.progress import progress_bar
-from gcnlab.train.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS
+from gcnlab.experiments.reproduce_config import COMMAND_CHOICES, EXPERIMENTS, ReproduceConfig
+from gcnlab.train.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS, MAX_SEED
+from gcnlab.train.config import SEED_HELP
+from gcnlab.utils.runtime import DEVICES
+
+DEFAULT = ReproduceConfig()
+# what every protocol uses; the others each use some of the command's options (USES)
+ALWAYS = {"which", "out", "seed", "device", "threads", "debug", "verbose"}
+TABLE_ROWS = ("runs", "epochs", "dataset", "root", "plots")
+USES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("gcn", "gcn-random", "gae", "vgae", "gcn-table3", "gae-table1", "all"),
+                    TABLE_ROWS),
+    "grid": ("runs", "epochs", "plots"),  # scikit-learn's digits: no graph
+    "gcn-depth": ("runs", "epochs", "dataset", "root", "folds"),
+    "gcn-timing": ("epochs", "max_edges"),  # random graphs, timed
+    "receptive-field": ("dataset", "root"),  # one graph
+}
 
 
 @command("reproduce")
 def reproduce_command(
     which: Annotated[
-        Protocol,
+        Literal[COMMAND_CHOICES],
         typer.Argument(
             help="gcn (Kipf & Welling 2017, Table 2), gcn-random (its random-split row: mean ± "
             "standard error over one random split per seed), gae or vgae (Kipf & Welling 2016, "
@@ -38,11 +49,11 @@ def reproduce_command(
             "(grid and graph receptive fields).",
             case_sensitive=False,
         ),
-    ] = REPRODUCE.which,
+    ] = DEFAULT.which,
     runs: Annotated[
         int, typer.Option(help="Seeds per row.", min=1, max=MAX_REPRODUCE_RUNS)
-    ] = REPRODUCE.runs,
-    seed: Seed = REPRODUCE.seed,
+    ] = DEFAULT.runs,
+    seed: Annotated[int, typer.Option(help=SEED_HELP, min=0, max=MAX_SEED)] = DEFAULT.seed,
     epochs: Annotated[
         int | None,
         typer.Option(
@@ -65,7 +76,9 @@ def reproduce_command(
             "row that says so."
         ),
     ] = None,
-    device: DeviceOption = REPRODUCE.device,
+    device: Annotated[
+        Literal[DEVICES], typer.Option(help="Where to train.", case_sensitive=False)
+    ] = DEFAULT.device,
     out: Annotated[Path, typer.Option(help="Folder for reproduce.md and reproduce.json.")] = Path(
         "runs/reproduce"
     ),
@@ -94,54 +107,54 @@ def reproduce_command(
     Every dataset under the data root is used; missing ones get a row that says so. The table
     is also written as Markdown and JSON into --out.
     """
-    from gcnlab.cli.experiments import EXPERIMENTS, run_experiment
+    from gcnlab.cli.experiments import run_experiment
     from gcnlab.cli.outputs import check_outputs
+    from gcnlab.errors import UsageError
     from gcnlab.experiments.reproduce import (
         PAPER_DATASETS,
-        ReproduceConfig,
         cells,
         plan,
         reproduce,
         write_tables,
     )
 
-    g.set_threads(threads)
-    if folds and which.value != "gcn-depth":
-        from gcnlab.errors import UsageError
-
+    if folds and which != "gcn-depth":
         raise UsageError("--folds applies to gcn-depth only")
-    if which.value in EXPERIMENTS:  # figures with their own tables, not rows of the papers'
+    unused = sorted(given_on_command_line() - ALWAYS - set(USES[which]))
+    if unused:
+        names = ", ".join("--" + name.replace("_", "-") for name in unused)
+        raise UsageError(f"reproduce {which} does not use {names}")
+    if which == "receptive-field" and dataset and len(dataset) > 1:
+        raise UsageError("reproduce receptive-field uses one --dataset")
+    g.set_threads(threads)
+    if which in EXPERIMENTS:  # figures with their own tables, not rows of the papers'
         if out.exists() and not out.is_dir():
-            from gcnlab.errors import UsageError
-
             raise UsageError(f"--out {out} is a file; give a folder")
-        check_writable(out / f"{which.value}.json")
+        check_writable(out / f"{which}.json")
         run_experiment(
-            which.value,
+            which,
             runs=runs,
             seed=seed,
             epochs=epochs,
             datasets=tuple(dataset) if dataset else None,
             root=None if root is None else str(root),
-            device=device.value,
+            device=device,
             out=out,
             max_edges=max_edges,
             folds=folds,
         )
         return
     config = ReproduceConfig(
-        which=which.value,
+        which=which,
         runs=runs,
         seed=seed,
         epochs=epochs,
         datasets=tuple(dataset) if dataset else PAPER_DATASETS,
         root=None if root is None else str(root),
-        device=device.value,
+        device=device,
     )
     config.validate()
     if out.exists() and not out.is_dir():
-        from gcnlab.errors import UsageError
-
         raise UsageError(f"--out {out} is a file; give a folder")
     check_writable(out / "reproduce.json")
     check_outputs(None, None, plots)

@@ -51,11 +51,11 @@ from gcnlab.nn.autoencoders import (
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
 from gcnlab.train import bounds
+from gcnlab.train.config import RunConfig
 from gcnlab.train.graph_input import GraphInput
 from gcnlab.train.graph_task import GraphTask
 from gcnlab.train.loop import (
     EpochStats,
-    RunConfig,
     RunResult,
     SeededRuns,
     Selection,

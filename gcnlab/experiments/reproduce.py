@@ -41,26 +41,27 @@ from typing import Any
 import torch
 
 from gcnlab.data.datasets import check_name, dataset_status, resolve_root
-from gcnlab.errors import GcnlabError, UsageError
+from gcnlab.errors import GcnlabError
 from gcnlab.experiments.published import CITATIONS, paper_number
+from gcnlab.experiments.reproduce_config import (  # noqa: F401 (kept importable from here)
+    CHOICES,
+    COMMAND_CHOICES,
+    EXPERIMENTS,
+    MAX_RUNS,
+    MORE_ROWS,
+    PAPER_DATASETS,
+    PROTOCOLS,
+    ReproduceConfig,
+)
 from gcnlab.io.results import versions
 from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.propagation import Propagation
-from gcnlab.train import bounds
-from gcnlab.train.bounds import MAX_REPRODUCE_RUNS
-from gcnlab.train.loop import in_range, last_seed_check, raise_first_failure
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std, standard_error
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS: tuple[str, ...] = ("gcn", "gcn-random", "gae", "vgae", "grid")  # headline rows: "all"
-MORE_ROWS: tuple[str, ...] = ("gcn-table3", "gae-table1")  # the rest of the papers' tables
-CHOICES: tuple[str, ...] = (*PROTOCOLS, *MORE_ROWS, "all")
-# what `gcnlab reproduce` takes: the rows above, and the experiments that are figures with their
-# own tables (gcnlab.cli.experiments: depth, timing, receptive fields)
-EXPERIMENTS: tuple[str, ...] = ("gcn-depth", "gcn-timing", "receptive-field")
-COMMAND_CHOICES: tuple[str, ...] = (*CHOICES, *EXPERIMENTS)
+
 # the models (one job each, per dataset) of each graph protocol
 PROTOCOL_MODELS: dict[str, tuple[str, ...]] = {
     "gcn": ("gcn",),
@@ -71,8 +72,6 @@ PROTOCOL_MODELS: dict[str, tuple[str, ...]] = {
     "gae-table1": ("gae-featureless", "vgae-featureless", "sc", "deepwalk"),
 }
 LINK_PROTOCOLS = ("gae", "vgae", "gae-table1")  # scored by AUC and AP
-PAPER_DATASETS: tuple[str, ...] = ("cora", "citeseer", "pubmed")
-MAX_RUNS = MAX_REPRODUCE_RUNS
 MODEL_NAMES = {
     "gcn": "GCN",
     "gcn-random": "GCN (rand. splits)",
@@ -90,37 +89,6 @@ METRIC_NAMES = {"accuracy": "accuracy", "auc": "AUC", "ap": "AP"}
 TWIN = "Conv2d twin"  # the reference of the GridConv row
 # protocols whose rows show the standard error of the mean, as their paper reports them
 STANDARD_ERROR: tuple[str, ...] = ("gcn-random",)
-
-
-@dataclass
-class ReproduceConfig:
-    """What to reproduce, and how many seeds."""
-
-    which: str = "all"  # gcn | gcn-random | gae | vgae | grid | gcn-table3 | gae-table1 | all
-    runs: int = 10  # seeds per row: seed, seed + 1, ...
-    seed: int = 0  # first seed
-    epochs: int | None = None  # None: each protocol's own (200 for the papers, 100 for the
-    # digits); fewer only for a quick check, the numbers are then not the papers' protocol
-    datasets: tuple[str, ...] = PAPER_DATASETS  # graphs for gcn, gae and vgae
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
-    device: str = "auto"  # auto | cpu | cuda
-
-    def validate(self) -> None:
-        """Raise :class:`~gcnlab.errors.UsageError` for out-of-range values."""
-        if self.which not in CHOICES:
-            raise UsageError(f"choose one of {', '.join(CHOICES)}, got {self.which!r}")
-        raise_first_failure(
-            [
-                in_range("runs", self.runs, 1, MAX_RUNS),
-                in_range("seed", self.seed, 0, bounds.MAX_SEED),
-                last_seed_check(self.seed, self.runs),
-                in_range("epochs", 1 if self.epochs is None else self.epochs, 1, bounds.MAX_EPOCHS),
-            ]
-        )
-        if not self.datasets:
-            raise UsageError("give at least one dataset")
-        for name in self.datasets:
-            check_name(name)
 
 
 @dataclass

@@ -22,70 +22,29 @@ from torch import Tensor
 from gcnlab.data.digits import DigitsSplit, load_digits_split
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN, DigitsConvStack
+from gcnlab.tasks.digits_config import LAYERS as DIGITS_LAYERS
+from gcnlab.tasks.digits_config import DigitsConfig  # noqa: F401 (kept importable from here)
 from gcnlab.tasks.node import (
     ClassifierResult,
     ClassifierStats,
-    classifier_checks,
     classifier_metrics,
     classifier_summary,
 )
-from gcnlab.train import bounds
 from gcnlab.train.loop import (
     NoImprovement,
-    RunConfig,
     SeededRuns,
     Selection,
     StopRule,
     Task,
     fit,
-    in_range,
-    one_of,
 )
 from gcnlab.utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(kw_only=True)
-class DigitsConfig(RunConfig):
-    """Hyper-parameters of a digits run."""
-
-    epochs: int = 100  # maximum passes over the training images per run
-    lr: float = 0.003  # Adam learning rate
-    runs: int = 5  # seeded runs: seed, seed + 1, ...
-    batch_size: int = 64  # images per gradient step
-    weight_decay: float = 0.0  # Adam's L2 on all weights
-    dropout: float = 0.25  # before the classifier
-    channels: int = 32  # width of the first convolution; the second has twice as many
-    layer: str = "gridconv"  # gridconv (message passing) | conv2d (torch's layers)
-    stack: int = 0  # 0: the CNN (DigitsCNN); L >= 1: L 3×3 convolutions `channels` wide, no
-    # pooling, a dense classifier (DigitsConvStack: the receptive-field study's trained stacks)
-    patience: int = 20  # stop after this many epochs without a better validation score; 0: off
-    split_seed: int = 0  # the test and validation splits; the same for every run
-    test_fraction: float = 0.2  # of all 1797 images, stratified
-    val_fraction: float = 0.1  # of the training part, stratified
-
-    def checks(self) -> list:
-        return (
-            super().checks()
-            + classifier_checks(self)
-            + [
-                in_range("batch size", self.batch_size, 1, bounds.MAX_BATCH_SIZE),
-                in_range("channels", self.channels, 1, bounds.MAX_CHANNELS),
-                in_range("stack", self.stack, 0, bounds.MAX_LAYERS),
-                one_of("layer", self.layer, LAYERS),
-                in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
-                in_range("split seed", self.split_seed, 0, bounds.MAX_SEED),
-                (
-                    0.05 <= self.test_fraction <= 0.5,
-                    f"test fraction must be in [0.05, 0.5], got {self.test_fraction}",
-                ),
-                (
-                    0.05 <= self.val_fraction <= 0.5,
-                    f"validation fraction must be in [0.05, 0.5], got {self.val_fraction}",
-                ),
-            ]
-        )
+# digits_config states the layers without torch, for the command line
+assert LAYERS == DIGITS_LAYERS, "digits_config.LAYERS must be gcnlab.nn.digits_cnn.LAYERS"
 
 
 @dataclass(kw_only=True)

@@ -29,9 +29,9 @@ from gcnlab.community.scores import cluster_scores
 from gcnlab.data.karate import COMMUNITIES, read_karate_communities
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.embedder import GCNEmbedder
+from gcnlab.train.config import RunConfig
 from gcnlab.train.loop import (
     EpochStats,
-    RunConfig,
     RunResult,
     SeededRuns,
     Selection,

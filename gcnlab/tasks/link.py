@@ -40,98 +40,20 @@ from gcnlab.nn.autoencoders import (
 )
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, as_features, identity
+from gcnlab.tasks.link_config import (  # noqa: F401 (kept importable from here)
+    BATCHES,
+    FEATURES,
+    LOSSES,
+    MODELS,
+    LinkConfig,
+)
 from gcnlab.tasks.link_metrics import average_precision, roc_auc
-from gcnlab.train import bounds
-from gcnlab.train.graph_input import GraphInput
 from gcnlab.train.graph_task import GraphTask
-from gcnlab.train.loop import EpochStats, RunConfig, RunResult, Selection, fit, in_range, one_of
+from gcnlab.train.loop import EpochStats, RunResult, Selection, fit
 from gcnlab.train.registry import task_for
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
-
-MODELS: tuple[str, ...] = ("gae", "vgae")
-LOSSES: tuple[str, ...] = ("auto", "dense", "sampled")
-FEATURES: tuple[str, ...] = ("raw", "normalized", "none")
-# full-batch training, or Cluster-GCN mini-batches (the registry picks the task class by `variant`)
-BATCHES: tuple[str, ...] = ("full", "clusters")
-
-
-@dataclass(kw_only=True)
-class LinkConfig(GraphInput, RunConfig):
-    """Hyper-parameters of a link-prediction run; defaults are the paper's. The graph's fields
-    (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.train.graph_input.GraphInput`'s.
-    """
-
-    model: str = "gae"  # gae | vgae
-    hidden: int = 32  # hidden units of the first GCN layer
-    latent: int = 16  # size of each node's embedding
-    loss: str = "auto"  # dense: the paper's weighted reconstruction of all N^2 pairs; sampled: the
-    # training edges against as many random pairs, each epoch; auto: dense up to
-    # gcnlab.nn.autoencoders.DENSE_MAX_NODES nodes
-    features: str = "raw"  # raw: as stored, unnormalized (the paper's: binary words on Cora and
-    # CiteSeer); normalized: rows summing to 1 (PyG's example); none: one-hot ids (featureless)
-    split_seed: int | None = None  # None: each run splits the edges with its own seed; a
-    # number: every run uses the one split this seed draws (the paper's "fixed splits")
-    batch_size: int | None = None  # None: one full-batch step per epoch; a number: edge
-    # mini-batches of this many training edges per step, each against as many sampled negatives
-    # (gcnlab.tasks.link_edge_batches), split across torchrun's processes
-    batch: str = "full"  # full: the encoder sees the whole training graph at every step;
-    # clusters: Cluster-GCN mini-batches of the training graph (gcnlab.tasks.link_cluster_gcn), one
-    # step per batch, encoder and loss on the batch alone, across torchrun's processes
-    parts: int = 16  # clusters: METIS parts of each run's training graph
-    clusters_per_batch: int = 4  # clusters: parts per mini-batch
-
-    @property
-    def variant(self) -> str:
-        """The task class that trains this config (:data:`gcnlab.train.registry.BUILT_IN`):
-        ``full``, ``edges`` (edge mini-batches, ``batch_size``) or ``clusters`` (Cluster-GCN)."""
-        return "edges" if self.batch_size is not None else self.batch
-
-    def checks(self) -> list:
-        return (
-            super().checks()
-            + self.graph_checks()
-            + [
-                (
-                    not self.directed,
-                    "link prediction treats the graph as undirected (the "
-                    "auto-encoder's inner-product decoder is symmetric); drop --directed",
-                ),
-                one_of("model", self.model, MODELS),
-                one_of("loss", self.loss, LOSSES),
-                one_of("features", self.features, FEATURES),
-                in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
-                in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
-                (
-                    self.split_seed is None or 0 <= self.split_seed <= bounds.MAX_SEED,
-                    f"split seed must be between 0 and {bounds.MAX_SEED}, got {self.split_seed}",
-                ),
-                (
-                    self.batch_size is None or 1 <= self.batch_size <= bounds.MAX_EDGE_BATCH_SIZE,
-                    f"batch size must be between 1 and {bounds.MAX_EDGE_BATCH_SIZE}, "
-                    f"got {self.batch_size}",
-                ),
-                (
-                    self.batch_size is None or self.loss != "dense",
-                    "edge mini-batches (--batch-size) train against sampled negatives; "
-                    "drop --loss dense or --batch-size",
-                ),
-                one_of("batch", self.batch, BATCHES),
-                in_range("parts", self.parts, 1, bounds.MAX_PARTS),
-                in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
-                (
-                    self.batch == "full" or self.batch_size is None,
-                    "--batch clusters and --batch-size are two kinds of mini-batches; drop one",
-                ),
-                (
-                    self.batch == "full" or self.loss != "dense",
-                    "cluster mini-batches (--batch clusters) train against sampled negatives; "
-                    "drop --loss dense or --batch clusters",
-                ),
-            ]
-        )
-
 
 @dataclass
 class LinkEpochStats(EpochStats):

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
-from gcnlab.data.reorder import ORDER_NAMES, NodeOrder, node_order
+from gcnlab.data.reorder import NodeOrder, node_order
 from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
 from gcnlab.errors import InputError, UsageError
@@ -27,19 +27,22 @@ from gcnlab.nn.deep_gcn import PropagationGCN
 from gcnlab.nn.models import GCN
 from gcnlab.nn.propagation import Propagation, propagation_operator
 from gcnlab.nn.sparse import as_features
-from gcnlab.train import bounds
-from gcnlab.train.graph_input import IN_MEMORY, GraphInput, on_graph
+from gcnlab.tasks.node_config import (  # noqa: F401 (kept importable from here)
+    BATCHES,
+    PROPAGATIONS,
+    SELECTS,
+    NodeConfig,
+    classifier_checks,
+)
+from gcnlab.train.graph_input import IN_MEMORY, on_graph
 from gcnlab.train.graph_task import GraphTask
 from gcnlab.train.loop import EpochStats as BaseEpochStats
 from gcnlab.train.loop import (
-    RunConfig,
     RunResult,
     Selection,
     StopRule,
     ValidationLossWindow,
     fit,
-    in_range,
-    one_of,
 )
 from gcnlab.train.registry import task_for
 from gcnlab.utils.stats import mean_std
@@ -53,111 +56,9 @@ SELECTIONS: dict[str, Selection] = {
     "val_loss": Selection(lambda s: (-s.val_loss,), "lowest validation loss"),
     "last": Selection(None, "last epoch"),
 }
-SELECTS: tuple[str, ...] = tuple(SELECTIONS)
-PROPAGATIONS: tuple[str, ...] = tuple(p.value for p in Propagation)  # the GCN paper's Table 3
-# full-batch training, or Cluster-GCN mini-batches (the registry picks the task class by `variant`)
-BATCHES: tuple[str, ...] = ("full", "clusters")
-
-
-@dataclass(kw_only=True)
-class NodeConfig(GraphInput, RunConfig):
-    """Hyper-parameters of a node-classification run; defaults are the paper's. The graph's
-    fields (``dataset``, ``root``, ``directed``, ...) are :class:`~gcnlab.train.graph_input.
-    GraphInput`'s."""
-
-    split: str = "auto"  # auto | file | public | random[:K,V,T][@SEED] | fractions such as
-    # 0.6,0.2,0.2 | folds[:K][@SEED] (gcnlab.data.splits.SplitSpec); auto: the graph's own
-    # split, else random; folds: run i tests on fold i mod K (cross-validation)
-    hidden: int = 16  # hidden units
-    dropout: float = 0.5  # before each layer; on sparse features, the non-zeros only
-    weight_decay: float = 5e-4  # L2 on the first layer's weights only, as in the paper
-    patience: int = 10  # early stopping: after this many epochs, stop when the validation loss
-    # exceeds the mean of the previous `patience` (the original code's rule); 0 disables it
-    bias: bool = False  # the paper's model has no bias
-    sparse_features: bool = True  # keep features sparse (CSR) as the original code does, where
-    # they are sparse (density below gcnlab.nn.sparse.SPARSE_FEATURES_MAX_DENSITY)
-    select: str = "val_acc"  # the reported epoch: val_acc | val_loss | last (SELECTIONS)
-    propagation: str = "renormalization"  # the propagation model, PROPAGATIONS (Table 3)
-    layers: int = 2  # number of layers (the paper's Appendix B: 1 to 10)
-    residual: bool = False  # residual connections between hidden layers (Appendix B)
-    reorder: str = "none"  # node order for locality: none | rcm | metis | degree (applied once,
-    # undone on every per-node output; gcnlab.data.reorder)
-    batch: str = "full"  # full: one step on the whole graph per epoch; clusters: Cluster-GCN
-    # mini-batches (gcnlab.tasks.node_cluster_gcn), one step per batch, across torchrun's processes
-    parts: int = 16  # clusters: METIS parts of the graph
-    clusters_per_batch: int = 4  # clusters: parts per mini-batch
-    partition_file: str | None = None  # clusters: keep the METIS parts in this .npz (read when
-    # it exists and was made for this graph, --parts and seed; else computed and written)
-
-    def checks(self) -> list:
-        spec = SplitSpec.parse(self.split)  # raises UsageError naming the forms it accepts
-        return (
-            super().checks()
-            + self.graph_checks()
-            + classifier_checks(self)
-            + [
-                # cross-validation has no validation set: nothing may choose by the test fold
-                (
-                    spec.kind != "folds" or (self.select == "last" and self.patience == 0),
-                    "a folds split has no validation set; use it with --select last --patience 0",
-                ),
-                in_range("patience", self.patience, 0, bounds.MAX_EPOCHS),
-                one_of("select", self.select, SELECTS),
-                one_of("propagation", self.propagation, PROPAGATIONS),
-                in_range("layers", self.layers, 1, bounds.MAX_LAYERS),
-                (
-                    self.batch == "full" or self.is_paper_gcn,
-                    "--batch clusters trains the paper's two-layer GCN; --propagation, --layers "
-                    "and --residual need --batch full",
-                ),
-                one_of("reorder", self.reorder, ORDER_NAMES),
-                one_of("batch", self.batch, BATCHES),
-                in_range("parts", self.parts, 1, bounds.MAX_PARTS),
-                in_range("clusters per batch", self.clusters_per_batch, 1, self.parts),
-                (
-                    self.partition_file is None or self.batch == "clusters",
-                    "--partition-file keeps the METIS parts of --batch clusters",
-                ),
-                (
-                    self.batch == "full"
-                    or SplitSpec.parse(self.split).kind in ("auto", "file", "public"),
-                    "--batch clusters trains on the graph's own split; a random or fractional "
-                    "--split (drawn per run) needs --batch full",
-                ),
-            ]
-        )
-
-    @property
-    def variant(self) -> str:
-        """The task class that trains this config (:data:`gcnlab.train.registry.BUILT_IN`):
-        ``full`` or ``clusters`` (Cluster-GCN mini-batches)."""
-        return self.batch
-
-    @property
-    def is_paper_gcn(self) -> bool:
-        """The two-layer GCN of the paper's Table 2 (:class:`~gcnlab.GCN`)."""
-        return self.propagation == "renormalization" and self.layers == 2 and not self.residual
-
-
-def classifier_checks(config: Any) -> list:
-    """Checks of ``hidden`` (if it has one), ``dropout`` and ``weight_decay``, shared by the
-    classifiers."""
-    width = (
-        [in_range("hidden", config.hidden, 1, bounds.MAX_HIDDEN)]
-        if hasattr(config, "hidden")
-        else []
-    )
-    return width + [
-        (
-            0.0 <= config.dropout < bounds.MAX_DROPOUT,
-            f"dropout must be in [0, 1), got {config.dropout}",
-        ),
-        (
-            0.0 <= config.weight_decay <= bounds.MAX_WEIGHT_DECAY,
-            f"weight decay must be between 0 and {bounds.MAX_WEIGHT_DECAY:g}, "
-            f"got {config.weight_decay}",
-        ),
-    ]
+# node_config states these names without torch, for the command line
+assert tuple(SELECTIONS) == SELECTS, "node_config.SELECTS must name SELECTIONS"
+assert tuple(p.value for p in Propagation) == PROPAGATIONS, "node_config.PROPAGATIONS"
 
 
 @dataclass

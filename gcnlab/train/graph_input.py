@@ -13,38 +13,68 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from torch_geometric.data import Data
-
-from gcnlab.data.datasets import check_name, is_graph_source, load_dataset, resolve_root
-from gcnlab.data.graph_parts import FEATURELESS
 from gcnlab.errors import UsageError
-from gcnlab.train.loop import one_of
+from gcnlab.train.config import one_of
+from gcnlab.utils.settings import option
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
+
+# The fields and their checks import no torch (the command line builds its options from them);
+# loading the graph imports gcnlab.data inside the methods that do it.
 
 IN_MEMORY = "<in-memory graph>"
 Check = tuple[bool, str]
+# gcnlab.data.graph_parts.FEATURELESS, which needs torch (graph_checks checks they agree)
+FEATURELESS: tuple[str, ...] = ("identity", "ones")
+DATASET_HELP = (
+    "cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, .graphml, "
+    ".gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, ogb:ogbn-arxiv); see docs/data.md."
+)
 
 
 @dataclass(kw_only=True)
 class GraphInput:
     """Config fields naming the graph and how to read it (see docs/data.md)."""
 
-    dataset: str = "cora"  # a name (cora | citeseer | pubmed | karate), a graph file or a spec
-    root: str | None = None  # data root (default: $GCNLAB_DATA or ./datasets)
-    directed: bool = False  # graph files: keep each edge's direction (default: both directions)
-    features_file: str | None = None  # edge lists: node features (node, f_1, ..., f_F)
-    labels_file: str | None = None  # edge lists: labels (node, label[, split])
-    label_attr: str = "label"  # networkx files: the node attribute holding the class
-    featureless: str = "identity"  # a graph without features: identity (one-hot ids) | ones
+    dataset: str = option("cora", DATASET_HELP, argument=True)  # a name, a graph file or a spec
+    root: str | None = option(None, "Data root (default: $GCNLAB_DATA or ./datasets).", path=True)
+    directed: bool = option(
+        False,
+        "Graph files: keep each edge's direction (default: undirected, both directions).",
+        flag="--directed/--undirected",
+    )
+    features_file: str | None = option(
+        None, "Edge lists: node features file (node, f_1, ..., f_F).", path=True
+    )
+    labels_file: str | None = option(
+        None,
+        "Edge lists: labels file (node, label[, split]); a missing or empty label: unlabeled.",
+        path=True,
+    )
+    label_attr: str = option("label", "networkx files: the node attribute that holds the class.")
+    featureless: str = option(
+        "identity",
+        "A graph without node features: identity (one-hot ids, up to 20000 nodes) or ones.",
+        choices=FEATURELESS,
+    )
 
     @property
     def is_file(self) -> bool:
         """The dataset is a graph file or spec, not one of the named datasets."""
+        from gcnlab.data.datasets import is_graph_source
+
         return self.dataset == IN_MEMORY or is_graph_source(self.dataset)
 
     def graph_checks(self) -> list[Check]:
         """The dataset exists by name or looks like a file or spec; file options only for files."""
+        from gcnlab.data import graph_parts
+        from gcnlab.data.datasets import check_name
+
+        assert graph_parts.FEATURELESS == FEATURELESS, "graph_input.FEATURELESS"
+
         if not self.is_file:
             check_name(self.dataset)  # raises, listing the names and the other ways in
             extra = [
@@ -97,9 +127,19 @@ class GraphInput:
         return self.dataset if self.is_file else self.dataset.strip().lower()
 
     def data_source(self) -> str:
+        from gcnlab.data.datasets import resolve_root
+
         if not self.is_file or self.dataset.startswith(("pyg:", "ogb:")):
             return f"the data root {resolve_root(self.root)}"
         return f"the file {self.dataset}"
+
+
+def load_dataset(name: str, root: str | None, **options: Any) -> Data:
+    """:func:`gcnlab.data.datasets.load_dataset`, imported when a graph is loaded (not when the
+    command line reads the fields); one name here, for tests to stand in for."""
+    from gcnlab.data.datasets import load_dataset as load
+
+    return load(name, root, **options)
 
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(GraphInput)}

@@ -30,79 +30,24 @@ from typing import Any, ClassVar, Generic, TypeVar
 import torch
 from torch import Tensor
 
-from gcnlab.errors import DataError, TrainingDiverged, UsageError
+from gcnlab.errors import DataError, TrainingDiverged
 from gcnlab.io.results import versions
 from gcnlab.train import bounds
+from gcnlab.train.config import (  # noqa: F401 (the loop's names, kept importable from here)
+    Check,
+    RunConfig,
+    in_range,
+    last_seed_check,
+    one_of,
+    positive,
+    raise_first_failure,
+    run_checks,
+)
 from gcnlab.utils.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
 
 MAX_RUNS = bounds.MAX_RUNS  # a typo like --runs 1000000000000 must not allocate 10^12 seeds
-
-Check = tuple[bool, str]  # (holds, the message if it does not)
-
-
-def raise_first_failure(checks: list[Check]) -> None:
-    """Raise :class:`~gcnlab.errors.UsageError` with the message of the first check that fails."""
-    for ok, message in checks:
-        if not ok:
-            raise UsageError(message)
-
-
-def positive(name: str, value: float, limit: float) -> Check:
-    """``0 < value <= limit`` and finite."""
-    return (
-        math.isfinite(value) and 0 < value <= limit,
-        f"{name} must be a positive number up to {limit:g}, got {value}",
-    )
-
-
-def in_range(name: str, value: int, low: int, high: int) -> Check:
-    """``low <= value <= high`` for a whole number."""
-    return (low <= value <= high, f"{name} must be between {low} and {high}, got {value}")
-
-
-def one_of(name: str, value: str, choices: Sequence[str]) -> Check:
-    """``value`` is one of ``choices`` (a config's named option)."""
-    return (value in choices, f"{name} must be one of {', '.join(choices)}, got {value!r}")
-
-
-def run_checks(*, epochs: int, runs: int, lr: float, seed: int) -> list[Check]:
-    """The checks every seeded training config shares (bounds in :mod:`gcnlab.train.bounds`)."""
-    return [
-        in_range("epochs", epochs, 1, bounds.MAX_EPOCHS),
-        in_range("runs", runs, 1, bounds.MAX_RUNS),
-        positive("lr", lr, bounds.MAX_LR),
-        in_range("seed", seed, 0, bounds.MAX_SEED),
-        last_seed_check(seed, runs),
-    ]
-
-
-def last_seed_check(seed: int, runs: int) -> Check:
-    """Every run's seed (``seed + i``) must stay within :data:`~gcnlab.train.bounds.MAX_SEED`."""
-    last = seed + runs - 1
-    return (last <= bounds.MAX_SEED, f"the last run's seed, seed + runs - 1 = {last}, is above "
-            f"{bounds.MAX_SEED}; lower the seed or the number of runs")
-
-
-@dataclass(kw_only=True)
-class RunConfig:
-    """The fields every training config shares; each task's config extends it."""
-
-    epochs: int = 200  # maximum epochs per run
-    lr: float = 0.01  # Adam learning rate
-    runs: int = 10  # seeded runs: seed, seed + 1, ...
-    seed: int = 0  # first seed
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-
-    def checks(self) -> list[Check]:
-        """This config's range checks; a task's config adds its own to these."""
-        return run_checks(epochs=self.epochs, runs=self.runs, lr=self.lr, seed=self.seed)
-
-    def validate(self) -> None:
-        """Raise :class:`~gcnlab.errors.UsageError` for the first out-of-range value."""
-        raise_first_failure(self.checks())
-
 
 @dataclass
 class EpochStats:

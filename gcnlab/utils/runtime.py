@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import random
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from gcnlab.errors import UsageError
 
+if TYPE_CHECKING:
+    import torch
+
+# torch and NumPy are imported inside the functions: the configs read DEVICES (their --device
+# choices) and the command line's --help must not import torch.
 DEVICES = ("auto", "cpu", "cuda")
 
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (all devices) with ``seed``."""
+    import numpy as np
+    import torch
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -25,6 +31,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     ``auto`` picks CUDA when a GPU is present, else the CPU. Asking for CUDA without a GPU is an
     error, not a silent fall-back to the CPU.
     """
+    import torch
+
     if isinstance(device, torch.device):
         device = str(device)
     name = device.strip().lower()
