@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
-
 import torch
 from torch import Tensor
 from torch.nn.parameter import is_lazy
 from torch_geometric.nn import MessagePassing
 
+from gcnlab.nn.graph_key import GraphKey
 from gcnlab.nn.norm import NormalizedAdjacency, gcn_norm, normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, check_ids, is_torch_sparse, spmm
 
@@ -17,12 +16,6 @@ Features = Tensor | SparseMatrix
 Adjacency = Tensor | SparseMatrix
 # Â for message passing: normalized (edge_index [2, E'], edge_weight [E'])
 Edges = tuple[Tensor, Tensor | None]
-
-# What identifies the graph a cached Â was built from: the edge_index tensor itself (held by a
-# weak reference, so the cache never keeps a graph alive, and compared by identity: a freed
-# tensor's address reused by another never matches), its in-place version counter, the node
-# count, device and dtype.
-GraphKey = tuple[weakref.ref, int, int, torch.device, torch.dtype]
 
 # torch's CPU CSR kernels have no float16/bfloat16: sparse products in these run in float32.
 _HALF = (torch.float16, torch.bfloat16)
@@ -64,9 +57,9 @@ class GCNConv(MessagePassing):
         improved (bool, optional): Use :math:`\hat{\mathbf{A}} = \mathbf{A} + 2\mathbf{I}`.
             (default: :obj:`False`)
         cached (bool, optional): Normalize the graph once and reuse it while the layer is
-            called on the same ``edge_index`` tensor (same object, not edited in place, same
-            node count, device and dtype); another graph is normalized anew and replaces it.
-            (default: :obj:`False`)
+            called on the same graph (the same ``edge_index`` and ``edge_weight`` tensors, not
+            edited in place; :class:`~gcnlab.nn.graph_key.GraphKey`); another graph is
+            normalized anew and replaces it. (default: :obj:`False`)
         add_self_loops (bool, optional): Add self-loops before normalizing; ``None`` means
             ``normalize``, as in PyG. (default: :obj:`None`)
         normalize (bool, optional): Apply the symmetric normalization; if :obj:`False` the
@@ -234,10 +227,10 @@ class GCNConv(MessagePassing):
             _check_matrix(edge_index, edge_weight, num_nodes, self.normalize)
         if isinstance(edge_index, SparseMatrix):
             return edge_index  # a NormalizedAdjacency, or any matrix with normalize=False
-        key = _graph_key(edge_index, num_nodes, dtype)
-        if self.cached and self.normalize and self._cached_adj is not None:
-            if _same_graph(self._cached_key, key):
-                return self._cached_adj
+        key = GraphKey(edge_index, edge_weight, num_nodes, dtype)
+        if self.cached and self.normalize and self._cached_key is not None:
+            if self._cached_key.matches(key):
+                return self._cached_adj  # type: ignore[return-value]
             # another graph (or the same one edited in place, moved, or in another dtype):
             # normalize it anew rather than reuse Â of the graph the cache was built from
         if is_torch_sparse(edge_index):
@@ -308,16 +301,3 @@ def _product(a: SparseMatrix, dense: Tensor, node_dim: int = -2) -> Tensor:
     out = spmm(a, moved.reshape(moved.size(0), -1))  # [N, B * F]
     return out.view(a.shape[0], *moved.shape[1:]).movedim(0, node_dim)
 
-
-def _graph_key(edge_index: Tensor, num_nodes: int, dtype: torch.dtype) -> GraphKey:
-    """The cache key of ``edge_index`` (see :data:`GraphKey`)."""
-    return (weakref.ref(edge_index), edge_index._version, num_nodes, edge_index.device, dtype)
-
-
-def _same_graph(cached: GraphKey | None, key: GraphKey) -> bool:
-    """Whether ``key`` names the graph of ``cached``: the same live tensor (by identity, never
-    by ``==``, which compares tensors element by element) and the same other fields."""
-    if cached is None:
-        return False
-    graph = cached[0]()
-    return graph is not None and graph is key[0]() and cached[1:] == key[1:]

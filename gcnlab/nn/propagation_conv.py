@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from gcnlab.nn.gcn_conv import GCNConv
+from gcnlab.nn.graph_key import GraphKey
 from gcnlab.nn.propagation import (
     Features,
     Propagation,
@@ -49,6 +50,7 @@ class _MultiWeightConv(torch.nn.Module):
         else:
             self.register_parameter("bias", None)
         self._cached_op: SparseMatrix | None = None
+        self._cached_key: GraphKey | None = None  # the graph _cached_op was built from
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -57,6 +59,7 @@ class _MultiWeightConv(torch.nn.Module):
         if self.bias is not None:
             torch.nn.init.zeros_(self.bias)
         self._cached_op = None
+        self._cached_key = None
 
     def operator(
         self, edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int, dtype: torch.dtype
@@ -101,17 +104,12 @@ class _MultiWeightConv(torch.nn.Module):
         if edge_index is None:
             raise ValueError(f"{self.__class__.__name__} needs edge_index or its operator")
         dtype, device = dtype_device(x)
-        cache = self._cached_op
-        if (
-            self.cached
-            and cache is not None
-            and cache.values.device == device
-            and cache.values.dtype == dtype
-        ):
-            return cache  # rebuilt if the features moved to another device or dtype
+        key = GraphKey(edge_index, edge_weight, x.shape[0], dtype, device)
+        if self.cached and self._cached_key is not None and self._cached_key.matches(key):
+            return self._cached_op  # the graph it was built from, on the features' device
         op = self.operator(edge_index, edge_weight, x.shape[0], dtype)
         if self.cached:
-            self._cached_op = op
+            self._cached_op, self._cached_key = op, key
         return op
 
     def __repr__(self) -> str:
@@ -147,8 +145,9 @@ class ChebyshevConv(_MultiWeightConv):
             :obj:`None` computes it (the paper's code). (default: :obj:`2.0`)
         bias (bool, optional): Learn an additive bias; the paper's model has none.
             (default: :obj:`False`)
-        cached (bool, optional): Build :math:`\tilde{\mathbf{L}}` on the first call and reuse
-            it. Only for a graph that never changes. (default: :obj:`False`)
+        cached (bool, optional): Build :math:`\tilde{\mathbf{L}}` once and reuse it while
+            called on the same graph (:class:`~gcnlab.nn.graph_key.GraphKey`); another graph
+            gets its own. (default: :obj:`False`)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})` (dense, ``torch.sparse`` or
@@ -212,7 +211,8 @@ class FirstOrderConv(_MultiWeightConv):
         in_channels (int): Size of each input feature vector.
         out_channels (int): Size of each output feature vector.
         bias (bool, optional): Learn an additive bias. (default: :obj:`False`)
-        cached (bool, optional): Normalize the graph once. (default: :obj:`False`)
+        cached (bool, optional): Normalize the graph once and reuse it while called on the
+            same graph (:class:`~gcnlab.nn.graph_key.GraphKey`). (default: :obj:`False`)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, edge indices
@@ -247,7 +247,8 @@ class SingleParameterConv(_MultiWeightConv):
         in_channels (int): Size of each input feature vector.
         out_channels (int): Size of each output feature vector.
         bias (bool, optional): Learn an additive bias. (default: :obj:`False`)
-        cached (bool, optional): Normalize the graph once. (default: :obj:`False`)
+        cached (bool, optional): Normalize the graph once and reuse it while called on the
+            same graph (:class:`~gcnlab.nn.graph_key.GraphKey`). (default: :obj:`False`)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, edge indices
@@ -281,7 +282,8 @@ class FirstOrderTermConv(_MultiWeightConv):
         in_channels (int): Size of each input feature vector.
         out_channels (int): Size of each output feature vector.
         bias (bool, optional): Learn an additive bias. (default: :obj:`False`)
-        cached (bool, optional): Normalize the graph once. (default: :obj:`False`)
+        cached (bool, optional): Normalize the graph once and reuse it while called on the
+            same graph (:class:`~gcnlab.nn.graph_key.GraphKey`). (default: :obj:`False`)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, edge indices
