@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 from torch_geometric.data import Data
 
-from gcnlab.data.datasets import check_name, is_graph_source, load_dataset, resolve_root
+from gcnlab.data.builtin import resolve_root
 from gcnlab.data.graph_parts import FEATURELESS
+from gcnlab.data.graphs import load_graph
+from gcnlab.data.sources import check_name, is_graph_source, is_spec
 from gcnlab.errors import UsageError
 from gcnlab.train.loop import one_of
 
@@ -80,10 +82,10 @@ class GraphInput:
                 "again from its config; pass the graph again (data=...)"
             )
         if not self.is_file:
-            return load_dataset(self.dataset, root)
-        return load_dataset(
+            return load_graph(self.dataset, root=root)
+        return load_graph(
             self.dataset,
-            root,
+            root=root,
             directed=self.directed,
             features=self.features_file,
             labels=self.labels_file,
@@ -97,7 +99,7 @@ class GraphInput:
         return self.dataset if self.is_file else self.dataset.strip().lower()
 
     def data_source(self) -> str:
-        if not self.is_file or self.dataset.startswith(("pyg:", "ogb:")):
+        if not self.is_file or is_spec(self.dataset):
             return f"the data root {resolve_root(self.root)}"
         return f"the file {self.dataset}"
 
