@@ -127,7 +127,7 @@ def test_ctrl_c_before_any_run_finished_writes_nothing(tmp_path: Path) -> None:
         "cpu",
     )
     try:
-        _wait_for(proc, lines, "INFO gcnlab.data.datasets: loaded karate")
+        _wait_for(proc, lines, "INFO gcnlab.data.builtin: loaded karate")
         proc.send_signal(signal.SIGINT)
         code, _, stderr = _rest(proc, lines)
     finally:
