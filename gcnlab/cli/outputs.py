@@ -71,9 +71,10 @@ def write_predictions(result: Any, path: Path, pairs: Path | None = None) -> Pat
     """The CSV of ``--predictions``: class probabilities per node, or link probabilities of the
     test pairs and of ``pairs``."""
     from gcnlab.io.predictions import write_node_predictions, write_pair_scores
+    from gcnlab.tasks.link import LinkResult
     from gcnlab.tasks.predict import link_scores, node_predictions
 
-    if result.task == "link":
+    if isinstance(result, LinkResult):
         return write_pair_scores(path, link_scores(result, pairs))
     return write_node_predictions(path, node_predictions(result))
 
