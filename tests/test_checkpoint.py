@@ -197,11 +197,11 @@ def test_refuses_different_data_under_the_same_name(node_ckpt: Path, monkeypatch
     import gcnlab.train.graph_input as graph_input
 
     def other_karate(name, root=None):  # noqa: ANN001, ANN202
-        data = load_dataset(name)
+        data = load_dataset(name, root)
         data.y = 1 - data.y  # same shapes, different labels
         return data
 
-    monkeypatch.setattr(graph_input, "load_dataset", other_karate)
+    monkeypatch.setattr(graph_input, "load_graph", other_karate)
     with pytest.raises(
         DataError, match="trained on karate with fingerprint .* holds different karate data"
     ):

@@ -331,3 +331,16 @@ def test_train_node_on_objects() -> None:
     data = load_graph(graph, label="club")
     by_data = train_node(NodeConfig(runs=1, epochs=20, split="random:2,6,10"), data=data)
     assert by_data.test_acc == by_object.test_acc
+
+
+def test_best_run_ranks_runs_by_their_tasks_validation_score() -> None:
+    from gcnlab.io.checkpoint import Checkpoint
+    from gcnlab.tasks.predict import best_run
+
+    def checkpoint(task: str, **metrics: list[float]) -> Checkpoint:
+        return Checkpoint(Path("run.pt"), task, "gcn", {}, "karate", "", metrics, "0")
+
+    node = checkpoint("node", val_acc=[0.7, 0.8, 0.8], val_auc=[0.99, 0, 0], val_ap=[0.99, 0, 0])
+    assert best_run(node) == 1  # val_acc; the first on ties
+    link = checkpoint("link", val_acc=[0.9, 0, 0], val_auc=[0.8, 0.9, 0.85], val_ap=[0.8, 0.8, 0.9])
+    assert best_run(link) == 2  # val_auc + val_ap: 1.6, 1.7, 1.75

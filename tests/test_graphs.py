@@ -357,6 +357,20 @@ def test_load_dataset_falls_back_to_load_graph(tmp_path: Path) -> None:
         load_dataset("karate", directed=True)
 
 
+def test_load_graph_reads_the_built_in_names(planetoid_root: Path) -> None:
+    """One front door: a name gives exactly what load_dataset gives, options refused alike."""
+    for name in ("karate", " Cora "):
+        data = load_graph(name, root=planetoid_root)
+        same = load_dataset(name, planetoid_root, download=False)
+        assert torch.equal(data.x, same.x) and torch.equal(data.edge_index, same.edge_index)
+        assert torch.equal(data.y, same.y) and data.name == same.name == name.strip().lower()
+    assert load_graph("cora", root=planetoid_root).public_split is True
+    with pytest.raises(UsageError, match="karate is an undirected graph; directed=True applies"):
+        load_graph("karate", directed=True)
+    with pytest.raises(UsageError, match="^label, featureless apply to graph files, not to karate"):
+        load_graph("karate", label="club", featureless="ones")
+
+
 def test_identity_features_refused_for_large_featureless_graphs(tmp_path: Path) -> None:
     n = 20_001
     edges = [(i, i + 1) for i in range(n - 1)]

@@ -127,7 +127,7 @@ def test_ctrl_c_before_any_run_finished_writes_nothing(tmp_path: Path) -> None:
         "cpu",
     )
     try:
-        _wait_for(proc, lines, "INFO gcnlab.data.datasets: loaded karate")
+        _wait_for(proc, lines, "INFO gcnlab.data.builtin: loaded karate")
         proc.send_signal(signal.SIGINT)
         code, _, stderr = _rest(proc, lines)
     finally:
@@ -229,6 +229,56 @@ def test_ctrl_c_while_writing_a_finished_result_writes_it_then_exits_130(
     assert result.stderr == "error: interrupted\n"
     payload = json.loads(out.read_text())
     assert payload["partial"] is False and payload["seeds"] == [0, 1]
+
+
+def test_ctrl_c_while_cluster_writes_keeps_the_json_and_the_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gcnlab.io.communities as communities
+    import gcnlab.io.results as results
+
+    monkeypatch.setattr(results, "write_json", _signal_self_once(results.write_json))
+    monkeypatch.setattr(
+        communities, "write_clusters", _signal_self_once(communities.write_clusters)
+    )
+    out, csv = tmp_path / "c.json", tmp_path / "c.csv"
+    args = ["--method", "spectral", "--runs", "2", "--restarts", "2"]
+    result = invoke(["cluster", "karate", *args, "--json", out, "--save-clusters", csv])
+    assert result.exit_code == 130, result.output
+    assert result.stderr == "error: interrupted\n"
+    assert f"wrote {out}" in result.stdout and f"wrote {csv}" in result.stdout
+    payload = json.loads(out.read_text())
+    assert payload["partial"] is False and payload["seeds"] == [0, 1]
+    lines = csv.read_text().splitlines()
+    assert lines[0] == "node,seed_0,seed_1" and len(lines) == 35
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "c.json"]  # no temporaries
+
+
+def test_ctrl_c_while_karate_writes_keeps_the_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gcnlab.io.results as results
+    import gcnlab.tasks.karate as karate
+
+    real_train = karate.train_karate
+
+    def without_stop_points(config, on_epoch=None):  # noqa: ANN001, ANN202
+        # Training's stop points switch Ctrl-C to "defer"; without them, only the writing's own
+        # deferral can keep the Ctrl-C from cutting the file.
+        return real_train(config)
+
+    monkeypatch.setattr(karate, "train_karate", without_stop_points)
+    monkeypatch.setattr(results, "write_json", _signal_self_once(results.write_json))
+    out = tmp_path / "k.json"
+    args = ["--communities", "factions", "--epochs", "5", "--runs", "2"]
+    result = invoke(["karate", *args, "--json", out])
+    assert result.exit_code == 130, result.output
+    assert result.stderr == "error: interrupted\n"
+    assert f"wrote {out}" in result.stdout
+    payload = json.loads(out.read_text())
+    assert list(payload) == ["factions"] and payload["factions"]["partial"] is False
+    assert payload["factions"]["seeds"] == [0, 1]
+    assert [p.name for p in tmp_path.iterdir()] == ["k.json"]
 
 
 @pytest.mark.slow  # drawing the figures (t-SNE) takes a while; the in-process tests above are fast

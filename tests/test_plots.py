@@ -135,3 +135,28 @@ def test_curves_show_the_mean_and_spread_over_runs(tmp_path) -> None:  # noqa: A
     assert band[:, 1].min() == pytest.approx(2.0 - 2**0.5)
     assert line.get_label() == "loss (mean ± std)"
     assert training_curves(runs, tmp_path / "c.png", title="t").stat().st_size > 0
+
+
+def test_every_figures_row_names_a_result_class_and_a_figure_function() -> None:
+    import importlib
+
+    from gcnlab.plots import FIGURES
+    from gcnlab.train.loop import RunResult
+
+    for result_path, (figures_path, _) in FIGURES.items():
+        module, _, name = result_path.partition(":")
+        assert issubclass(getattr(importlib.import_module(module), name), RunResult)
+        module, _, name = figures_path.partition(":")
+        assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_draw_result_refuses_a_result_without_figures(tmp_path: Path) -> None:
+    from gcnlab.train.loop import RunResult
+
+    class Unknown:
+        pass
+
+    with pytest.raises(TypeError, match="^no figures for a Unknown$"):
+        draw_result(Unknown(), tmp_path)
+    with pytest.raises(TypeError, match="^no figures for a RunResult$"):
+        draw_result(RunResult.__new__(RunResult), tmp_path)

@@ -136,7 +136,7 @@ def test_train_node_validates_the_graph_once_before_training(
 
     bad = load_dataset("karate")
     bad.x[7, 7] = float("nan")
-    monkeypatch.setattr(graph_input, "load_dataset", lambda name, root, **options: bad)
+    monkeypatch.setattr(graph_input, "load_graph", lambda source, **options: bad)
     calls = []
     real = node_task.validate_graph
     monkeypatch.setattr(node_task, "validate_graph",

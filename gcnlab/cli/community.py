@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import EXIT_INTERRUPTED, command, console
+from gcnlab.cli.app import command, console
 from gcnlab.cli.options import (
     ConfigDefaults,
     DeviceOption,
@@ -22,7 +22,7 @@ from gcnlab.cli.options import (
     Runs,
     Seed,
 )
-from gcnlab.cli.outputs import check_outputs, runs_phrase
+from gcnlab.cli.outputs import Writer, check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.train.bounds import MAX_HIDDEN, MAX_RUNS
 
@@ -241,28 +241,27 @@ def payload(result: Any) -> dict:
 def _report(
     result: Any, *, json_path: Path | None, plots: Path | None, save_clusters: Path | None
 ) -> None:
-    note = " (interrupted: finished runs only)" if result.partial else ""
-    typer.echo(f"{_summary(result)}{note}")
-    table = _table(result)
-    if table is not None:
-        console().print(table)
-    if json_path is not None:
-        from gcnlab.io.results import write_json
-
-        write_json(json_path, payload(result))
-        typer.echo(f"wrote {json_path}")
     if save_clusters is None and not result.labelled:
         from gcnlab.train.graph_input import safe_name
 
         save_clusters = Path(f"{safe_name(result.dataset)}-{result.model}-clusters.csv")
-    if save_clusters is not None:
+    writers = [] if save_clusters is None else [_clusters_writer(result, save_clusters)]
+    report(
+        result,
+        _summary(result),
+        json_path=json_path,
+        save=None,
+        plots=plots,
+        payload=payload,
+        writers=writers,
+        table=_table(result),
+    )
+
+
+def _clusters_writer(result: Any, path: Path) -> Writer:
+    def write() -> Path:
         from gcnlab.io.communities import write_clusters
 
-        typer.echo(f"wrote {write_clusters(save_clusters, result.clusters, result.seeds)}")
-    if plots is not None:
-        from gcnlab.plots import draw_result
+        return write_clusters(path, result.clusters, result.seeds)
 
-        for path in draw_result(result, plots):
-            typer.echo(f"wrote {path}")
-    if result.partial:
-        raise typer.Exit(EXIT_INTERRUPTED)
+    return write

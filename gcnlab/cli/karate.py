@@ -4,14 +4,15 @@ the 34 members to 2-D, untrained and trained from one labelled member per commun
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from gcnlab.cli.app import EXIT_INTERRUPTED, command, console
+from gcnlab.cli.app import command
 from gcnlab.cli.options import ConfigDefaults, Epochs, Json, Lr, Runs, Seed
-from gcnlab.cli.outputs import check_outputs, runs_phrase
+from gcnlab.cli.outputs import Writer, check_outputs, json_writer, runs_phrase, write_outputs
 from gcnlab.cli.progress import epoch_progress
 
 KARATE = ConfigDefaults("gcnlab.tasks.karate:KarateConfig")
@@ -111,18 +112,16 @@ def payload(result: Any) -> dict:
 
 
 def _report(results: list[Any], *, json_path: Path | None, plots: Path | None, gif: bool) -> None:
-    console().print(_table(results))
+    writers: list[Writer] = []
     if json_path is not None:
-        from gcnlab.io.results import write_json
-
-        write_json(json_path, {r.communities: payload(r) for r in results})
-        typer.echo(f"wrote {json_path}")
+        writers.append(json_writer(json_path, lambda: {r.communities: payload(r) for r in results}))
     if plots is not None:
-        from gcnlab.plots.karate import karate_figures
 
-        for result in results:
-            for path in karate_figures(result, plots, gif=gif):
-                typer.echo(f"wrote {path}")
-    if any(r.partial for r in results):
-        typer.echo("interrupted: finished runs only")
-        raise typer.Exit(EXIT_INTERRUPTED)
+        def draw() -> Iterator[Path]:
+            from gcnlab.plots.karate import karate_figures
+
+            for result in results:
+                yield from karate_figures(result, plots, gif=gif)
+
+        writers.append(draw)
+    write_outputs(None, writers, partial=any(r.partial for r in results), table=_table(results))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from gcnlab.cli import interrupts
-from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, same_file
+from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, console, same_file
 
 
 def check_outputs(
@@ -70,11 +71,16 @@ def write_predictions(result: Any, path: Path, pairs: Path | None = None) -> Pat
     """The CSV of ``--predictions``: class probabilities per node, or link probabilities of the
     test pairs and of ``pairs``."""
     from gcnlab.io.predictions import write_node_predictions, write_pair_scores
+    from gcnlab.tasks.link import LinkResult
     from gcnlab.tasks.predict import link_scores, node_predictions
 
-    if result.task == "link":
+    if isinstance(result, LinkResult):
         return write_pair_scores(path, link_scores(result, pairs))
     return write_node_predictions(path, node_predictions(result))
+
+
+Writer = Callable[[], "Path | Iterable[Path]"]
+"""Writes one output (a file, or figures into a folder) and returns the paths it wrote."""
 
 
 def report(
@@ -86,31 +92,78 @@ def report(
     plots: Path | None,
     predictions: Path | None = None,
     pairs: Path | None = None,
+    payload: Callable[[Any], Any] = result_payload,
+    writers: Sequence[Writer] = (),
+    table: Any = None,
 ) -> None:
     """Print the one-line ``summary``, write the JSON, checkpoint, predictions and figures asked
     for, and exit 130 if the run was interrupted (its finished runs are still written).
+
+    Args:
+        result: a task's result (``partial``: interrupted, finished runs only).
+        summary (str): what the command prints first.
+        payload (callable, optional): the result's JSON form. (default: :func:`result_payload`)
+        writers (list, optional): the command's other outputs (e.g. ``gcnlab cluster``'s
+            clusters CSV), written after the predictions, before the figures. (default: none)
+        table (optional): a ``rich`` renderable printed after the summary. (default: none)
+    """
+    outputs: list[Writer] = []
+    if json_path is not None:
+        outputs.append(json_writer(json_path, lambda: payload(result)))
+    if save is not None:
+
+        def write_checkpoint() -> Path:
+            from gcnlab.io.checkpoint import save_result
+
+            return save_result(save, result)
+
+        outputs.append(write_checkpoint)
+    if predictions is not None:
+        outputs.append(lambda: write_predictions(result, predictions, pairs))
+    outputs.extend(writers)
+    if plots is not None:
+
+        def draw() -> Iterable[Path]:
+            from gcnlab.plots import draw_result
+
+            return draw_result(result, plots)
+
+        outputs.append(draw)
+    write_outputs(summary, outputs, partial=result.partial, table=table)
+
+
+def json_writer(path: Path, payload: Callable[[], Any]) -> Writer:
+    """A :data:`Writer` of ``payload()`` as JSON, built only when it is written."""
+
+    def write() -> Path:
+        from gcnlab.io.results import write_json
+
+        write_json(path, payload())
+        return path  # as given: ``wrote /dev/stdout``, not where the link leads
+
+    return write
+
+
+def write_outputs(
+    summary: str | None, writers: Sequence[Writer], *, partial: bool, table: Any = None
+) -> None:
+    """The one way a command ends: print ``summary`` and ``table``, run ``writers`` (each file
+    written atomically), and exit 130 if the results are ``partial``.
 
     A Ctrl-C while writing is held back until everything is written (the command then exits
     130 too): the files are what the interrupted user wanted to keep.
     """
     with interrupts.deferred():
-        note = " (interrupted: finished runs only)" if result.partial else ""
-        typer.echo(f"{summary}{note}")
-        if json_path is not None:
-            from gcnlab.io.results import write_json
-
-            write_json(json_path, result_payload(result))
-            typer.echo(f"wrote {json_path}")
-        if save is not None:
-            from gcnlab.io.checkpoint import save_result
-
-            typer.echo(f"wrote {save_result(save, result)}")
-        if predictions is not None:
-            typer.echo(f"wrote {write_predictions(result, predictions, pairs)}")
-        if plots is not None:
-            from gcnlab.plots import draw_result
-
-            for path in draw_result(result, plots):
+        note = "interrupted: finished runs only"
+        if summary is not None:
+            typer.echo(f"{summary} ({note})" if partial else summary)
+        if table is not None:
+            console().print(table)
+        if summary is None and partial:
+            typer.echo(note)
+        for write in writers:
+            written = write()
+            for path in [written] if isinstance(written, (str, Path)) else written:
                 typer.echo(f"wrote {path}")
-    if result.partial:
+    if partial:
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -1,8 +1,10 @@
-"""``load_graph(source)``: your own graph, from a file, a spec or an object, as a PyG ``Data``.
+"""``load_graph(source)``: the front door for every graph, as a PyG ``Data``.
 
 =====================================  ==================================================
 source                                 read by
 =====================================  ==================================================
+``cora``, ``citeseer``, ``pubmed``,    :mod:`gcnlab.data.builtin` (digest-checked
+``karate``                             Planetoid files, networkx's karate club)
 ``*.npz``                              :mod:`gcnlab.data.npz` (GNN-benchmark layout)
 ``*.csv``, ``*.tsv``, ``*.tab``,       :mod:`gcnlab.data.edge_list` (with ``features=``
 ``*.txt``, ``*.edges``                 and ``labels=`` files)
@@ -13,28 +15,30 @@ source                                 read by
 ``torch_geometric.data.Data``          :func:`gcnlab.data.graph_parts.from_data`
 =====================================  ==================================================
 
-Whatever the source, :func:`gcnlab.data.graph_parts.assemble` applies the same rules (self-loops
-dropped, undirected unless ``directed=True``, duplicates merged, ``-1`` for unlabeled nodes).
+Whatever the source other than a built-in name, :func:`gcnlab.data.graph_parts.assemble` applies
+the same rules (self-loops dropped, undirected unless ``directed=True``, duplicates merged,
+``-1`` for unlabeled nodes).
 The formats, columns and rules are in docs/data.md.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
 import networkx as nx
 from torch_geometric.data import Data
 
+from gcnlab.data.builtin import read_dataset, resolve_root
 from gcnlab.data.edge_list import read_edge_list
 from gcnlab.data.graph_parts import GraphParts, assemble, from_data
 from gcnlab.data.npz import read_npz
 from gcnlab.data.nx_graph import from_networkx, read_nx_file
-from gcnlab.data.specs import is_spec, load_spec
+from gcnlab.data.sources import EDGE_LIST_SUFFIXES, NX_SUFFIXES, is_dataset_name, is_spec
+from gcnlab.data.specs import load_spec
 from gcnlab.errors import UsageError
 
-EDGE_LIST_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".edges")
-NX_SUFFIXES = (".graphml", ".xml", ".gml", ".edgelist", ".adjlist")
 GraphSource = str | os.PathLike[str] | Data | nx.Graph
 
 
@@ -52,7 +56,9 @@ def load_graph(
     """Load a graph for node classification or link prediction.
 
     Args:
-        source: a file path (the suffix picks the reader, table above), a spec
+        source: a built-in dataset name (``cora``, ``citeseer``, ``pubmed``, ``karate``: read
+            as :func:`~gcnlab.data.datasets.load_dataset` reads it, the other options refused),
+            a file path (the suffix picks the reader, table above), a spec
             (``pyg:Amazon/Computers``, ``pyg:WikiCS``, ``ogb:ogbn-arxiv``), a ``networkx`` graph
             or a PyG ``Data``.
         directed (bool, optional): keep each edge as given (messages flow source to target);
@@ -68,10 +74,11 @@ def load_graph(
             (default: :obj:`None`: detected, see :mod:`gcnlab.data.edge_list`)
         featureless (str, optional): features of a graph without any: ``"identity"`` (one-hot
             ids, up to 20,000 nodes) or ``"ones"``. (default: ``"identity"``)
-        root (path, optional): data root for specs (default: ``$GCNLAB_DATA`` or
+        root (path, optional): data root for names and specs (default: ``$GCNLAB_DATA`` or
             ``./datasets``).
 
     Returns:
+        For a name, what :func:`~gcnlab.data.datasets.load_dataset` returns; otherwise
         ``Data`` with ``x`` ``[N, F]``, ``edge_index`` ``[2, E]`` (sorted, no duplicates or
         self-loops), ``y`` ``[N]`` (``-1``: unlabeled) and ``num_classes`` if labeled, the
         source's ``train_mask``/``val_mask``/``test_mask`` if it has a split, ``node_ids`` (the
@@ -83,6 +90,17 @@ def load_graph(
             apply to the source. DataError: a file that cannot be read as its format (the
             message names the file, and the line for text formats).
     """
+    if isinstance(source, str) and is_dataset_name(source):
+        given = {
+            "directed": directed,
+            "features": features,
+            "labels": labels,
+            "label": label,
+            "header": header,
+            "featureless": featureless,
+        }
+        options = {k: v for k, v in given.items() if v != _DEFAULTS[k]}
+        return read_dataset(source, root, **options)
     parts = _read(source, features=features, labels=labels, label=label, header=header, root=root)
     data = assemble(parts, directed=directed, featureless=featureless)
     data.name = _name(source)
@@ -99,8 +117,6 @@ def _read(source: GraphSource, *, features, labels, label, header, root) -> Grap
             source, label=label, features=_names(features), source="networkx graph"
         )
     if isinstance(source, str) and is_spec(source):
-        from gcnlab.data.datasets import resolve_root
-
         _only(source, features=features, labels=labels)
         return load_spec(source, resolve_root(root))
     path = Path(source).expanduser()
@@ -130,6 +146,13 @@ def _read(source: GraphSource, *, features, labels, label, header, root) -> Grap
         f".npz, {', '.join(EDGE_LIST_SUFFIXES)} (edge lists) and "
         f"{', '.join(NX_SUFFIXES)} (networkx)"
     )
+
+
+_DEFAULTS = {
+    name: param.default
+    for name, param in inspect.signature(load_graph).parameters.items()
+    if param.kind is inspect.Parameter.KEYWORD_ONLY
+}
 
 
 def _only(source: object, **given: object) -> None:

@@ -35,12 +35,11 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from gcnlab.data.builtin import read_dataset
 from gcnlab.data.graph_parts import MASKS, GraphParts, from_data
 from gcnlab.errors import DataError, UsageError
 
 log = logging.getLogger(__name__)
-
-SPEC_PREFIXES = ("pyg:", "ogb:")
 
 # torch_geometric.datasets classes whose raw files are read without unpickling; True: the class
 # takes a ``name`` (pyg:Class/name), False: it takes none (pyg:Class).
@@ -58,10 +57,6 @@ PYG_CLASSES: dict[str, bool] = {
 }
 
 
-def is_spec(source: str) -> bool:
-    return source.lower().startswith(SPEC_PREFIXES)
-
-
 def load_spec(spec: str, root: Path) -> GraphParts:
     """The graph a ``pyg:`` or ``ogb:`` spec names (module docstring), raw files under ``root``."""
     prefix, _, rest = spec.partition(":")
@@ -72,10 +67,8 @@ def load_spec(spec: str, root: Path) -> GraphParts:
 
 def load_pyg(rest: str, root: Path, spec: str) -> GraphParts:
     class_name, _, name = rest.partition("/")
-    if class_name == "Planetoid":
-        from gcnlab.data.datasets import load_dataset  # the verified reader, not PyG's
-
-        return from_data(load_dataset(name, root), spec)
+    if class_name == "Planetoid":  # the verified reader, not PyG's
+        return from_data(read_dataset(name, root), spec)
     if class_name not in PYG_CLASSES:
         raise UsageError(
             f"{spec}: gcnlab reads these PyG datasets (their raw files cannot "

@@ -9,9 +9,21 @@ pyplot state), so ``import gcnlab`` and ``import gcnlab.plots`` stay free of it.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
+
+# A result class ("module:Class") -> its figure function ("module:function") and whether that
+# function reads the graph again (takes ``root=``). Both are imported only when a result is
+# drawn; a new task adds one row. A subclass is drawn as its nearest listed base.
+FIGURES: dict[str, tuple[str, bool]] = {
+    "gcnlab.tasks.node:NodeResult": ("gcnlab.plots.node:node_figures", True),
+    "gcnlab.tasks.link:LinkResult": ("gcnlab.plots.link:link_figures", True),
+    "gcnlab.tasks.digits:DigitsResult": ("gcnlab.plots.digits:digits_figures", False),
+    "gcnlab.community.detect:ClusterResult": ("gcnlab.plots.community:cluster_figures", True),
+    "gcnlab.tasks.karate:KarateResult": ("gcnlab.plots.karate:karate_figures", False),
+}
 
 
 def draw_result(
@@ -23,30 +35,23 @@ def draw_result(
     Args:
         result: a :class:`~gcnlab.NodeResult`, :class:`~gcnlab.LinkResult`,
             :class:`~gcnlab.DigitsResult` (with its ``states``), :class:`~gcnlab.ClusterResult`
-            (with its clusters) or :class:`~gcnlab.KarateResult` (with its frames).
+            (with its clusters) or :class:`~gcnlab.KarateResult` (with its frames); see
+            :data:`FIGURES`.
         folder: where the PNGs go (created).
         root: the data root for graphs (default: the run's).
-    """
-    from gcnlab.community.detect import ClusterResult
-    from gcnlab.plots.community import cluster_figures
-    from gcnlab.plots.digits import digits_figures
-    from gcnlab.plots.karate import karate_figures
-    from gcnlab.plots.link import link_figures
-    from gcnlab.plots.node import node_figures
-    from gcnlab.tasks.digits import DigitsResult
-    from gcnlab.tasks.karate import KarateResult
-    from gcnlab.tasks.link import LinkResult
-    from gcnlab.tasks.node import NodeResult
 
-    folder = Path(folder)
-    if isinstance(result, NodeResult):
-        return node_figures(result, folder, root=root)
-    if isinstance(result, LinkResult):
-        return link_figures(result, folder, root=root)
-    if isinstance(result, DigitsResult):
-        return digits_figures(result, folder)
-    if isinstance(result, ClusterResult):
-        return cluster_figures(result, folder, root=root)
-    if isinstance(result, KarateResult):
-        return karate_figures(result, folder)
-    raise TypeError(f"no figures for a {type(result).__name__}")
+    Raises:
+        TypeError: no figures for the result's type.
+    """
+    for cls in type(result).__mro__:
+        row = FIGURES.get(f"{cls.__module__}:{cls.__qualname__}")
+        if row is not None:
+            break
+    else:
+        raise TypeError(f"no figures for a {type(result).__name__}")
+    target, reads_graph = row
+    module, _, name = target.partition(":")
+    figures = getattr(importlib.import_module(module), name)
+    if reads_graph:
+        return figures(result, Path(folder), root=root)
+    return figures(result, Path(folder))

@@ -233,6 +233,11 @@ class LinkTask(GraphTask):
         # the highest validation AUC + AP (the first, on ties)
         return Selection(lambda s: (s.val_auc + s.val_ap,), "best validation AUC + AP")
 
+    @staticmethod
+    def run_scores(metrics: dict[str, Any]) -> list[float]:
+        """Each run's validation score, by which predictions pick a run: ``val_auc + val_ap``."""
+        return [auc + ap for auc, ap in zip(metrics["val_auc"], metrics["val_ap"], strict=True)]
+
     def summarize(self, picked: list[LinkEpochStats]) -> dict[str, Any]:
         auc, ap = [s.test_auc for s in picked], [s.test_ap for s in picked]
         auc_mean, auc_std = mean_std(auc)

@@ -256,6 +256,11 @@ class NodeTask(GraphTask):
     def selection(self) -> Selection:
         return SELECTIONS[self.config.select]
 
+    @staticmethod
+    def run_scores(metrics: dict[str, Any]) -> list[float]:
+        """Each run's validation score, by which predictions pick a run: its ``val_acc``."""
+        return list(metrics["val_acc"])
+
     def stop_rule(self) -> StopRule:
         return ValidationLossWindow(self.config.patience)
 

@@ -60,12 +60,11 @@ def saved(result: Any) -> Checkpoint:
 
 
 def best_run(result: Any) -> int:
-    """The run validation prefers: highest ``val_acc`` (node) or ``val_auc + val_ap`` (link)."""
-    metrics = saved(result).metrics
-    if saved(result).task == "link":
-        values = [a + b for a, b in zip(metrics["val_auc"], metrics["val_ap"], strict=True)]
-    else:
-        values = list(metrics["val_acc"])
+    """The run validation prefers: the highest of its task's ``run_scores`` (``val_acc`` for
+    nodes, ``val_auc + val_ap`` for links), the first on ties."""
+    checkpoint = saved(result)
+    task_type = task_for(checkpoint.task, checkpoint.path.name)
+    values = task_type.run_scores(checkpoint.metrics)
     return max(range(len(values)), key=lambda i: (values[i], -i))
 
 

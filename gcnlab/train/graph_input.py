@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gcnlab.data.sources import check_name, is_graph_source, is_spec
 from gcnlab.errors import UsageError
 from gcnlab.train.config import one_of
 from gcnlab.utils.settings import option
@@ -64,14 +65,11 @@ class GraphInput:
     @property
     def is_file(self) -> bool:
         """The dataset is a graph file or spec, not one of the named datasets."""
-        from gcnlab.data.datasets import is_graph_source
-
         return self.dataset == IN_MEMORY or is_graph_source(self.dataset)
 
     def graph_checks(self) -> list[Check]:
         """The dataset exists by name or looks like a file or spec; file options only for files."""
         from gcnlab.data import graph_parts
-        from gcnlab.data.datasets import check_name
 
         assert graph_parts.FEATURELESS == FEATURELESS, "graph_input.FEATURELESS"
 
@@ -110,10 +108,10 @@ class GraphInput:
                 "again from its config; pass the graph again (data=...)"
             )
         if not self.is_file:
-            return load_dataset(self.dataset, root)
-        return load_dataset(
+            return load_graph(self.dataset, root=root)
+        return load_graph(
             self.dataset,
-            root,
+            root=root,
             directed=self.directed,
             features=self.features_file,
             labels=self.labels_file,
@@ -127,19 +125,19 @@ class GraphInput:
         return self.dataset if self.is_file else self.dataset.strip().lower()
 
     def data_source(self) -> str:
-        from gcnlab.data.datasets import resolve_root
+        from gcnlab.data.builtin import resolve_root
 
-        if not self.is_file or self.dataset.startswith(("pyg:", "ogb:")):
+        if not self.is_file or is_spec(self.dataset):
             return f"the data root {resolve_root(self.root)}"
         return f"the file {self.dataset}"
 
 
-def load_dataset(name: str, root: str | None, **options: Any) -> Data:
-    """:func:`gcnlab.data.datasets.load_dataset`, imported when a graph is loaded (not when the
+def load_graph(source: str, **options: Any) -> Data:
+    """:func:`gcnlab.data.graphs.load_graph`, imported when a graph is loaded (not when the
     command line reads the fields); one name here, for tests to stand in for."""
-    from gcnlab.data.datasets import load_dataset as load
+    from gcnlab.data.graphs import load_graph as load
 
-    return load(name, root, **options)
+    return load(source, **options)
 
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(GraphInput)}
