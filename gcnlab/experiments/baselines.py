@@ -22,6 +22,7 @@ import dataclasses
 import logging
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +31,7 @@ from torch import Tensor
 from gcnlab.data.datasets import check_name, load_dataset
 from gcnlab.data.link_split import split_edges
 from gcnlab.errors import UsageError
+from gcnlab.experiments.tables import collect_rows
 from gcnlab.io.results import versions
 from gcnlab.nn.random_walk import context_pairs, random_walks, to_csr
 from gcnlab.nn.skipgram import SkipGram, noise_pairs
@@ -245,10 +247,9 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
     config = config or BaselineConfig()
     config.validate()
     data = load_dataset(config.dataset, config.root)
-    seeds: list[int] = []
-    scores: list[list[float]] = []  # per run: val AUC, val AP, test AUC, test AP
-    seconds, partial = 0.0, False
-    try:
+
+    def runs() -> Iterator[tuple[int, list[float], float]]:
+        """Per run: its seed, its val AUC, val AP, test AUC, test AP, and its seconds."""
         for run in range(config.runs):
             seed = config.seed + run
             split = split_edges(data.edge_index, data.num_nodes, seed=seed)
@@ -268,9 +269,7 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
             for pos, neg in ((split.val_pos, split.val_neg), (split.test_pos, split.test_neg)):
                 p, n = link_scores(z, pos), link_scores(z, neg)
                 row += [float(roc_auc(p, n)), float(average_precision(p, n))]
-            seconds += time.perf_counter() - start
-            seeds.append(seed)
-            scores.append(row)
+            seconds = time.perf_counter() - start
             log.info(
                 "%s run %d (seed %d): test AUC %.4f, AP %.4f",
                 config.method,
@@ -279,10 +278,12 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
                 row[2],
                 row[3],
             )
-    except KeyboardInterrupt:
-        if not scores:
-            raise
-        partial = True
+            yield seed, row, seconds
+
+    done, partial = collect_rows(runs())
+    seeds = [seed for seed, _, _ in done]
+    scores = [row for _, row, _ in done]
+    seconds = sum(s for _, _, s in done)
     auc, ap = [s[2] for s in scores], [s[3] for s in scores]
     auc_mean, auc_std = mean_std(auc)
     ap_mean, ap_std = mean_std(ap)
