@@ -8,7 +8,7 @@ use Eq. 4 (left side) to calculate scores"), on the same splits as the GAE runs 
 - ``sc``: the spectral embedding of the training adjacency (scikit-learn's definition: the
   eigenvectors of the normalized Laplacian with the smallest eigenvalues), regularized because
   a split's training graph has more components than dimensions (see
-  :func:`spectral_embedding`), 128 dimensions;
+  :func:`laplacian_eigenmap`), 128 dimensions;
 - ``deepwalk``: uniform random walks (:func:`~gcnlab.nn.random_walk.random_walks`) and skip-gram
   with negative sampling (:class:`~gcnlab.nn.skipgram.SkipGram`), trained with Adam.
 
@@ -113,7 +113,7 @@ def deepwalk_embedding(
 DENSE_EIGH_MAX_NODES = 8000  # up to here, a dense eigendecomposition (exact, seconds)
 
 
-def spectral_embedding(
+def laplacian_eigenmap(
     edge_index: Tensor,
     num_nodes: int,
     dim: int = 128,
@@ -121,8 +121,9 @@ def spectral_embedding(
     seed: int = 0,
     regularization: float = 0.0,
 ) -> Tensor:
-    r"""The spectral embedding ``[N, dim]`` of the undirected graph ``edge_index``, as
-    scikit-learn's ``spectral_embedding`` defines it: the eigenvectors of the normalized
+    r"""The Laplacian eigenmap ``[N, dim]`` of the undirected graph ``edge_index`` (Belkin &
+    Niyogi; the GAE paper's "spectral clustering" baseline), as scikit-learn's
+    ``spectral_embedding`` defines it: the eigenvectors of the normalized
     Laplacian :math:`I - D^{-1/2} A D^{-1/2}` with the ``dim + 1`` smallest eigenvalues, the
     first dropped, each row divided by :math:`\sqrt{d_i}` (by 1 for isolated nodes), each
     column's sign chosen so that its largest entry in magnitude is positive.
@@ -201,7 +202,7 @@ class BaselineConfig:
     seed: int = 0
     dim: int = 128  # embedding size (both methods)
     sc_regularization: float = 0.1  # sc: tau of regularized spectral clustering (see
-    # spectral_embedding); 0: scikit-learn's plain spectral embedding
+    # laplacian_eigenmap); 0: scikit-learn's plain spectral embedding
     root: str | None = None
     deepwalk: DeepWalkConfig = field(default_factory=DeepWalkConfig)
 
@@ -255,7 +256,7 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
             split = split_edges(data.edge_index, data.num_nodes, seed=seed)
             start = time.perf_counter()
             if config.method == "sc":
-                z = spectral_embedding(
+                z = laplacian_eigenmap(
                     split.train_edge_index,
                     data.num_nodes,
                     config.dim,
