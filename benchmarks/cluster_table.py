@@ -81,7 +81,7 @@ def pct(mean: float | None, std: float | None = None) -> str:
 
 def table(out: Path) -> str:
     """Our rows and the anchors, as Markdown (rows not run yet are left out)."""
-    from gcnlab.experiments.community_anchors import anchors_for
+    from gcnlab.experiments.published import published_clustering
 
     lines = [
         "| dataset | method | ACC | NMI | ARI | F1 | p (smooth) | runs |",
@@ -100,7 +100,7 @@ def table(out: Path) -> str:
                 f"{pct(r['nmi_mean'], r['nmi_std'])} | {pct(r['ari_mean'], r['ari_std'])}"
                 f" | {pct(r['f1_mean'], r['f1_std'])} | {power} | {r['runs']} |"
             )
-        for a in anchors_for(dataset):
+        for a in published_clustering(dataset):
             lines.append(
                 f"| {dataset} | {a.method} ({a.source.key}) | {pct(a.acc)} | "
                 f"{pct(a.nmi)} | {pct(a.ari)} | — | | |"

@@ -44,8 +44,9 @@ _EXPORTS: dict[str, str] = {
     "resolve_root": "gcnlab.data.datasets",
     "NodeConfig": "gcnlab.tasks.node_config",
     "NodeResult": "gcnlab.tasks.node",
-    "EpochStats": "gcnlab.tasks.node",
+    "ClassifierStats": "gcnlab.tasks.node",
     "train_node": "gcnlab.tasks.node",
+    "EpochStats": "gcnlab.train.loop",
     "RunConfig": "gcnlab.train.config",
     "RunResult": "gcnlab.train.loop",
     "Task": "gcnlab.train.loop",
@@ -180,9 +181,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
     from gcnlab.tasks.karate import KarateConfig, KarateResult, train_karate
     from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
-    from gcnlab.tasks.node import EpochStats, NodeConfig, NodeResult, train_node
+    from gcnlab.tasks.node import ClassifierStats, NodeConfig, NodeResult, train_node
     from gcnlab.tasks.predict import link_scores, node_embeddings, node_predictions
     from gcnlab.tasks.rerun import rerun
-    from gcnlab.train.loop import RunConfig, RunResult, Task, fit
+    from gcnlab.train.loop import EpochStats, RunConfig, RunResult, Task, fit
     from gcnlab.train.registry import register_task
     from gcnlab.utils.runtime import resolve_device, seed_everything

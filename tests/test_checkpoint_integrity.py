@@ -209,65 +209,79 @@ def test_a_pickle_calling_os_system_runs_nothing_and_names_the_global(tmp_path: 
     assert not marker.exists()
 
 
-# The texts torch's weights_only unpickler raises (2.4 to 2.13), with and without torch's advice
-# around them: the blocked object is named from any of them.
-TORCH_TEXTS = [
-    (
-        "Trying to load unsupported GLOBAL posix.system whose module posix is blocked.",
-        "it imports posix.system",
-    ),
-    (
-        "Weights only load failed. In PyTorch 2.6, we changed the default value of the "
-        "`weights_only` argument in `torch.load` from `False` to `True`. Re-running `torch.load` "
-        "with `weights_only` set to `False` will likely succeed, but it can result in arbitrary "
-        "code execution.\n\n\nTrying to load unsupported GLOBAL nt.system whose module nt is "
-        "blocked.\n\nCheck the documentation of torch.load",
-        "it imports nt.system",
-    ),
-    (
-        "Weights only load failed. ...\n\tWeightsUnpickler error: Unsupported global: GLOBAL "
-        "__main__.Evil was not an allowed global by default. Please use "
-        "`torch.serialization.add_safe_globals([__main__.Evil])`",
-        "it imports __main__.Evil",
-    ),
-    (
-        "Unsupported global: GLOBAL eval was not an allowed global by default.",
-        "it imports builtins.eval",
-    ),
-    (
-        "Trying to call reduce for unrecognized function <built-in function print> which belongs "
-        "to <module 'builtins'>",
-        "it calls <built-in function print>",
-    ),
-    (
-        "Can only build Tensor, Parameter, OrderedDict or types allowlisted via "
-        "`add_safe_globals`, but got <class 'x.Y'>",
-        "it builds <class 'x.Y'>",
-    ),
+def _zip_with_pickle(path: Path, data: bytes) -> Path:
+    """A valid checkpoint whose pickled part is replaced by ``data``."""
+    valid = _save(path.with_suffix(".valid"), _payload())
+    with zipfile.ZipFile(valid) as src, zipfile.ZipFile(path, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, data if name.endswith("/data.pkl") else src.read(name))
+    return path
+
+
+# Hand-written pickles (protocol 0 to 4 opcodes), each importing one global that is not a tensor
+# or a plain value: gcnlab names it from the opcodes, whatever torch would say about it.
+HOSTILE_PICKLES = [
+    (b"cposix\nsystem\n(S'true'\ntR.", "posix.system"),  # GLOBAL, REDUCE
+    (b"(inbuiltins\neval\nS'1'\nb.", "nbuiltins.eval"),  # INST: one opcode, its own name
+    (b"\x80\x02cbuiltins\nprint\n)R.", "builtins.print"),
+    # protocol 4 STACK_GLOBAL, its names pushed as strings and memoized between
+    (b"\x80\x04\x8c\x02nt\x94\x8c\x06system\x94\x93)R.", "nt.system"),
+    (b"\x80\x04\x8c\x01x\x94\x8c\x01Y\x94h\x00h\x01\x93)\x81.", "x.Y"),  # names from the memo
+    (b"\x80\x04\x8c\x01x\x8c\x01Yt\x94\x93.", "?"),  # names it computes: refused unnamed
+    (b"\x80\x02\x82\x01)R.", "extension code 1"),  # copyreg's registry: a global by number
 ]
 
 
-@pytest.mark.parametrize(("text", "named"), TORCH_TEXTS)
-def test_blocked_objects_are_named_from_any_torch_text(text: str, named: str) -> None:
-    import pickle
-
-    assert ck._blocked_object(pickle.UnpicklingError(text)) == named
-
-
-def test_broken_pickles_are_not_called_unsafe_and_never_get_the_advice() -> None:
-    import pickle
-
-    outer = pickle.UnpicklingError(
-        "Weights only load failed. Re-running `torch.load` with `weights_only` set to `False` "
-        "will likely succeed.\n\nPlease file an issue with the following so that we can make "
-        "`weights_only=True` compatible with your use case: WeightsUnpickler error: "
-        "\n\nUnsupported operand 149"
+@pytest.mark.parametrize(("data", "named"), HOSTILE_PICKLES)
+def test_hostile_pickles_are_named_from_their_opcodes(
+    tmp_path: Path, no_torch_load: None, data: bytes, named: str
+) -> None:
+    path = _zip_with_pickle(tmp_path / "evil.pt", data)
+    with pytest.raises(DataError) as refused:
+        load_checkpoint(path)
+    assert str(refused.value) == (
+        f"{path} holds objects other than tensors and plain values; refusing to load it: "
+        f"it imports {named} (nothing was run)"
     )
-    outer.__context__ = pickle.UnpicklingError("Unsupported operand 149")
-    assert ck._blocked_object(outer) == ""
-    assert ck._reason(outer) == "Unsupported operand 149"
-    outer.__context__ = None
-    assert "weights_only" not in ck._reason(outer)
+
+
+def test_broken_pickles_are_not_called_unsafe(tmp_path: Path, no_torch_load: None) -> None:
+    for data in (b"\x80\x02}q\x00", b"\x80\x02\xff."):  # cut short; an unknown opcode
+        path = _zip_with_pickle(tmp_path / "broken.pt", data)
+        with pytest.raises(
+            DataError,
+            match=r"broken\.pt is not a readable gcnlab checkpoint \(its pickled part is not a "
+            r"well-formed pickle\)$",
+        ):
+            load_checkpoint(path)
+
+
+def test_what_torch_load_refuses_after_the_scan_is_one_line_by_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    path = _save(tmp_path / "ok.pt", _payload())
+    for exc, why in (
+        (pickle.UnpicklingError("any wording\nat all"), "torch.load refused its pickled part"),
+        (RuntimeError("any wording"), "torch.load could not read it: RuntimeError"),
+    ):
+
+        def load(*args: object, exc: Exception = exc, **kwargs: object) -> None:
+            raise exc
+
+        monkeypatch.setattr(torch, "load", load)
+        with pytest.raises(DataError) as refused:
+            load_checkpoint(path)
+        assert str(refused.value) == f"{path} is not a readable gcnlab checkpoint ({why})"
+
+
+def test_a_zip_without_one_pickled_part_is_refused(tmp_path: Path, no_torch_load: None) -> None:
+    path = tmp_path / "nopkl.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/version", "3")
+    with pytest.raises(DataError, match=r"\(0 pickled parts in the zip; torch.save writes one\)"):
+        load_checkpoint(path)
 
 
 # -- bounded expansion -------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -124,13 +123,15 @@ def test_datasets_lists_status(planetoid_root: Path) -> None:
         assert text in result.output
 
 
-def test_help_is_fast_and_imports_no_torch() -> None:
+def test_help_imports_no_torch() -> None:
+    # what keeps --help fast: the command line answers it without importing torch
     code = "import sys; import gcnlab.cli.app; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "gcnlab.cli", "--help"], capture_output=True, check=True)
-    assert time.perf_counter() - start < 5  # generous bound for a loaded CI box; ~0.25 s here
+    code = "import sys; from gcnlab.cli import main; "
+    code += "main(['--help']); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Usage" in out.stdout and out.stdout.strip().endswith("False")
 
 
 def test_public_api_is_complete() -> None:

@@ -17,7 +17,7 @@ import pytest
 from cli_runner import invoke
 
 import gcnlab.train.loop as runs_module
-from gcnlab import EpochStats, NodeConfig, train_node
+from gcnlab import ClassifierStats, NodeConfig, train_node
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -139,7 +139,7 @@ def test_ctrl_c_before_any_run_finished_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_inside_a_run_keeps_the_finished_runs() -> None:
-    def on_epoch(stats: EpochStats) -> None:
+    def on_epoch(stats: ClassifierStats) -> None:
         if (stats.run, stats.epoch) == (2, 3):
             raise KeyboardInterrupt
 
@@ -195,7 +195,7 @@ def test_second_ctrl_c_while_writing_keeps_the_finished_runs(
     real_train = node.train_node
 
     def interrupted_after_run_1(config: NodeConfig, on_epoch=None):  # noqa: ANN001, ANN202
-        def first_ctrl_c(stats: EpochStats) -> None:
+        def first_ctrl_c(stats: ClassifierStats) -> None:
             if (stats.run, stats.epoch) == (1, 2):
                 os.kill(os.getpid(), signal.SIGINT)
             on_epoch(stats)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from gcnlab import NodeConfig, TrainingDiverged, UsageError, train_node
-from gcnlab.tasks.node import SELECTIONS, EpochStats
+from gcnlab.tasks.node import SELECTIONS, ClassifierStats
 from gcnlab.train.loop import window_stop as _should_stop
 
 
-def _better(stats: EpochStats, best: EpochStats, select: str) -> bool:
+def _better(stats: ClassifierStats, best: ClassifierStats, select: str) -> bool:
     return SELECTIONS[select].better(stats, best)
 
 
@@ -48,17 +48,17 @@ def test_early_stopping_rule_of_the_original_code() -> None:
 
 
 def test_selection_uses_validation_never_test() -> None:
-    good_val = EpochStats(0, 5, 0.1, 0.9, val_loss=0.5, val_acc=0.80, test_acc=0.70)
-    good_test = EpochStats(0, 9, 0.1, 0.9, val_loss=0.6, val_acc=0.78, test_acc=0.95)
+    good_val = ClassifierStats(0, 5, 0.1, 0.9, val_loss=0.5, val_acc=0.80, test_acc=0.70)
+    good_test = ClassifierStats(0, 9, 0.1, 0.9, val_loss=0.6, val_acc=0.78, test_acc=0.95)
     assert not _better(good_test, good_val, "val_acc")
     assert not _better(good_test, good_val, "val_loss")
     assert _better(good_test, good_val, "last")
-    tie = EpochStats(0, 12, 0.1, 0.9, val_loss=0.4, val_acc=0.80, test_acc=0.5)
+    tie = ClassifierStats(0, 12, 0.1, 0.9, val_loss=0.4, val_acc=0.80, test_acc=0.5)
     assert _better(tie, good_val, "val_acc")  # equal accuracy: lower validation loss wins
 
 
 def test_reported_accuracy_is_at_the_selected_epoch(planetoid_root: Path) -> None:
-    history: list[EpochStats] = []
+    history: list[ClassifierStats] = []
     result = train_node(
         NodeConfig(dataset="cora", root=str(planetoid_root), runs=1, epochs=40),
         on_epoch=history.append,
@@ -95,7 +95,7 @@ def test_divergence_is_reported(diverge_at) -> None:  # noqa: ANN001
 
 
 def test_interrupt_keeps_finished_runs() -> None:
-    def interrupt_in_second_run(stats: EpochStats) -> None:
+    def interrupt_in_second_run(stats: ClassifierStats) -> None:
         if stats.run == 1 and stats.epoch == 3:
             raise KeyboardInterrupt
 

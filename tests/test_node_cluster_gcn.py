@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from gcnlab.errors import UsageError
 from gcnlab.tasks.node import NodeConfig, NodeTask, train_node
 from gcnlab.tasks.node_cluster_gcn import ClusterNodeTask
 from gcnlab.train.registry import task_for
@@ -36,7 +37,7 @@ def test_the_registry_picks_the_cluster_task_and_it_checks_the_batches(planetoid
     task = task_for("node", config=config).prepare(config, torch.device("cpu"))
     assert isinstance(task, ClusterNodeTask) and task.name == "node"
     assert task.batches.num_batches == 3  # ceil(8 / 3)
-    with pytest.raises(Exception, match="clusters per batch must be between 1 and 8"):
+    with pytest.raises(UsageError, match="clusters per batch must be between 1 and 8"):
         NodeConfig(batch="clusters", parts=8, clusters_per_batch=9).validate()
 
 

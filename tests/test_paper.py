@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from gcnlab.experiments.published import (
+    AGC_PAPER,
+    ARGA_PAPER,
     GAE_PAPER,
     GCN_PAPER,
     GCN_RANDOM,
     GCN_TABLE3,
     PAPER_NUMBERS,
+    PublishedClustering,
     paper_number,
+    published_clustering,
 )
 
 # Kipf & Welling, ICLR 2017, Table 2; Kipf & Welling, NIPS 2016 BDL workshop, Table 1
@@ -62,6 +66,23 @@ for _model, _pairs in FEATURELESS.items():
         EXPECTED[(_model, _dataset, "auc")] = _auc
         EXPECTED[(_model, _dataset, "ap")] = _ap
 
+# Pan et al., IJCAI 2018, node clustering (ACC, NMI, ARI); Zhang et al., IJCAI 2019 (AGC: gcnlab's
+# smooth method; no ARI): (name, gcnlab key, dataset, ACC, NMI, ARI)
+CLUSTERING = [
+    ("GAE", "gae", "cora", 59.6, 42.9, 34.7),
+    ("VGAE", "vgae", "cora", 60.9, 43.6, 34.6),
+    ("ARGA", "arga", "cora", 64.0, 44.9, 35.2),
+    ("AGC", "smooth", "cora", 68.9, 53.7, None),
+    ("GAE", "gae", "citeseer", 40.8, 17.6, 12.4),
+    ("VGAE", "vgae", "citeseer", 34.4, 15.6, 9.3),
+    ("ARGA", "arga", "citeseer", 57.3, 35.0, 34.1),
+    ("AGC", "smooth", "citeseer", 67.0, 41.1, None),
+]
+for _name, _model, _dataset, *_values in CLUSTERING:
+    for _metric, _value in zip(("cluster-acc", "nmi", "ari"), _values, strict=True):
+        if _value is not None:
+            EXPECTED[(_model, _dataset, _metric)] = _value
+
 
 def test_every_number_is_the_papers() -> None:
     table = {(n.model, n.dataset, n.metric): n.value for n in PAPER_NUMBERS}
@@ -90,3 +111,20 @@ def test_citations() -> None:
 )
 def test_no_number_where_no_paper_reports_one(key: tuple[str, str, str]) -> None:
     assert paper_number(*key) is None
+
+
+def test_published_clustering_gathers_one_row_per_method_in_table_order() -> None:
+    for dataset in ("cora", "citeseer"):
+        rows = published_clustering(dataset)
+        expected = [
+            PublishedClustering(
+                name, model, d, acc, nmi, ari, AGC_PAPER if name == "AGC" else ARGA_PAPER
+            )
+            for name, model, d, acc, nmi, ari in CLUSTERING
+            if d == dataset
+        ]
+        assert rows == expected
+    assert published_clustering("Cora")[0].method == "GAE"
+    assert published_clustering("pubmed") == []
+    assert paper_number("smooth", "cora", "ari") is None  # AGC reports no ARI
+    assert paper_number("arga", "citeseer", "nmi").citation is ARGA_PAPER

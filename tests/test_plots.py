@@ -14,7 +14,7 @@ from gcnlab.plots import draw_result
 from gcnlab.plots.link import link_training_curves, roc_pr_curves
 from gcnlab.plots.node import training_curves, tsne_plot
 from gcnlab.tasks.link import LinkConfig, LinkEpochStats, train_link
-from gcnlab.tasks.node import EpochStats, NodeConfig, train_node
+from gcnlab.tasks.node import ClassifierStats, NodeConfig, train_node
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -32,9 +32,9 @@ def assert_png(path: Path, min_width: int = 500) -> None:
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 20
 
 
-def _node_history(epochs: int = 30) -> list[EpochStats]:
+def _node_history(epochs: int = 30) -> list[ClassifierStats]:
     return [
-        EpochStats(0, e, 2 / e, min(1, e / 20), 1.5 / e, min(0.8, e / 25), 0.7)
+        ClassifierStats(0, e, 2 / e, min(1, e / 20), 1.5 / e, min(0.8, e / 25), 0.7)
         for e in range(1, epochs + 1)
     ]
 

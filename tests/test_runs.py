@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import torch
@@ -24,20 +23,26 @@ def test_collects_every_run_in_order() -> None:
     assert not runs.partial
 
 
-def test_setup_gets_the_run_and_is_not_timed() -> None:
+def test_setup_gets_the_run_and_is_not_timed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gcnlab.train.loop as loop
+
+    # a clock that moves only when told: set-up takes 100 s, training 1 s, on any machine
+    now = [0.0]
+    monkeypatch.setattr(loop, "time", type("Clock", (), {"perf_counter": lambda: now[0]}))
     seen = []
 
     def setup(run: int) -> str:
-        time.sleep(0.2)
+        now[0] += 100.0
         return f"task-{run}"
 
     def train(run: int, seed: int, task: str):  # noqa: ANN202
         seen.append((run, seed, task))
+        now[0] += 1.0
         return _outcome(seed)
 
     runs = run_seeds([7, 8], train, describe=str, setup=setup)
     assert seen == [(0, 7, "task-0"), (1, 8, "task-1")]
-    assert runs.seconds < 0.2  # the two 0.2 s set-ups are excluded
+    assert runs.seconds == 2.0  # the two training calls; the set-ups are excluded
 
 
 @pytest.mark.parametrize("where", ["training", "setup"])

@@ -195,9 +195,9 @@ def _table(result: Any) -> Any:
     """Our row and the published anchors on this dataset, as a rich table (None: none)."""
     from rich.table import Table
 
-    from gcnlab.experiments.community_anchors import anchors_for
+    from gcnlab.experiments.published import published_clustering
 
-    anchors = anchors_for(result.dataset)
+    anchors = published_clustering(result.dataset)
     if not anchors or not result.labelled:
         return None
 

@@ -30,7 +30,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, remove_self_loops
 
-from gcnlab.community.methods import ASSIGNMENTS, kmeans, smooth_clusters, spectral_embedding
+from gcnlab.community.methods import ASSIGNMENTS, adjacency_eigenvectors, kmeans, smooth_clusters
 from gcnlab.community.scores import ClusterScores, cluster_scores
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
@@ -406,7 +406,7 @@ def _feature_kmeans(
 def _spectral(
     data: Data, x: SparseMatrix, k: int, config: ClusterConfig, seeds: list[int]
 ) -> list[RunClusters]:
-    embedding = spectral_embedding(data.edge_index, data.num_nodes, k)  # [N, k]
+    embedding = adjacency_eigenvectors(data.edge_index, data.num_nodes, k)  # [N, k]
     return _kmeans_runs(embedding, k, config, seeds)
 
 

@@ -4,8 +4,8 @@ Every method ends in k-means (scikit-learn's ``KMeans``, k-means++ starts, ``res
 the one with the lowest inertia kept), seeded per run, on some embedding of the nodes:
 
 - :func:`kmeans` on the features alone;
-- :func:`spectral_embedding`: the graph alone, the top eigenvectors of the normalized adjacency
-  (Ng, Jordan & Weiss, 2001);
+- :func:`adjacency_eigenvectors`: the graph alone, the top eigenvectors of the normalized
+  adjacency (spectral clustering, Ng, Jordan & Weiss, 2001);
 - :func:`smooth_clusters`: AGC (Zhang et al., IJCAI 2019), features smoothed over the graph
   :math:`p` times by the low-pass filter :math:`(I + \tilde{A})/2`
   (:mod:`gcnlab.nn.low_pass`), then spectral clustering of the linear kernel
@@ -60,7 +60,7 @@ def top_singular_vectors(h: Tensor, k: int) -> np.ndarray:
     return u
 
 
-def spectral_embedding(edge_index: Tensor, num_nodes: int, k: int) -> np.ndarray:
+def adjacency_eigenvectors(edge_index: Tensor, num_nodes: int, k: int) -> np.ndarray:
     r"""The graph-only embedding ``[N, k]`` of spectral clustering: the eigenvectors of the
     normalized adjacency with self-loops :math:`\tilde{A}` for its ``k`` largest eigenvalues,
     each row scaled to unit length (Ng, Jordan & Weiss).

@@ -8,7 +8,7 @@ use Eq. 4 (left side) to calculate scores"), on the same splits as the GAE runs 
 - ``sc``: the spectral embedding of the training adjacency (scikit-learn's definition: the
   eigenvectors of the normalized Laplacian with the smallest eigenvalues), regularized because
   a split's training graph has more components than dimensions (see
-  :func:`spectral_embedding`), 128 dimensions;
+  :func:`laplacian_eigenmap`), 128 dimensions;
 - ``deepwalk``: uniform random walks (:func:`~gcnlab.nn.random_walk.random_walks`) and skip-gram
   with negative sampling (:class:`~gcnlab.nn.skipgram.SkipGram`), trained with Adam.
 
@@ -22,6 +22,7 @@ import dataclasses
 import logging
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +31,7 @@ from torch import Tensor
 from gcnlab.data.datasets import check_name, load_dataset
 from gcnlab.data.link_split import split_edges
 from gcnlab.errors import UsageError
+from gcnlab.experiments.tables import collect_rows
 from gcnlab.io.results import versions
 from gcnlab.nn.random_walk import context_pairs, random_walks, to_csr
 from gcnlab.nn.skipgram import SkipGram, noise_pairs
@@ -111,7 +113,7 @@ def deepwalk_embedding(
 DENSE_EIGH_MAX_NODES = 8000  # up to here, a dense eigendecomposition (exact, seconds)
 
 
-def spectral_embedding(
+def laplacian_eigenmap(
     edge_index: Tensor,
     num_nodes: int,
     dim: int = 128,
@@ -119,8 +121,9 @@ def spectral_embedding(
     seed: int = 0,
     regularization: float = 0.0,
 ) -> Tensor:
-    r"""The spectral embedding ``[N, dim]`` of the undirected graph ``edge_index``, as
-    scikit-learn's ``spectral_embedding`` defines it: the eigenvectors of the normalized
+    r"""The Laplacian eigenmap ``[N, dim]`` of the undirected graph ``edge_index`` (Belkin &
+    Niyogi; the GAE paper's "spectral clustering" baseline), as scikit-learn's
+    ``spectral_embedding`` defines it: the eigenvectors of the normalized
     Laplacian :math:`I - D^{-1/2} A D^{-1/2}` with the ``dim + 1`` smallest eigenvalues, the
     first dropped, each row divided by :math:`\sqrt{d_i}` (by 1 for isolated nodes), each
     column's sign chosen so that its largest entry in magnitude is positive.
@@ -199,7 +202,7 @@ class BaselineConfig:
     seed: int = 0
     dim: int = 128  # embedding size (both methods)
     sc_regularization: float = 0.1  # sc: tau of regularized spectral clustering (see
-    # spectral_embedding); 0: scikit-learn's plain spectral embedding
+    # laplacian_eigenmap); 0: scikit-learn's plain spectral embedding
     root: str | None = None
     deepwalk: DeepWalkConfig = field(default_factory=DeepWalkConfig)
 
@@ -245,16 +248,15 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
     config = config or BaselineConfig()
     config.validate()
     data = load_dataset(config.dataset, config.root)
-    seeds: list[int] = []
-    scores: list[list[float]] = []  # per run: val AUC, val AP, test AUC, test AP
-    seconds, partial = 0.0, False
-    try:
+
+    def runs() -> Iterator[tuple[int, list[float], float]]:
+        """Per run: its seed, its val AUC, val AP, test AUC, test AP, and its seconds."""
         for run in range(config.runs):
             seed = config.seed + run
             split = split_edges(data.edge_index, data.num_nodes, seed=seed)
             start = time.perf_counter()
             if config.method == "sc":
-                z = spectral_embedding(
+                z = laplacian_eigenmap(
                     split.train_edge_index,
                     data.num_nodes,
                     config.dim,
@@ -268,9 +270,7 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
             for pos, neg in ((split.val_pos, split.val_neg), (split.test_pos, split.test_neg)):
                 p, n = link_scores(z, pos), link_scores(z, neg)
                 row += [float(roc_auc(p, n)), float(average_precision(p, n))]
-            seconds += time.perf_counter() - start
-            seeds.append(seed)
-            scores.append(row)
+            seconds = time.perf_counter() - start
             log.info(
                 "%s run %d (seed %d): test AUC %.4f, AP %.4f",
                 config.method,
@@ -279,10 +279,12 @@ def train_baseline(config: BaselineConfig | None = None) -> BaselineResult:
                 row[2],
                 row[3],
             )
-    except KeyboardInterrupt:
-        if not scores:
-            raise
-        partial = True
+            yield seed, row, seconds
+
+    done, partial = collect_rows(runs())
+    seeds = [seed for seed, _, _ in done]
+    scores = [row for _, row, _ in done]
+    seconds = sum(s for _, _, s in done)
     auc, ap = [s[2] for s in scores], [s[3] for s in scores]
     auc_mean, auc_std = mean_std(auc)
     ap_mean, ap_std = mean_std(ap)

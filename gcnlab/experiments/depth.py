@@ -27,7 +27,7 @@ import datetime
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,8 @@ import torch
 
 from gcnlab.data.datasets import check_name, dataset_status
 from gcnlab.errors import GcnlabError, UsageError
+from gcnlab.experiments.tables import collect_rows, header, write_result
 from gcnlab.io.results import versions
-from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.smoothing import dirichlet_energy, mean_average_distance
 from gcnlab.tasks.node import NodeConfig, NodeResult, NodeTask, train_node
@@ -178,23 +178,17 @@ def depth_study(
     config.validate()
     started = datetime.datetime.now(datetime.timezone.utc)
     clock = time.perf_counter()
-    rows: list[DepthRow] = []
-    partial = False
     device = str(resolve_device(config.device))  # once, for every point
     config = dataclasses.replace(config, device=device)
-    try:
+
+    def points() -> Iterator[DepthRow]:
         for dataset in dict.fromkeys(check_name(d) for d in config.datasets):
             status = dataset_status(dataset, config.root)
             for residual in config.residual:
                 for layers in config.depths:
-                    row = _point(config, dataset, layers, residual, status, on_epoch)
-                    rows.append(row)
-                    if on_row is not None:
-                        on_row(row)
-    except KeyboardInterrupt:
-        if not rows:
-            raise
-        partial = True
+                    yield _point(config, dataset, layers, residual, status, on_epoch)
+
+    rows, partial = collect_rows(points(), on_row)
     return DepthResult(
         rows=rows,
         config=dataclasses.asdict(config),
@@ -285,8 +279,7 @@ def to_markdown(result: DepthResult) -> str:
             "2017, Appendix B, Figure 5: a figure, no numbers to compare with)."
         )
     lines = [
-        "| " + " | ".join(COLUMNS) + " |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        *header(COLUMNS, numeric=set(COLUMNS) - {"dataset", "residual"}),
         *("| " + " | ".join(cells(row)) + " |" for row in result.rows),
         "",
         f"- Accuracy in percent at the last of {config['epochs']} epochs (no early stopping), "
@@ -304,5 +297,4 @@ def to_markdown(result: DepthResult) -> str:
 
 def write_tables(result: DepthResult, folder: str | os.PathLike[str]) -> list[Path]:
     """``depth.md`` and ``depth.json`` in ``folder`` (atomically)."""
-    payload = dataclasses.asdict(result)
-    return write_result_tables(folder, "depth", to_markdown(result), payload)
+    return write_result(result, folder, "depth", to_markdown(result))

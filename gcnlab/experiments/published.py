@@ -4,7 +4,10 @@
 ``gcn-random``: its "GCN (rand. splits)" row, mean ± standard error) and Table 3
 (the seven propagation models, keyed by :class:`~gcnlab.Propagation` value), and the GAE paper's
 Table 1 (``gae``, ``vgae``, and without features ``gae-featureless``, ``vgae-featureless`` (the
-paper's GAE* and VGAE*), ``sc``, ``deepwalk``). Values are percentages, as the papers print
+paper's GAE* and VGAE*), ``sc``, ``deepwalk``). ``gcnlab cluster`` prints the node clustering
+results of ARGA's and AGC's papers beside its own (metrics ``cluster-acc``, ``nmi``, ``ari``;
+:func:`published_clustering`); their protocols differ from each other in details (see
+``docs/clustering.md``), and AGC reports no ARI. Values are percentages, as the papers print
 them. The grid (digits) experiment has no paper: its reference is the Conv2d twin of the same
 network, trained in the same run (see :mod:`gcnlab.experiments.reproduce`).
 """
@@ -61,6 +64,23 @@ GCN_RANDOM = dataclasses.replace(
     table="Table 2, row GCN (rand. splits) (classification accuracy, %; mean and standard error "
     "over 10 random splits of the size of Yang et al. 2016, Section 6.1)",
 )
+ARGA_PAPER = Citation(
+    key="Pan et al. 2018",
+    authors="S. Pan, R. Hu, G. Long, J. Jiang, L. Yao and C. Zhang",
+    title="Adversarially Regularized Graph Autoencoder for Graph Embedding",
+    venue="IJCAI 2018",
+    table="the node clustering tables (Cora, Citeseer: ACC, NMI, ARI)",
+    url="https://arxiv.org/abs/1802.04407",
+)
+AGC_PAPER = Citation(
+    key="Zhang et al. 2019",
+    authors="X. Zhang, H. Liu, Q. Li and X.-M. Wu",
+    title="Attributed Graph Clustering via Adaptive Graph Convolution",
+    venue="IJCAI 2019",
+    table="the clustering performance table (ACC, NMI, F1)",
+    url="https://arxiv.org/abs/1906.01210",
+)
+# the papers `gcnlab reproduce` compares with (its results cite these)
 CITATIONS: tuple[Citation, ...] = (GCN_PAPER, GCN_RANDOM, GCN_TABLE3, GAE_PAPER)
 
 
@@ -69,12 +89,14 @@ class PaperNumber:
     """One number a paper reports: ``model`` on ``dataset``, ``metric`` in percent."""
 
     model: str  # gcn | gcn-random | gae | vgae | a propagation of Table 3 | gae-featureless ...
+    # (the gcnlab key of the method measured against it; arga: a method gcnlab does not have)
     dataset: str  # cora | citeseer | pubmed
-    metric: str  # accuracy | auc | ap
+    metric: str  # accuracy | auc | ap | cluster-acc | nmi | ari
     value: float  # percent
     citation: Citation
     error: float | None = None  # the spread printed beside it, where the paper gives one (the
     # random-split row: the standard error over its 10 splits)
+    name: str | None = None  # the method as the paper prints it, where that is not the key
 
 
 def _numbers() -> tuple[PaperNumber, ...]:
@@ -132,17 +154,70 @@ def _numbers() -> tuple[PaperNumber, ...]:
             PaperNumber(model, dataset, "auc", auc, GAE_PAPER),
             PaperNumber(model, dataset, "ap", ap, GAE_PAPER),
         ]
+    # node clustering, in the order gcnlab cluster prints it: (name in the paper, gcnlab key,
+    # dataset, ACC, NMI, ARI); AGC is what gcnlab's `smooth` method does
+    clustering = [
+        ("GAE", "gae", "cora", 59.6, 42.9, 34.7, ARGA_PAPER),
+        ("VGAE", "vgae", "cora", 60.9, 43.6, 34.6, ARGA_PAPER),
+        ("ARGA", "arga", "cora", 64.0, 44.9, 35.2, ARGA_PAPER),
+        ("AGC", "smooth", "cora", 68.9, 53.7, None, AGC_PAPER),
+        ("GAE", "gae", "citeseer", 40.8, 17.6, 12.4, ARGA_PAPER),
+        ("VGAE", "vgae", "citeseer", 34.4, 15.6, 9.3, ARGA_PAPER),
+        ("ARGA", "arga", "citeseer", 57.3, 35.0, 34.1, ARGA_PAPER),
+        ("AGC", "smooth", "citeseer", 67.0, 41.1, None, AGC_PAPER),
+    ]
+    for name, model, dataset, *values, citation in clustering:
+        out += [
+            PaperNumber(model, dataset, metric, value, citation, name=name)
+            for metric, value in zip(CLUSTERING_METRICS, values, strict=True)
+            if value is not None
+        ]
     return tuple(out)
+
+
+CLUSTERING_METRICS = ("cluster-acc", "nmi", "ari")
 
 
 PAPER_NUMBERS: tuple[PaperNumber, ...] = _numbers()
 
 
 def paper_number(model: str, dataset: str, metric: str) -> PaperNumber | None:
-    """The paper's number for ``model`` on ``dataset`` (``metric``: accuracy, auc or ap), or
-    ``None`` where no paper reports one."""
+    """The paper's number for ``model`` on ``dataset`` (``metric``: accuracy, auc, ap,
+    cluster-acc, nmi or ari), or ``None`` where no paper reports one."""
     key = (model.lower(), dataset.lower(), metric.lower())
     for number in PAPER_NUMBERS:
         if (number.model, number.dataset, number.metric) == key:
             return number
     return None
+
+
+@dataclass(frozen=True)
+class PublishedClustering:
+    """One method's published clustering result on one dataset, gathered from
+    :data:`PAPER_NUMBERS`: percentages (None: not reported)."""
+
+    method: str  # as the paper names it
+    ours: str  # the gcnlab method measured against it (arga: gcnlab has none)
+    dataset: str
+    acc: float | None
+    nmi: float | None
+    ari: float | None
+    source: Citation
+
+
+def published_clustering(dataset: str) -> list[PublishedClustering]:
+    """The published clustering results on ``dataset``, in the order of the table (empty for
+    other datasets)."""
+    rows: dict[tuple[str, str], dict[str, PaperNumber]] = {}
+    for n in PAPER_NUMBERS:
+        if n.dataset == dataset.lower() and n.metric in CLUSTERING_METRICS:
+            rows.setdefault((n.model, n.citation.key), {})[n.metric] = n
+    out = []
+    for numbers in rows.values():
+        first = next(iter(numbers.values()))
+        acc, nmi, ari = (numbers[m].value if m in numbers else None for m in CLUSTERING_METRICS)
+        name = first.name or first.model
+        out.append(
+            PublishedClustering(name, first.model, first.dataset, acc, nmi, ari, first.citation)
+        )
+    return out

@@ -32,8 +32,8 @@ import torch
 
 from gcnlab.data.datasets import check_name, load_dataset
 from gcnlab.errors import UsageError
+from gcnlab.experiments.tables import header, write_result
 from gcnlab.io.results import versions
-from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.receptive_field import (
     conv_stack,
     effective_receptive_field,
@@ -251,11 +251,15 @@ def receptive_fields(config: ReceptiveConfig | None = None) -> ReceptiveResult:
 
 
 def to_markdown(result: ReceptiveResult) -> str:
-    lines = [
-        "| kernels | layers L | theoretical field | ERF radius (px) | ERF mass inside "
-        "(2L+1)² | ERF mass in the centre 3×3 |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    grid_columns = (
+        "kernels",
+        "layers L",
+        "theoretical field",
+        "ERF radius (px)",
+        "ERF mass inside (2L+1)²",
+        "ERF mass in the centre 3×3",
+    )
+    lines = header(grid_columns, numeric=grid_columns[1:])
     for f in result.grid:
         lines.append(
             f"| {f.kind} | {f.layers} | {f.theoretical}×{f.theoretical} | {f.radius:.2f} | "
@@ -278,22 +282,24 @@ def to_markdown(result: ReceptiveResult) -> str:
         "of the ERF's mass from the centre.",
         *([f"- Digits test accuracy of the trained stacks: {accuracies}."] if trained else []),
         "",
-        f"| hops L | nodes within L hops: mean | median | 90th percentile | max | share of "
-        f"{result.dataset} |",
-        "|---:|---:|---:|---:|---:|---:|",
     ]
+    hop_columns = (
+        "hops L",
+        "nodes within L hops: mean",
+        "median",
+        "90th percentile",
+        "max",
+        f"share of {result.dataset}",
+    )
+    lines += header(hop_columns, numeric=hop_columns)
     for h in result.hops:
         lines.append(
             f"| {h.hops} | {h.mean:.1f} | {h.median:.0f} | {h.p90:.0f} | {h.max} | "
             f"{100 * h.share:.2f} % |"
         )
     max_hops = c["max_hops"]
-    header = " | ".join(f"hop {h}" for h in range(max_hops + 1))
-    lines += [
-        "",
-        f"| two-layer GCN | {header} | farther |",
-        "|---|" + "---:|" * (max_hops + 2),
-    ]
+    influence_columns = ["two-layer GCN", *(f"hop {h}" for h in range(max_hops + 1)), "farther"]
+    lines += ["", *header(influence_columns, numeric=influence_columns[1:])]
     for name, shares in result.influence.items():
         cells = " | ".join(f"{100 * v:.1f} %" for v in shares)
         lines.append(f"| {name} | {cells} |")
@@ -311,6 +317,5 @@ def to_markdown(result: ReceptiveResult) -> str:
 
 def write_tables(result: ReceptiveResult, folder: str | os.PathLike[str]) -> list[Path]:
     """``receptive-field.md`` and ``receptive-field.json`` in ``folder`` (atomically)."""
-    payload = dataclasses.asdict(result)
-    payload.pop("sizes")  # N numbers per hop: the figure, not the record
-    return write_result_tables(folder, "receptive-field", to_markdown(result), payload)
+    # sizes: N numbers per hop, for the figure, not the record
+    return write_result(result, folder, "receptive-field", to_markdown(result), drop=["sizes"])

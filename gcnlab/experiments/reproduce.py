@@ -53,6 +53,7 @@ from gcnlab.experiments.reproduce_config import (  # noqa: F401 (kept importable
     PROTOCOLS,
     ReproduceConfig,
 )
+from gcnlab.experiments.tables import header
 from gcnlab.io.results import versions
 from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.propagation import Propagation
@@ -471,8 +472,7 @@ def notes(result: ReproduceResult) -> list[str]:
 def to_markdown(result: ReproduceResult) -> str:
     """The table as GitHub Markdown, with its notes below."""
     lines = [
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---:" if c in NUMERIC else "---" for c in COLUMNS) + "|",
+        *header(COLUMNS, NUMERIC),
     ]
     lines += ["| " + " | ".join(cells(row)) + " |" for row in result.rows]
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {line}" for line in notes(result)) + "\n"

@@ -28,7 +28,7 @@ import logging
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,8 +37,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gcnlab.errors import UsageError
+from gcnlab.experiments.tables import collect_rows, header, write_result
 from gcnlab.io.results import versions
-from gcnlab.io.results import write_tables as write_result_tables
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.utils.runtime import resolve_device
@@ -197,25 +197,19 @@ def time_per_epoch(
     device = resolve_device(config.device)
     started = datetime.datetime.now(datetime.timezone.utc)
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    rows: list[TimingRow] = []
     out_of_memory: set[str] = set()
-    partial = False
-    try:
+
+    def measured() -> Iterator[TimingRow]:
         for n in config.node_counts():
             edge_index = random_graph(n, 2 * n, seed=config.seed)
             edges = edge_index.size(1) // 2
             for model in config.models:
                 if model in out_of_memory:
-                    row = TimingRow(model, n, edges, "skipped", note="a smaller graph ran out")
+                    yield TimingRow(model, n, edges, "skipped", note="a smaller graph ran out")
                 else:
-                    row = _measure(model, edge_index, n, edges, config, device, out_of_memory)
-                rows.append(row)
-                if on_row is not None:
-                    on_row(row)
-    except KeyboardInterrupt:
-        if not rows:
-            raise
-        partial = True
+                    yield _measure(model, edge_index, n, edges, config, device, out_of_memory)
+
+    rows, partial = collect_rows(measured(), on_row)
     return TimingResult(
         rows=rows,
         config=dataclasses.asdict(config),
@@ -259,10 +253,10 @@ def to_markdown(result: TimingResult) -> str:
     models = list(dict.fromkeys(r.model for r in result.rows))
     by = {(r.model, r.nodes): r for r in result.rows}
     sizes = list(dict.fromkeys((r.nodes, r.edges) for r in result.rows))
-    header = ["nodes", "edges", *(f"{m} (ms/epoch)" for m in models)]
+    columns = ["nodes", "edges", *(f"{m} (ms/epoch)" for m in models)]
     if set(MODELS) <= set(models):
-        header.append("gcnlab / pyg")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+        columns.append("gcnlab / pyg")
+    lines = header(columns, numeric=columns)
     for n, e in sizes:
         cells = [f"{n:,}", f"{e:,}"]
         for m in models:
@@ -270,7 +264,7 @@ def to_markdown(result: TimingResult) -> str:
             cells.append(
                 f"{1000 * row.seconds:.2f}" if row.seconds is not None else row.status.upper()
             )
-        if "gcnlab / pyg" in header:
+        if "gcnlab / pyg" in columns:
             a, b = by[("gcnlab", n)].seconds, by[("pyg", n)].seconds
             cells.append(f"{a / b:.2f}" if a and b else "—")
         lines.append("| " + " | ".join(cells) + " |")
@@ -296,5 +290,4 @@ def to_markdown(result: TimingResult) -> str:
 
 def write_tables(result: TimingResult, folder: str | os.PathLike[str]) -> list[Path]:
     """``timing.md`` and ``timing.json`` in ``folder`` (atomically)."""
-    payload = dataclasses.asdict(result)
-    return write_result_tables(folder, "timing", to_markdown(result), payload)
+    return write_result(result, folder, "timing", to_markdown(result))

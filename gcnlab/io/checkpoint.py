@@ -20,8 +20,10 @@ Loading is untrusted input handling, in this order, each refusal one line naming
 1. :func:`_read`: the path must be a regular file (a FIFO is never waited on) of at most
    ``max_bytes`` (:data:`MAX_CHECKPOINT_BYTES`); its zip directory is read, without decompressing
    anything, and the entries' sizes (what the file expands to in memory) must stay within the same
-   bound, the pickled part within :data:`MAX_PICKLE_BYTES`. Only then does ``torch.load(...,
-   weights_only=True)`` run; a global it blocks is named (``it imports posix.system``).
+   bound, the pickled part within :data:`MAX_PICKLE_BYTES`. The pickled part's opcodes are read
+   (nothing is unpickled): a global outside :data:`SAFE_GLOBALS` is refused and named (``it
+   imports posix.system``). Only then does ``torch.load(..., weights_only=True)`` run; its own
+   refusals are told apart by exception type, never by their wording.
 2. :func:`validate_checkpoint`: every field is type- and range-checked against the others (at
    least one run, per-run metrics with one entry per run, labels that agree with the config, the
    same weight names and shapes in every run, no NaN or infinite weight).
@@ -39,11 +41,13 @@ import logging
 import math
 import os
 import pickle
+import pickletools
 import re
 import stat
 import struct
 import zipfile
-from collections.abc import Callable, Collection, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,37 +237,32 @@ def _read(path: Path, map_location: str | torch.device, max_bytes: int) -> Any:
         file.seek(0)
         try:
             return torch.load(file, map_location=map_location, weights_only=True)
-        except pickle.UnpicklingError as exc:
-            blocked = _blocked_object(exc)
-            if blocked:
-                # a class or function to import or call: what weights_only=True exists to refuse
-                raise DataError(
-                    f"{path} holds objects other than tensors and plain values; refusing to "
-                    f"load it: {blocked} (nothing was run)"
-                ) from None
-            raise DataError(
-                f"{path} is not a readable gcnlab checkpoint ({_reason(exc)})"
-            ) from None
         except OSError:
             raise
-        except Exception as exc:  # a truncated or foreign file: zip, EOF and record-size errors
+        except pickle.UnpicklingError:
+            # the scan above passed, so torch refused something gcnlab does not name
             raise DataError(
-                f"{path} is not a readable gcnlab checkpoint ({_reason(exc)})"
+                f"{path} is not a readable gcnlab checkpoint (torch.load refused its pickled part)"
+            ) from None
+        except Exception as exc:  # a record torch expects is missing or cut short
+            raise DataError(
+                f"{path} is not a readable gcnlab checkpoint "
+                f"(torch.load could not read it: {type(exc).__name__})"
             ) from None
 
 
 def _check_archive(file: Any, path: Path, size: int, max_bytes: int) -> None:
     """Refuse a zip whose entries would expand beyond ``max_bytes``, read from its directory
-    alone (no entry is decompressed). The entry count comes from the end record first, so a
-    directory of millions of entries is refused before ``zipfile`` builds an object for each."""
+    alone, then a pickled part that imports anything but what :data:`SAFE_GLOBALS` names (only
+    that entry is decompressed, and nothing is unpickled). The entry count comes from the end
+    record first, so a directory of millions of entries is refused before ``zipfile`` builds an
+    object for each."""
     tail_size = min(size, 22 + 2**16)  # the end record and the longest comment
     file.seek(size - tail_size)
     tail = file.read(tail_size)
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
-        raise DataError(
-            f"{path} is not a readable gcnlab checkpoint (not a zip archive, as torch.save writes)"
-        )
+        raise _unreadable(path, "not a zip archive, as torch.save writes")
     entries, directory_size = struct.unpack_from("<HI", tail, at + 10)
     if entries > MAX_ZIP_ENTRIES or directory_size > MAX_PICKLE_BYTES:
         # also the ZIP64 markers 0xFFFF / 0xFFFFFFFF: far beyond any gcnlab checkpoint
@@ -275,8 +274,37 @@ def _check_archive(file: Any, path: Path, size: int, max_bytes: int) -> None:
     try:
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        raise DataError(f"{path} is not a readable gcnlab checkpoint ({_reason(exc)})") from None
+            _check_sizes(infos, path, max_bytes)
+            pickled = [i for i in infos if i.filename.endswith("/data.pkl")]
+            if len(pickled) != 1:
+                raise _unreadable(
+                    path, f"{len(pickled)} pickled parts in the zip; torch.save writes one"
+                )
+            with archive.open(pickled[0]) as entry:
+                data = entry.read()
+    except _ZIP_ERRORS:
+        raise _unreadable(path, "a broken zip archive") from None
+    _check_globals(data, path)
+
+
+# what zipfile raises on a damaged directory or entry (a bad CRC, an unknown compression method)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    EOFError,
+    ValueError,
+    zlib.error,
+)
+
+
+def _unreadable(path: Path, why: str) -> DataError:
+    return DataError(f"{path} is not a readable gcnlab checkpoint ({why})")
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], path: Path, max_bytes: int) -> None:
+    """The sizes the zip directory declares: all entries within ``max_bytes``, the pickled part
+    within :data:`MAX_PICKLE_BYTES` (``zipfile`` never returns more than an entry declares)."""
     total = sum(info.file_size for info in infos)
     if total > max_bytes:
         raise DataError(
@@ -292,56 +320,70 @@ def _check_archive(file: Any, path: Path, size: int, max_bytes: int) -> None:
             )
 
 
-def _messages(exc: BaseException) -> list[str]:
-    """The messages of ``exc`` and of what it was raised from or during, innermost first,
-    without terminal colour codes. torch's weights_only refusal wraps the unpickler's own, short
-    message (``Trying to load unsupported GLOBAL posix.system ...``) in long advice."""
-    chain: list[BaseException] = []
-    seen: BaseException | None = exc
-    while seen is not None and seen not in chain:
-        chain.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    return [re.sub(r"\x1b\[[0-9;]*m", "", str(e)) for e in reversed(chain)]
-
-
-# What torch's weights_only unpickler says when it stops an object (torch 2.4 to 2.13), and how we
-# name it. Each pattern finds the name anywhere in the text, whatever surrounds it.
-_BLOCKED = (
-    (re.compile(r"GLOBAL\s+(\S+)"), "it imports {}"),
-    (
-        re.compile(r"reduce for unrecognized function\s+(.+?)(?:\s+which belongs to|\n|$)"),
-        "it calls {}",
-    ),
-    (
-        re.compile(r"(?:Can only build|Can only create new object)[^\n]*?but got\s+([^\n]+)"),
-        "it builds {}",
-    ),
+# Every global torch.save writes for the dicts, lists, tensors and plain values of a checkpoint
+# (a state_dict is an OrderedDict; a tensor is a rebuild call on a typed storage; a sparse one,
+# which validate_checkpoint refuses with its own message, adds its layout and size). A pickle that
+# names anything else is refused before torch reads it, so gcnlab can name what it refused without
+# reading torch's error text; torch.load(weights_only=True) still runs on what passes.
+SAFE_GLOBALS = frozenset(
+    {
+        "collections.OrderedDict",
+        "torch._utils._rebuild_tensor_v2",
+        "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_sparse_tensor",
+        "torch.serialization._get_layout",
+        "torch.Size",
+        *(
+            f"torch.{kind}Storage"
+            for kind in "Float Double Half BFloat16 ComplexFloat ComplexDouble "
+            "Long Int Short Char Byte Bool".split()
+        ),
+    }
 )
+# opcodes that push nothing on the unpickler's stack (the rest push one value or change it)
+_NO_PUSH = frozenset({"PROTO", "FRAME", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "STOP"})
 
 
-def _blocked_object(exc: BaseException) -> str:
-    """``it imports posix.system`` when torch refused to import, call or build an object;
-    ``""`` when the file is merely broken."""
-    for text in _messages(exc):
-        for pattern, template in _BLOCKED:
-            found = pattern.search(text)
-            if found:
-                name = found.group(1).strip().rstrip(".")
-                if template == "it imports {}" and "." not in name:
-                    name = f"builtins.{name}"  # torch drops the module of a builtin
-                return template.format(name)
-    return ""
+def _pickle_globals(data: bytes) -> Iterator[str]:
+    """The ``module.name`` of each global the pickle ``data`` imports, read from its opcodes
+    without unpickling anything. ``STACK_GLOBAL`` takes its two names from the stack: they are
+    followed through the memo; a name the pickle computes any other way yields ``"?"``.
+
+    Raises:
+        ValueError: ``data`` is not a well-formed pickle (an unknown opcode, cut short).
+    """
+    recent: list[Any] = []  # what the last opcodes pushed: a str for a string, None otherwise
+    memo: dict[int, Any] = {}
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("GLOBAL", "INST"):
+            module, _, name = str(arg).partition(" ")
+            yield f"{module}.{name}"
+        elif op.name == "STACK_GLOBAL":
+            module, name = ([None, None] + recent)[-2:]
+            yield f"{module}.{name}" if isinstance(module, str) and isinstance(name, str) else "?"
+        elif op.name.startswith("EXT"):  # the copyreg extension registry: a global by number
+            yield f"extension code {arg}"
+        if op.name == "MEMOIZE":
+            memo[len(memo)] = recent[-1] if recent else None
+        elif op.name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[int(arg)] = recent[-1] if recent else None
+        elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+            recent.append(memo.get(int(arg)))
+        elif op.name not in _NO_PUSH:
+            recent.append(arg if isinstance(arg, str) and "UNICODE" in op.name else None)
 
 
-def _reason(exc: BaseException) -> str:
-    """One short line on why a file could not be read: the innermost message's first sentence,
-    never torch's advice to load with ``weights_only=False``."""
-    for text in _messages(exc):
-        for line in text.splitlines():
-            line = " ".join(line.split())
-            if line and "weights_only" not in line and "Weights only" not in line:
-                return line.split(". ")[0].rstrip(".")
-    return type(exc).__name__
+def _check_globals(data: bytes, path: Path) -> None:
+    """Refuse the pickled part ``data`` if it imports a global outside :data:`SAFE_GLOBALS`."""
+    try:
+        for name in _pickle_globals(data):
+            if name not in SAFE_GLOBALS:
+                raise DataError(
+                    f"{path} holds objects other than tensors and plain values; refusing to "
+                    f"load it: it imports {name} (nothing was run)"
+                )
+    except ValueError:
+        raise _unreadable(path, "its pickled part is not a well-formed pickle") from None
 
 
 def load_checkpoint(

@@ -260,8 +260,8 @@ def _check_matrix(
     adj: Tensor | SparseMatrix, edge_weight: Tensor | None, num_nodes: int, normalize: bool
 ) -> None:
     """Refuse what a matrix adjacency cannot mean: edge weights beside it (its values are the
-    weights), a plain SparseMatrix to normalize (it was used as is before 0.2, so normalizing
-    it now would change results silently), and a size other than the node count."""
+    weights), a plain SparseMatrix to normalize (nothing says whether it is normalized already,
+    and normalizing twice changes results silently), and a size other than the node count."""
     if edge_weight is not None:
         raise ValueError(
             "edge_weight goes with an edge_index [2, E] only: an adjacency matrix carries its "

@@ -16,10 +16,10 @@ class GCN(torch.nn.Module):
     (logits; the softmax is in the loss), with dropout before each layer.
 
     The arguments are ``(in_channels, hidden_channels, out_channels)``, the order of PyG's
-    models (``torch_geometric.nn.models.GCN``) and of the README's ``Net``. **Changed in 0.2:**
-    0.1 took ``GCN(in_channels, out_channels, hidden_channels=16)``. Both sizes after
-    ``in_channels`` are required, so 0.1's ``GCN(1433, 7)`` raises :class:`TypeError` (write
-    ``GCN(1433, 16, 7)``); state dicts of 0.1 models load unchanged (``conv1``, ``conv2``).
+    models (``torch_geometric.nn.models.GCN``) and of the README's ``Net``. Every size is
+    required: with a default hidden width, ``GCN(1433, 7)`` would build a 7-unit hidden layer
+    and no output size, so it raises :class:`TypeError` instead. The parameter names
+    (``conv1``, ``conv2``) are those checkpoints store.
 
     Args:
         in_channels (int): Number of input features.
@@ -42,16 +42,14 @@ class GCN(torch.nn.Module):
     def __init__(
         self,
         in_channels: int,
-        hidden_channels: int | None = None,  # required; None only to name 0.1's call pattern
-        out_channels: int | None = None,  # required
+        hidden_channels: int,
+        out_channels: int,
         *,
         dropout: float = 0.5,
         bias: bool = False,
         cached: bool = True,
     ) -> None:
         super().__init__()
-        if hidden_channels is None or out_channels is None:
-            raise TypeError(_missing_size_message(in_channels, hidden_channels, out_channels))
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.dropout = dropout
@@ -92,14 +90,3 @@ class GCN(torch.nn.Module):
             f"{self.__class__.__name__}({self.conv1.in_channels}, "
             f"{self.conv1.out_channels}, {self.conv2.out_channels}, dropout={self.dropout})"
         )
-
-
-def _missing_size_message(in_channels: int, hidden: int | None, out: int | None) -> str:
-    given = ", ".join(str(v) for v in (in_channels, hidden, out) if v is not None)
-    hint = ""
-    if hidden is not None:  # 0.1's GCN(in, out) with the default 16 hidden units
-        hint = f" (0.1's GCN({given}) is GCN({in_channels}, 16, {hidden}) now)"
-    return (
-        f"GCN({given}): give in_channels, hidden_channels and out_channels, in this order "
-        f"since gcnlab 0.2, as in PyG's models{hint}"
-    )

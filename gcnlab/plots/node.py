@@ -24,7 +24,7 @@ def training_curves(
     the mean over runs with a band of one standard deviation.
 
     Args:
-        history: one run's :class:`~gcnlab.EpochStats` in order, or a list of runs of them.
+        history: one run's :class:`~gcnlab.ClassifierStats` in order, or a list of runs of them.
         path: the PNG to write.
         title: the figure's title.
         chosen_epoch: the epoch validation chose (the median over runs), marked with a dotted

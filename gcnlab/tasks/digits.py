@@ -170,7 +170,7 @@ def train_digits(
     Args:
         config: hyper-parameters (default: :class:`DigitsConfig`'s).
         on_epoch: called after every epoch of every run with its
-            :class:`~gcnlab.EpochStats` (``loss`` is the epoch's mean training loss, the
+            :class:`~gcnlab.ClassifierStats` (``loss`` is the epoch's mean training loss, the
             accuracies are measured with dropout off).
 
     A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with

@@ -36,8 +36,8 @@ from gcnlab.tasks.node_config import (  # noqa: F401 (kept importable from here)
 )
 from gcnlab.train.graph_input import IN_MEMORY, on_graph
 from gcnlab.train.graph_task import GraphTask
-from gcnlab.train.loop import EpochStats as BaseEpochStats
 from gcnlab.train.loop import (
+    EpochStats,
     RunResult,
     Selection,
     StopRule,
@@ -62,7 +62,7 @@ assert tuple(p.value for p in Propagation) == PROPAGATIONS, "node_config.PROPAGA
 
 
 @dataclass
-class ClassifierStats(BaseEpochStats):
+class ClassifierStats(EpochStats):
     """One epoch of a classifier (node classification, digits). Accuracies are fractions."""
 
     train_acc: float
@@ -71,9 +71,6 @@ class ClassifierStats(BaseEpochStats):
     test_acc: float
 
     finite: ClassVar[tuple[str, ...]] = ("val_loss",)
-
-
-EpochStats = ClassifierStats  # its public name since gcnlab 0.1
 
 
 @dataclass(kw_only=True)
@@ -289,7 +286,7 @@ def train_node(
 
     Args:
         config: hyper-parameters (default: the paper's, on Cora).
-        on_epoch: called after every epoch of every run with its :class:`EpochStats`.
+        on_epoch: called after every epoch of every run with its :class:`ClassifierStats`.
         data: a graph to train on instead of ``config.dataset``: a PyG ``Data`` or a networkx
             graph, read by :func:`~gcnlab.data.graphs.load_graph` with the config's
             ``directed``, ``label_attr`` and ``featureless``. The result's config then records
