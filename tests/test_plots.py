@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from cli_runner import invoke
@@ -160,3 +161,45 @@ def test_draw_result_refuses_a_result_without_figures(tmp_path: Path) -> None:
         draw_result(Unknown(), tmp_path)
     with pytest.raises(TypeError, match="^no figures for a RunResult$"):
         draw_result(RunResult.__new__(RunResult), tmp_path)
+
+
+def legend_texts(ax) -> list[str]:  # noqa: ANN001
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_tsne_names_classes_and_greys_unlabeled_nodes() -> None:
+    """Unlabeled nodes (-1) are grey and called so, last in the legend; classes by name."""
+    from matplotlib.colors import to_rgba
+
+    from gcnlab.plots.figure import UNLABELED
+    from gcnlab.plots.node import tsne_figure
+
+    points = np.random.default_rng(0).normal(size=(9, 2))
+    labels = np.array([-1, 0, 1, 0, -1, 1, 0, 1, -1])
+    fig = tsne_figure(points, labels, title="t", class_names=["cat", "dog"])
+    ax = fig.axes[0]
+    assert legend_texts(ax) == ["cat", "dog", "unlabeled"]
+    grey = [c for c in ax.collections if c.get_label() == "unlabeled"][0]
+    assert tuple(grey.get_facecolor()[0][:3]) == to_rgba(UNLABELED)[:3]
+    assert len(grey.get_offsets()) == 3
+    plain = tsne_figure(points, labels, title="t").axes[0]  # a graph without class names
+    assert legend_texts(plain) == ["class 0", "class 1", "unlabeled"]
+
+
+def test_tsne_colours_each_node_by_its_own_class(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+    """With --reorder the hidden layer comes back in the input's node order: so must the labels
+    that colour it (not the task's, which are in training order)."""
+    import gcnlab.plots.node as node_plots
+    from gcnlab.data.karate import read_karate
+
+    drawn = {}
+
+    def fake_tsne(features, labels, path, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        drawn.update(features=features, labels=labels, **kwargs)
+        return Path(path)
+
+    monkeypatch.setattr(node_plots, "tsne_plot", fake_tsne)
+    result = train_node(NodeConfig(dataset="karate", runs=1, epochs=3, device="cpu", reorder="rcm"))
+    node_plots.node_figures(result, tmp_path)
+    assert torch.equal(drawn["labels"], read_karate().y)
+    assert drawn["features"].shape == (34, 16) and drawn["class_names"] is None

@@ -1,4 +1,5 @@
-"""What every figure shares: an Agg-only figure and an atomic PNG write."""
+"""What every figure shares: an Agg-only figure, an atomic PNG write, the names and colours of
+classes, and titles that fit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 DPI = 110
+UNLABELED = "0.6"  # neutral grey: nodes without a class (label -1), never a class's colour
 
 
 def new_figure(width: float, height: float) -> Any:
@@ -31,6 +33,32 @@ def save_png(fig: Any, path: str | os.PathLike[str], *, tight: bool = True) -> P
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def class_name(c: int, names: Sequence[str] | None = None) -> str:
+    """The legend's word for class ``c``: ``unlabeled`` for ``-1`` (graph files mark nodes
+    without a label so), the graph's name of the class when it has names, else ``class c``."""
+    if c < 0:
+        return "unlabeled"
+    return str(names[c]) if names else f"class {c}"
+
+
+def class_colour(c: int) -> str:
+    """Class ``c``'s colour (matplotlib's cycle), grey for unlabeled (``-1``)."""
+    return UNLABELED if c < 0 else f"C{int(c) % 10}"
+
+
+def fit_width(fig: Any, text: Any) -> None:
+    """Wrap ``text`` (a suptitle or title, a matplotlib ``Text``) at spaces until it is no wider
+    than ``fig``, so that a long title on a small figure is never cut off at the edges."""
+    import textwrap
+
+    words = " ".join(text.get_text().split())
+    renderer = fig.canvas.get_renderer()
+    limit = len(words)
+    while limit > 8 and text.get_window_extent(renderer).width > 0.98 * fig.bbox.width:
+        limit = int(limit * 0.85)
+        text.set_text(textwrap.fill(words, limit, break_long_words=False))
 
 
 def mark_epoch(ax: Any, epoch: int | None) -> None:

@@ -2,7 +2,8 @@
 2-D embedding, coloured by community, friendships drawn as lines, the labelled members ringed.
 
 One figure for the untrained model, one small multiple of the training epochs, and the same
-epochs as an animated GIF (written with Pillow, which matplotlib depends on)."""
+epochs as an animated GIF (written with Pillow, which matplotlib depends on). Each says once, in
+a legend below its panels, what the colours, rings, lines and ``x-range`` are."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from typing import Any
 import numpy as np
 from torch import Tensor
 
-from gcnlab.plots.figure import DPI, new_figure, save_png
+from gcnlab.plots.figure import DPI, class_colour, new_figure, save_png
+
+EDGE = "0.75"  # the grey of friendships
 
 
 def draw_club(
@@ -27,19 +30,21 @@ def draw_club(
     title: str,
 ) -> None:
     """Members ``points`` ``[34, 2]`` on ``ax``: edges ``[2, E]`` as gray lines, colour by
-    community ``labels`` ``[34]``, the ``labelled`` members with a black ring."""
+    community ``labels`` ``[34]``, the ``labelled`` members with a black ring. The panel zooms
+    to its points; its x-axis span (in embedding units) is written below it (see
+    :func:`club_legend`)."""
     from matplotlib.collections import LineCollection
 
     points = np.asarray(points, dtype=np.float64)
     segments = points[edges.T]  # [E, 2, 2]
-    ax.add_collection(LineCollection(segments, colors="0.75", linewidths=0.6, zorder=1))
+    ax.add_collection(LineCollection(segments, colors=EDGE, linewidths=0.6, zorder=1))
     for c in np.unique(labels):
         mask = labels == c
         ax.scatter(
             points[mask, 0],
             points[mask, 1],
             s=60,
-            color=f"C{int(c) % 10}",
+            color=class_colour(int(c)),
             label=f"community {c}",
             zorder=2,
             edgecolors="white",
@@ -68,8 +73,43 @@ def draw_club(
         title=title,
     )
     ax.set_aspect("equal")
-    ax.text(
-        0.02, 0.02, f"width {2 * half / 1.15:.2g}", transform=ax.transAxes, fontsize=7, color="0.4"
+    # below the panel, where no point can cover it; the y-axis spans as much (a square)
+    ax.set_xlabel(f"x-range {2 * half:.2g}", fontsize=7, color="0.4", labelpad=2)
+
+
+def club_legend(fig: Any, labels: np.ndarray, *, ncols: int) -> Any:
+    """One legend for the whole figure, below its panels: the communities' colours, the rings
+    (the members whose label the GCN trains on), the friendships and what ``x-range`` means.
+    Needs the constrained layout (it makes room for the legend)."""
+    from matplotlib.lines import Line2D
+
+    dot = {"marker": "o", "linestyle": "none", "markeredgecolor": "white", "markersize": 8}
+    handles = [
+        Line2D([], [], markerfacecolor=class_colour(int(c)), label=f"community {c}", **dot)
+        for c in np.unique(labels)
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.5,
+            markersize=11,
+            label="ringed: labelled, the GCN trains on its label",
+        ),
+        Line2D([], [], color=EDGE, linewidth=1, label="line: friendship"),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            label="x-range: the x-axis's span (zoomed to the points)",
+        ),
+    ]
+    return fig.legend(
+        handles=handles, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False
     )
 
 
@@ -82,9 +122,15 @@ def _club(result: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def untrained_plot(result: Any, path: str | os.PathLike[str]) -> Path:
+    """:func:`untrained_figure` written as a PNG."""
+    return save_png(untrained_figure(result), path, tight=False)
+
+
+def untrained_figure(result: Any) -> Any:
     """Run 1's embedding before any training."""
     labels, edges = _club(result)
-    fig = new_figure(5.5, 5.5)
+    fig = new_figure(5.5, 7.2)  # taller than the square panel needs: its title and legend fit
+    fig.set_layout_engine("constrained")
     ax = fig.subplots()
     draw_club(
         ax,
@@ -95,8 +141,8 @@ def untrained_plot(result: Any, path: str | os.PathLike[str]) -> Path:
         f"untrained 3-layer GCN, karate club ({result.communities})\n"
         f"k-means on these points: ACC {100 * result.untrained_acc[0]:.0f}%",
     )
-    ax.legend(fontsize=7, loc="lower right")
-    return save_png(fig, path)
+    club_legend(fig, labels, ncols=2)
+    return fig
 
 
 def frame_epochs(epochs: int, count: int) -> list[int]:
@@ -106,12 +152,21 @@ def frame_epochs(epochs: int, count: int) -> list[int]:
 
 
 def training_frames(result: Any, path: str | os.PathLike[str], *, count: int = 8) -> Path:
-    """Run 1's embedding at ``count`` epochs, epoch 0 (untrained) to the last, side by side."""
+    """:func:`training_figure` written as a PNG."""
+    return save_png(training_figure(result, count=count), path, tight=False)
+
+
+def training_figure(result: Any, *, count: int = 8) -> Any:
+    """Run 1's embedding at ``count`` epochs, epoch 0 (untrained) to the last, side by side;
+    each panel titled by its epoch and the accuracy on the members without a label."""
     labels, edges = _club(result)
     epochs = frame_epochs(len(result.frames) - 1, count)
     cols = min(4, len(epochs))
     rows = -(-len(epochs) // cols)
-    fig = new_figure(3 * cols, 3 * rows + 0.4)
+    fig = new_figure(3 * cols, 3.4 * rows + 1.4)
+    # constrained, not tight: it keeps each row's titles clear of the row above and makes room
+    # for the suptitle and the figure's legend
+    fig.set_layout_engine("constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     history = result.history[0]
     for ax, epoch in zip(axes, epochs, strict=False):
@@ -119,11 +174,13 @@ def training_frames(result: Any, path: str | os.PathLike[str], *, count: int = 8
         draw_club(ax, result.frames[epoch], labels, edges, result.labelled, f"epoch {epoch}{acc}")
     for ax in axes[len(epochs) :]:
         ax.set_visible(False)
+    others = len(labels) - len(result.labelled)
     fig.suptitle(
-        f"karate club ({result.communities}): one labelled member per community; "
-        f"accuracy on the others"
+        f"karate club ({result.communities}): the GCN's 2-D embedding as it trains, run 1\n"
+        f"above each panel: the epoch, the accuracy on the {others} members without a label"
     )
-    return save_png(fig, path)
+    club_legend(fig, labels, ncols=min(4, cols + 1))
+    return fig
 
 
 def training_gif(
@@ -139,7 +196,8 @@ def training_gif(
     epochs = sorted({int(e) for e in np.linspace(0, last, min(count, last + 1))})
     images = []
     for epoch in epochs:
-        fig = new_figure(4.5, 4.5)
+        fig = new_figure(4.5, 6.2)
+        fig.set_layout_engine("constrained")
         ax = fig.subplots()
         draw_club(
             ax,
@@ -149,7 +207,7 @@ def training_gif(
             result.labelled,
             f"karate club ({result.communities}), epoch {epoch}",
         )
-        fig.tight_layout()
+        club_legend(fig, labels, ncols=1)
         fig.canvas.draw()
         rgba = np.asarray(fig.canvas.buffer_rgba())
         images.append(Image.fromarray(rgba[..., :3].copy()).quantize(colors=64))

@@ -10,7 +10,16 @@ from typing import Any
 
 from torch import Tensor
 
-from gcnlab.plots.figure import as_runs, mark_epoch, mean_band, new_figure, runs_title, save_png
+from gcnlab.plots.figure import (
+    as_runs,
+    class_colour,
+    class_name,
+    mark_epoch,
+    mean_band,
+    new_figure,
+    runs_title,
+    save_png,
+)
 
 
 def training_curves(
@@ -48,10 +57,16 @@ def training_curves(
 
 
 def tsne_plot(
-    features: Tensor, labels: Tensor, path: str | os.PathLike[str], *, title: str, seed: int = 0
+    features: Tensor,
+    labels: Tensor,
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    seed: int = 0,
+    class_names: Sequence[str] | None = None,
 ) -> Path:
-    """A 2-d t-SNE (scikit-learn's, PCA start, seeded) of ``features`` ``[N, F]``, one colour
-    per label of ``labels`` ``[N]``."""
+    """A 2-d t-SNE (scikit-learn's, PCA start, seeded) of ``features`` ``[N, F]``, drawn by
+    :func:`tsne_figure` with the classes ``labels`` ``[N]`` (``-1``: unlabeled)."""
     import numpy as np
     from sklearn.manifold import TSNE
 
@@ -61,25 +76,43 @@ def tsne_plot(
     embedded = TSNE(
         n_components=2, init="pca", random_state=seed, perplexity=min(30.0, max(1.0, (n - 1) / 3))
     ).fit_transform(points)
-    classes = labels.detach().cpu().numpy()
+    fig = tsne_figure(embedded, labels.detach().cpu().numpy(), title=title, class_names=class_names)
+    return save_png(fig, path)
+
+
+def tsne_figure(
+    points: Any, labels: Any, *, title: str, class_names: Sequence[str] | None = None
+) -> Any:
+    """2-D ``points`` ``[N, 2]`` coloured by class ``labels`` ``[N]``: each class by its name in
+    ``class_names`` (else ``class k``), unlabeled nodes (``-1``) in grey, drawn first (below the
+    classes) and listed last."""
+    import numpy as np
+
+    classes = np.asarray(labels)
+    n = len(classes)
     fig = new_figure(6.5, 6)
     ax = fig.subplots()
-    for c in np.unique(classes):
+    handles = []
+    for c in np.unique(classes):  # -1 first: the classes are drawn over the unlabeled
         mask = classes == c
-        ax.scatter(
-            embedded[mask, 0],
-            embedded[mask, 1],
-            s=6 if n > 200 else 30,
-            label=f"class {c}",
-            color=f"C{int(c) % 10}",
-            alpha=0.8,
-            linewidths=0,
+        handles.append(
+            ax.scatter(
+                points[mask, 0],
+                points[mask, 1],
+                s=6 if n > 200 else 30,
+                label=class_name(int(c), class_names),
+                color=class_colour(int(c)),
+                alpha=0.8,
+                linewidths=0,
+            )
         )
+    if classes.min() < 0:
+        handles = handles[1:] + handles[:1]
     ax.set(xlabel="t-SNE 1", ylabel="t-SNE 2", title=title)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.legend(fontsize=8, markerscale=2 if n > 200 else 1, loc="best")
-    return save_png(fig, path)
+    ax.legend(handles=handles, fontsize=8, markerscale=2 if n > 200 else 1, loc="best")
+    return fig
 
 
 def node_figures(
@@ -112,12 +145,13 @@ def node_figures(
         title=f"GCN on {name}, {runs_title(runs, result.seeds)}",
         chosen_epoch=int(statistics.median(result.best_epoch)),
     )
-    hidden = task.embed(model).cpu()  # [N, hidden]
+    hidden = task.embed(model).cpu()  # [N, hidden] in the input's node order
     tsne = tsne_plot(
         hidden,
-        task.y.cpu(),
+        task.data.y.cpu(),  # the input's order too (task.y is in training order: --reorder)
         folder / f"{safe_name(name)}_gcn_tsne.png",
         seed=result.seeds[0],
+        class_names=task.data.get("class_names"),
         title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {hidden.size(0)} "
         f"{name} nodes\nrun 1, epoch {result.best_epoch[0]}; test accuracy "
         f"{100 * result.test_acc[0]:.1f}%",
