@@ -152,11 +152,12 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
             raise InputError(f"{parts.source}: node features must be numbers, got {x.dtype}")
-        x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        x = torch.from_numpy(np.ascontiguousarray(x))  # float32 below, once the range is known
     if x.layout != torch.strided:
         check_dense(parts.source, x.size(0), x.size(-1))
         x = x.to_dense()
-    x = x.float()
+    if not x.is_floating_point():
+        x = x.float()  # integers and booleans are exact enough, and never overflow float32
     if x.dim() != 2 or x.size(0) != n or x.size(1) == 0:
         raise InputError(
             f"{parts.source}: node features have shape {list(x.shape)}; "
@@ -170,8 +171,9 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
             f"{parts.source}: node features hold {int(bad.sum())} NaN or infinite "
             f"values (first at node {name})"
         )
-    large = x.abs() > MAX_FEATURE
-    if bool(large.any()):
+    low, high = torch.aminmax(x)  # in the stored precision (float64 1e39 is not inf yet)
+    if max(-float(low), float(high)) > MAX_FEATURE:
+        large = x.abs() > MAX_FEATURE  # the full mask only on the way to the error
         node, column = (int(i) for i in large.nonzero()[0])
         name = parts.node_ids[node] if parts.node_ids else str(node)
         raise InputError(
@@ -179,7 +181,7 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
             f"magnitude (first: {float(x[node, column]):.3g} at node {name}, feature "
             f"{column}); float32 arithmetic in a GCN would overflow: scale or standardize them"
         )
-    return x
+    return x.float()
 
 
 def _labels(parts: GraphParts) -> tuple[torch.Tensor, list[str] | None]:
