@@ -40,7 +40,14 @@ def test_features_near_float32_limits_are_refused_when_read() -> None:
 
 def test_label_name_is_one_rule() -> None:
     assert [label_name(v) for v in (None, "", " -1 ", -1, -1.0, 2.0, "x", "07")] == [
-        "", "", "", "", "", "2", "x", "07",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "2",
+        "x",
+        "07",
     ]
     with pytest.raises(ValueError, match="-1 or empty"):
         label_name(-2)

@@ -242,9 +242,7 @@ def label_name(value: object) -> str:
     except ValueError:
         return text
     if number < -1:
-        raise ValueError(
-            f"label {text!r}: class ids must be >= 0 (-1 or empty for unlabeled)"
-        )
+        raise ValueError(f"label {text!r}: class ids must be >= 0 (-1 or empty for unlabeled)")
     return "" if number == -1 else text
 
 
