@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch_geometric.utils import stochastic_blockmodel_graph, subgraph
@@ -98,3 +99,47 @@ def test_partition_file_is_written_once_then_read_and_checked(tmp_path: Path) ->
     other = tmp_path / "other.npz"
     stored_metis_parts(edge_index, 150, 3, str(other), write=False)
     assert not other.exists()
+
+
+def test_malformed_partition_files_get_one_line_each(tmp_path: Path) -> None:
+    from gcnlab import DataError
+    from gcnlab.data.partition import edges_digest, read_parts
+
+    edge_index = torch.tensor([[0, 1, 2], [1, 2, 3]])
+    good = {
+        "part": np.array([0, 0, 1, 1]),
+        "parts": np.int64(2),
+        "seed": np.int64(0),
+        "edges_sha256": np.str_(edges_digest(edge_index)),
+    }
+
+    def read(name: str, **changes: object) -> torch.Tensor:
+        arrays = {k: v for k, v in {**good, **changes}.items() if v is not None}
+        np.savez(tmp_path / name, **arrays)
+        return read_parts(tmp_path / name, edge_index, 4, 2, 0)
+
+    assert read("ok.npz").tolist() == [0, 0, 1, 1]
+    cases = {
+        "missing.npz": ({"seed": None}, r"missing\.npz: no 'seed' array"),
+        "dtype.npz": ({"part": np.array([0.0, 0, 1, 1])}, r"part must be 4 integers, got float64"),
+        "shape.npz": ({"part": np.zeros(9, dtype=np.int64)}, r"part must be 4 .*shape \[9\]"),
+        "scalar.npz": ({"parts": np.array([2, 2])}, r"parts must be one integer, got int64 of"),
+        "negative.npz": ({"part": np.array([0, -1, 1, 1])}, r"part -1 at node 1; expected one"),
+        "range.npz": ({"part": np.array([0, 0, 1, 5])}, r"5 at node 3; expected one part in .0, 2"),
+        "digest.npz": ({"edges_sha256": np.int64(3)}, r"edges_sha256 must be one string"),
+    }
+    for name, (changes, message) in cases.items():
+        with pytest.raises(DataError, match=message):
+            read(name, **changes)
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(DataError, match=r"folder\.npz is a folder, not a partition file"):
+        read_parts(tmp_path / "folder.npz", edge_index, 4, 2, 0)
+    np.savez_compressed(tmp_path / "big.npz", **{**good, "part": np.zeros(4_000_000, np.int64)})
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(DataError, match=r"part must be 4 integers, got int64 of shape \[4000000\]"):
+        read_parts(tmp_path / "big.npz", edge_index, 4, 2, 0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4_000_000, peak

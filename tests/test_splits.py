@@ -192,3 +192,12 @@ def test_folds_are_disjoint_cover_the_labeled_nodes_and_are_stratified() -> None
     assert torch.equal(make_split(data, fixed, seed=99)["test_mask"], splits[0]["test_mask"])
     with pytest.raises(DataError, match="3 labeled nodes cannot fill 5 folds"):
         make_split(graph([0, 1, 0, -1]), spec)
+
+
+def test_a_split_seed_beyond_64_bits_is_a_clear_error() -> None:
+    with pytest.raises(UsageError, match=r"split seed 18446744073709551616 .*-2\*\*63 and 2\*\*63"):
+        SplitSpec.parse("random@18446744073709551616")
+    data = Data(y=torch.tensor([0, 1] * 10), num_nodes=20)
+    with pytest.raises(UsageError, match=r"split seed 18446744073709551616 .*2\*\*63 - 1"):
+        make_split(data, SplitSpec.parse("0.5,0.25,0.25"), seed=2**64)
+    assert make_split(data, SplitSpec.parse(f"0.5,0.25,0.25@{2**63 - 1}"))["train_mask"].sum() == 10

@@ -11,11 +11,15 @@ whatever file it came in:
    direction (an undirected networkx graph) is always kept in both directions.
 3. Duplicate edges are merged into one; edges are sorted by (source, target), as PyG's
    ``coalesce`` sorts them.
-4. Labels: ``-1`` marks an unlabeled node; classes are ``0..C-1``. A file's own masks keep
-   only labeled nodes.
+4. Labels: one rule for every source: ``-1``, an empty label or none marks an unlabeled node
+   (:func:`label_name`); an integer below ``-1`` is refused. Classes are ``0..C-1``: class ids
+   with gaps (``{0, 10**8}``) are compacted in order, their original ids kept as
+   ``class_names``, so that the output layer has one unit per class present. A file's own
+   masks keep only labeled nodes.
 5. A graph without node features gets one-hot ids (the GCN paper's choice for featureless
    graphs) up to :data:`MAX_IDENTITY_NODES` nodes; beyond that a constant feature if
    ``featureless="ones"``, else an error that says so.
+6. Features must be finite and at most :data:`MAX_FEATURE` in magnitude.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ log = logging.getLogger(__name__)
 MASKS = ("train_mask", "val_mask", "test_mask")
 MAX_IDENTITY_NODES = 20_000  # one-hot ids beyond this take > 1.6 GB dense
 FEATURELESS = ("identity", "ones")
+# The largest feature magnitude accepted. A GCN computes in float32 (max 3.4e38): Adam squares
+# first-layer gradients, which scale with x, and sums run over up to ~1e8 terms, so |x| <= 1e15
+# keeps 1e30 * 1e8 below the limit. Larger values overflow to inf mid-training, where they look
+# like a learning-rate problem; scale or standardize them instead.
+MAX_FEATURE = 1e15
 
 
 @dataclass
@@ -76,8 +85,9 @@ def assemble(parts: GraphParts, *, directed: bool = False, featureless: str = "i
     x = _features(parts, featureless)
     data = Data(x=x, edge_index=edge_index)
     data.num_nodes = n
+    class_names = parts.class_names
     if parts.y is not None:
-        data.y = _labels(parts)
+        data.y, class_names = _labels(parts)
         data.num_classes = int(data.y.max()) + 1
         labeled = data.y >= 0
         for key, mask in parts.masks.items():
@@ -85,7 +95,7 @@ def assemble(parts: GraphParts, *, directed: bool = False, featureless: str = "i
     elif parts.masks:
         raise InputError(f"{parts.source}: the file has split masks but no labels")
     data.node_ids = parts.node_ids
-    data.class_names = parts.class_names
+    data.class_names = class_names
     data.directed = bool(directed and not parts.undirected_format)
     log.info(
         "%s: %d nodes, %d edges (%s)",
@@ -142,11 +152,12 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
             raise InputError(f"{parts.source}: node features must be numbers, got {x.dtype}")
-        x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        x = torch.from_numpy(np.ascontiguousarray(x))  # float32 below, once the range is known
     if x.layout != torch.strided:
         check_dense(parts.source, x.size(0), x.size(-1))
         x = x.to_dense()
-    x = x.float()
+    if not x.is_floating_point():
+        x = x.float()  # integers and booleans are exact enough, and never overflow float32
     if x.dim() != 2 or x.size(0) != n or x.size(1) == 0:
         raise InputError(
             f"{parts.source}: node features have shape {list(x.shape)}; "
@@ -160,36 +171,85 @@ def _features(parts: GraphParts, featureless: str) -> torch.Tensor:
             f"{parts.source}: node features hold {int(bad.sum())} NaN or infinite "
             f"values (first at node {name})"
         )
-    return x
+    low, high = torch.aminmax(x)  # in the stored precision (float64 1e39 is not inf yet)
+    if max(-float(low), float(high)) > MAX_FEATURE:
+        large = x.abs() > MAX_FEATURE  # the full mask only on the way to the error
+        node, column = (int(i) for i in large.nonzero()[0])
+        name = parts.node_ids[node] if parts.node_ids else str(node)
+        raise InputError(
+            f"{parts.source}: {int(large.sum())} node features exceed {MAX_FEATURE:.0e} in "
+            f"magnitude (first: {float(x[node, column]):.3g} at node {name}, feature "
+            f"{column}); float32 arithmetic in a GCN would overflow: scale or standardize them"
+        )
+    return x.float()
 
 
-def _labels(parts: GraphParts) -> torch.Tensor:
+def _labels(parts: GraphParts) -> tuple[torch.Tensor, list[str] | None]:
     y = np.asarray(parts.y)
     if y.shape != (parts.num_nodes,) or y.dtype.kind not in "iu":
         raise InputError(
             f"{parts.source}: labels must be {parts.num_nodes} integers, got "
             f"shape {list(y.shape)} of {y.dtype}"
         )
+    if y.size and y.min() < -1:
+        raise InputError(
+            f"{parts.source}: labels must be >= 0 (-1 for unlabeled), found {int(y.min())}"
+        )
     labeled = y[y >= 0]
     if labeled.size == 0:
         raise InputError(f"{parts.source}: no node has a label")
-    classes = np.flatnonzero(np.bincount(labeled))  # the classes present, sorted
+    classes = np.unique(labeled)  # the classes present, sorted (no bincount: ids may be 1e9)
+    names = parts.class_names
     if classes.size < 2:
-        name = parts.class_names[int(classes[0])] if parts.class_names else int(classes[0])
+        c = int(classes[0])
+        name = names[c] if names and c < len(names) else c
         raise InputError(
             f"{parts.source}: every labeled node has the same class ({name}); "
             "classification needs at least two classes"
         )
-    if (y < -1).any():
-        raise InputError(
-            f"{parts.source}: labels must be >= 0 (-1 for unlabeled), found {int(y.min())}"
+    y = y.astype(np.int64)
+    if classes[-1] != classes.size - 1:  # gaps: one output unit per class present
+        names = [names[c] if names and c < len(names) else str(c) for c in classes.tolist()]
+        log.info(
+            "%s: class ids %s compacted to 0..%d (class_names keeps them)",
+            parts.source,
+            _few(names),
+            classes.size - 1,
         )
-    return torch.from_numpy(y.astype(np.int64))
+        y = np.where(y >= 0, np.searchsorted(classes, y), -1)
+    return torch.from_numpy(y), names
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 6 else ", ".join([*names[:3], "...", *names[-2:]])
+
+
+def label_name(value: object) -> str:
+    """A source's label as a class name, ``""`` for unlabeled: no value, empty text or ``-1``
+    (the one rule for every source). An integral float (``2.0``, as GraphML may store it) is
+    named as the integer.
+
+    Raises:
+        ValueError: an integer below ``-1``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    text = str(value).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        return text
+    if number < -1:
+        raise ValueError(f"label {text!r}: class ids must be >= 0 (-1 or empty for unlabeled)")
+    return "" if number == -1 else text
 
 
 def class_ids(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Class names (``""`` = unlabeled) as ids ``0..C-1``: in numeric order if every name is an
-    integer (so ``0..6`` stay ``0..6``), else in text order. Returns (ids with -1, names)."""
+    """Class names (``""`` = unlabeled, see :func:`label_name`) as ids ``0..C-1``: in numeric
+    order if every name is an integer (so ``0..6`` stay ``0..6``), else in text order. Returns
+    (ids with -1, names)."""
     names = sorted({v for v in values if v != ""})
     try:
         names.sort(key=int)

@@ -47,8 +47,19 @@ def check_fits(source: str | os.PathLike[str], nbytes: int, what: str) -> None:
 
 
 def check_file_fits(path: Path, factor: float = 1.0) -> None:
-    """The file at ``path``, times ``factor`` (what reading it costs per byte on disk), fits."""
+    """The file at ``path`` exists, is not a folder, and, times ``factor`` (what reading it
+    costs per byte on disk), fits."""
+    check_is_file(path)
     check_fits(path, int(path.stat().st_size * factor), "reading the file")
+
+
+def check_is_file(path: Path) -> None:
+    """Raise :class:`InputError` unless ``path`` is a file: a folder is called a folder (not
+    "no such file"), so that a folder named ``edges.csv`` is recognised for what it is."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file; give the file inside it")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
 
 
 def _size(nbytes: int) -> str:

@@ -15,12 +15,18 @@ Keys (arrays, never pickled objects):
 The file is opened with ``numpy.load(allow_pickle=False)``: an array of Python objects is never
 unpickled. If a key gcnlab needs holds one, the file is refused; optional name arrays stored as
 objects (some GNN-benchmark files keep ``idx_to_node`` dicts) are skipped with a warning.
-Before anything is read, the unpacked size of the members is checked against free memory.
+Before any array is inflated, gcnlab reads the zip directory (each member's unpacked size) and
+each array's ``.npy`` header (its shape and dtype, a few hundred bytes): a member that unpacks
+to more than its header declares is refused, the total is checked against free memory, and
+every array's shape is checked against the others' (``adj_indptr`` ``[N + 1]`` from
+``adj_shape``, ``adj_indices`` and ``adj_data`` ``[adj_indptr[-1]]``, ``labels`` and masks
+``[N]``, ...) before it is read. A small file cannot inflate into gigabytes of memory.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import zipfile
 from pathlib import Path
 
@@ -28,13 +34,14 @@ import numpy as np
 import scipy.sparse
 
 from gcnlab.data.graph_parts import MASKS, GraphParts, check_dense
-from gcnlab.data.limits import check_fits
+from gcnlab.data.limits import check_fits, check_is_file
 from gcnlab.errors import InputError
 
 log = logging.getLogger(__name__)
 
 ADJ = ("adj_data", "adj_indices", "adj_indptr", "adj_shape")
 ATTR = ("attr_data", "attr_indices", "attr_indptr", "attr_shape")
+Headers = dict[str, tuple[tuple[int, ...], np.dtype]]  # key -> (shape, dtype) of each array
 
 
 def read_npz(path: Path) -> GraphParts:
@@ -44,12 +51,8 @@ def read_npz(path: Path) -> GraphParts:
         InputError: not an ``.npz``, missing adjacency keys, a needed key holding pickled
             objects, inconsistent shapes, or more than the available memory.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{path}: not a readable .npz archive ({exc})") from exc
-    check_fits(path, unpacked, "the unpacked arrays")
+    check_is_file(path)
+    headers = array_headers(path)
     with np.load(path, allow_pickle=False) as f:
         keys = set(f.files)
         missing = [k for k in ADJ if k not in keys]
@@ -58,7 +61,7 @@ def read_npz(path: Path) -> GraphParts:
                 f"{path}: missing keys {', '.join(missing)} (the GNN-benchmark "
                 f"layout stores the adjacency as {', '.join(ADJ)})"
             )
-        adj = _matrix(f, path, "adj")
+        adj = _matrix(f, headers, path, "adj")
         if adj.shape[0] != adj.shape[1]:
             raise InputError(
                 f"{path}: the adjacency has shape {list(adj.shape)}; it must be square [N, N]"
@@ -72,15 +75,74 @@ def read_npz(path: Path) -> GraphParts:
             dst=coo.col.astype(np.int64),
         )
         if "attr_matrix" in keys or "attr_data" in keys:
-            parts.x = _features(f, path, n)
+            parts.x = _features(f, headers, path, n)
         if "labels" in keys:
+            _expect(headers, path, "labels", (n,))
             parts.y = _labels(_array(f, path, "labels"), path, n)
         for key in MASKS:
             if key in keys:
+                _expect(headers, path, key, (n,))
                 parts.masks[key] = _mask(_array(f, path, key), path, key, n)
+        if "node_names" in keys:
+            _expect(headers, path, "node_names", (n,))
         parts.node_ids = _names(f, path, "node_names", n)
         parts.class_names = _names(f, path, "class_names", None)
     return parts
+
+
+def array_headers(path: Path) -> Headers:
+    """The shape and dtype of every ``.npy`` member of the archive at ``path``, from the zip
+    directory and the array headers only (nothing else is inflated). Refuses a member that
+    unpacks to more than its header declares, and members that together exceed free memory.
+
+    Raises:
+        InputError: not a zip archive, a member that is not a ``.npy`` array, a member larger
+            than its header, or more than the available memory.
+    """
+    headers: Headers = {}
+    total = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                key = info.filename.removesuffix(".npy")
+                with archive.open(info) as member:
+                    try:
+                        version = np.lib.format.read_magic(member)
+                        read = (
+                            np.lib.format.read_array_header_1_0
+                            if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0
+                        )
+                        shape, _, dtype = read(member)
+                    except ValueError as exc:
+                        raise InputError(f"{path}: {key} is not a numpy array ({exc})") from None
+                    declared = member.tell() + math.prod(shape) * dtype.itemsize
+                if not dtype.hasobject and info.file_size > declared:
+                    raise InputError(
+                        f"{path}: {key} unpacks to {info.file_size} bytes, more than its array "
+                        f"header declares ({declared} bytes for {dtype} {list(shape)}); the "
+                        "file is damaged or crafted"
+                    )
+                headers[key] = (shape, dtype)
+                total += max(info.file_size, declared)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable .npz archive ({exc})") from exc
+    check_fits(path, total, "the unpacked arrays")
+    return headers
+
+
+def _expect(headers: Headers, path: Path, key: str, shape: tuple[int | None, ...]) -> None:
+    """``key``'s header declares ``shape`` (``None``: any length there), checked before the
+    array is inflated."""
+    found = headers[key][0]
+    if len(found) != len(shape) or any(
+        s is not None and s != f for s, f in zip(shape, found, strict=True)
+    ):
+        want = ", ".join("*" if s is None else str(s) for s in shape)
+        hint = ""
+        if key == "labels" and len(found) == 2:
+            hint = " (multi-label or one-hot labels are not supported)"
+        raise InputError(f"{path}: {key} must have shape [{want}], got {list(found)}{hint}")
 
 
 def _array(f: np.lib.npyio.NpzFile, path: Path, key: str) -> np.ndarray:
@@ -95,21 +157,34 @@ def _array(f: np.lib.npyio.NpzFile, path: Path, key: str) -> np.ndarray:
         raise InputError(f"{path}: cannot read {key} ({exc})") from exc
 
 
-def _matrix(f: np.lib.npyio.NpzFile, path: Path, prefix: str) -> scipy.sparse.csr_matrix:
+def _matrix(
+    f: np.lib.npyio.NpzFile, headers: Headers, path: Path, prefix: str, rows: int | None = None
+) -> scipy.sparse.csr_matrix:
+    """The CSR (or dense ``<prefix>_matrix``) matrix ``prefix``; with ``rows``, it must have as
+    many rows. Each array's shape is checked against the others' before it is read."""
     if f"{prefix}_matrix" in f.files and f"{prefix}_data" not in f.files:
-        dense = _array(f, path, f"{prefix}_matrix")
-        if dense.ndim != 2:
-            raise InputError(f"{path}: {prefix}_matrix must be 2-D, got shape {list(dense.shape)}")
-        return scipy.sparse.csr_matrix(dense)
+        _expect(headers, path, f"{prefix}_matrix", (rows, None))
+        return scipy.sparse.csr_matrix(_array(f, path, f"{prefix}_matrix"))
     keys = [f"{prefix}_{part}" for part in ("data", "indices", "indptr", "shape")]
     missing = [k for k in keys if k not in f.files]
     if missing:
         raise InputError(f"{path}: missing keys {', '.join(missing)}")
-    data, indices, indptr, shape = (_array(f, path, k) for k in keys)
+    _expect(headers, path, keys[3], (2,))
+    shape = _array(f, path, keys[3])
+    if shape.dtype.kind not in "iu" or min(shape) < 0:
+        raise InputError(f"{path}: {keys[3]} must be two integers >= 0, got {shape.tolist()}")
+    shape = (int(shape[0]), int(shape[1]))
+    if rows is not None and shape[0] != rows:
+        raise InputError(f"{path}: features have {shape[0]} rows but the graph has {rows} nodes")
+    _expect(headers, path, keys[2], (shape[0] + 1,))
+    indptr = _array(f, path, keys[2])
+    nnz = int(indptr[-1]) if indptr.dtype.kind in "iu" else -1
+    if nnz < 0:
+        raise InputError(f"{path}: {keys[2]} must end in the number of entries (>= 0)")
+    _expect(headers, path, keys[1], (nnz,))
+    _expect(headers, path, keys[0], (nnz,))
+    data, indices = _array(f, path, keys[0]), _array(f, path, keys[1])
     try:
-        shape = tuple(int(s) for s in shape)
-        if len(shape) != 2 or min(shape) < 0:
-            raise ValueError(f"shape {list(shape)} is not [rows, columns]")
         matrix = scipy.sparse.csr_matrix((data, indices, indptr), shape=shape)
         matrix.check_format(full_check=True)
     except (ValueError, TypeError, IndexError) as exc:
@@ -117,21 +192,15 @@ def _matrix(f: np.lib.npyio.NpzFile, path: Path, prefix: str) -> scipy.sparse.cs
     return matrix
 
 
-def _features(f: np.lib.npyio.NpzFile, path: Path, n: int) -> np.ndarray:
-    if "attr_data" not in f.files:
-        x = _array(f, path, "attr_matrix")
-        if x.ndim != 2:
-            raise InputError(f"{path}: attr_matrix must be 2-D, got shape {list(x.shape)}")
-    else:
-        shape = _array(f, path, "attr_shape") if "attr_shape" in f.files else None
-        if shape is not None and len(shape) == 2:  # before the dense copy is allocated
-            check_dense(str(path), int(shape[0]), int(shape[1]))
-        x = _matrix(f, path, "attr").toarray()
-    if x.shape[0] != n:
-        raise InputError(f"{path}: features have {x.shape[0]} rows but the graph has {n} nodes")
+def _features(f: np.lib.npyio.NpzFile, headers: Headers, path: Path, n: int) -> np.ndarray:
+    if "attr_data" in f.files and "attr_shape" in f.files:
+        _expect(headers, path, "attr_shape", (2,))
+        shape = _array(f, path, "attr_shape")  # before the dense copy is allocated
+        check_dense(str(path), int(shape[0]), int(shape[1]))
+    x = _matrix(f, headers, path, "attr", rows=n).toarray()
     if x.dtype.kind not in "biuf":
         raise InputError(f"{path}: features must be numbers, got {x.dtype}")
-    return x.astype(np.float32, copy=False)
+    return x  # float32 in assemble, after its range is checked
 
 
 def _labels(y: np.ndarray, path: Path, n: int) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,8 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from gcnlab.errors import DataError, UsageError
+from gcnlab.data.npz import array_headers
+from gcnlab.errors import DataError, InputError, UsageError
 from gcnlab.utils.files import atomic_write_bytes
 
 METIS_HINT = "pip install 'gcnlab[metis]' (or: pip install pymetis)"
@@ -89,15 +89,37 @@ def read_parts(
     was made for this graph (digest of ``edge_index``), this ``parts`` and ``seed``, and that it
     is a valid part per node. The file is untrusted: read without pickles, every check a
     :class:`DataError` naming the file."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a partition file; give a file path")
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            stored = {k: arrays[k] for k in ("part", "parts", "seed", "edges_sha256")}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        headers = array_headers(path)  # shapes and dtypes, before anything is inflated
+    except InputError as exc:
         # (numpy's own message for a non-npz file suggests unpickling it: never)
         raise DataError(
-            f"{path}: not a gcnlab partition file (an .npz that --partition-file wrote); "
+            f"{exc}; not a gcnlab partition file (an .npz that --partition-file wrote): "
             "delete it or give another path"
-        ) from exc
+        ) from None
+    for key, (shape, kind, what) in {
+        "parts": ((), "iu", "one integer"),
+        "seed": ((), "iu", "one integer"),
+        "edges_sha256": ((), "U", "one string"),
+        "part": ((num_nodes,), "iu", f"{num_nodes} integers"),
+    }.items():
+        if key not in headers:
+            raise DataError(
+                f"{path}: no {key!r} array; not a gcnlab partition file (an .npz that "
+                "--partition-file wrote): delete it or give another path"
+            )
+        found, dtype = headers[key]
+        if found != shape or dtype.kind not in kind:
+            raise DataError(
+                f"{path}: {key} must be {what}, got {dtype} of shape {list(found)}; not a "
+                "gcnlab partition file as --partition-file writes it: delete it or give "
+                "another path"
+            )
+    with np.load(path, allow_pickle=False) as arrays:
+        stored = {k: arrays[k] for k in ("part", "parts", "seed", "edges_sha256")}
     made_for = (int(stored["parts"]), int(stored["seed"]), str(stored["edges_sha256"]))
     if made_for != (parts, seed, edges_digest(edge_index)):
         raise DataError(
@@ -105,14 +127,12 @@ def read_parts(
             f"{made_for[0]} parts, seed {made_for[1]}): delete it or give another file"
         )
     part = stored["part"]
-    if (
-        part.shape != (num_nodes,)
-        or part.dtype.kind not in "iu"
-        or (part.size and (part.min() < 0 or part.max() >= parts))
-    ):
+    outside = (part < 0) | (part >= parts)
+    if outside.any():
+        node = int(np.flatnonzero(outside)[0])
         raise DataError(
-            f"{path}: expected one part in [0, {parts}) for each of {num_nodes} "
-            f"nodes, got an array of shape {part.shape} ({part.dtype})"
+            f"{path}: part {int(part[node])} at node {node}; expected one part in "
+            f"[0, {parts}) for each of {num_nodes} nodes: delete the file or give another path"
         )
     return torch.from_numpy(part.astype(np.int64))
 

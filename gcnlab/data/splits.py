@@ -45,6 +45,8 @@ from gcnlab.errors import InputError, UsageError
 KINDS = ("auto", "file", "public", "random", "ratio", "folds")
 SEEDED = ("random", "ratio", "folds")  # the kinds drawn from a seed
 MASKS = ("train_mask", "val_mask", "test_mask")
+# A split's generator takes a 64-bit seed; a signed one is what a result JSON and torch agree on.
+SEED_BOUNDS = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class SplitSpec:
         """Raise :class:`~gcnlab.errors.UsageError` for a spec that cannot describe a split."""
         if self.kind not in KINDS:
             raise UsageError(f"split kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.seed is not None:
+            check_seed(self.seed)
         if self.seed is not None and self.kind not in SEEDED:
             raise UsageError(
                 f"a split seed (@{self.seed}) applies to random, ratio and folds splits"
@@ -171,7 +175,7 @@ def make_split(data: Data, spec: SplitSpec, seed: int = 0, fold: int = 0) -> dic
                 "random or fractions such as 0.6,0.2,0.2"
             )
         return {k: data[k].clone() for k in MASKS}
-    generator = torch.Generator().manual_seed(seed if spec.seed is None else spec.seed)
+    generator = torch.Generator().manual_seed(check_seed(seed if spec.seed is None else spec.seed))
     y = y.cpu()
     if kind == "random":
         return _per_class(y, spec, generator, _name(data))
@@ -180,6 +184,16 @@ def make_split(data: Data, spec: SplitSpec, seed: int = 0, fold: int = 0) -> dic
         train = (y >= 0) & ~test
         return {"train_mask": train, "val_mask": torch.zeros_like(test), "test_mask": test}
     return _ratio(y, spec, generator, _name(data))
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` if it lies in :data:`SEED_BOUNDS`, else a :class:`UsageError` (torch would
+    report an overflow)."""
+    if not SEED_BOUNDS[0] <= seed <= SEED_BOUNDS[1]:
+        raise UsageError(
+            f"split seed {seed} is out of range; a seed lies between -2**63 and 2**63 - 1"
+        )
+    return seed
 
 
 def _per_class(

@@ -9,6 +9,7 @@ node is the one that run trained and was tested on.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,13 +179,13 @@ def read_pairs(path: Path, ids: list[str]) -> Tensor:
     """Node pairs ``[2, P]`` from a two-column file (CSV, TSV or whitespace; an optional
     ``source,target`` header), ids as in the graph's input."""
     from gcnlab.data.edge_list import EDGE_HEADERS
+    from gcnlab.data.limits import check_is_file
 
-    if not path.is_file():
-        raise InputError(f"no such pairs file: {path}")
+    check_is_file(path)
     index = {name: i for i, name in enumerate(ids)}
-    out: list[tuple[int, int]] = []
+    src, dst = array("q"), array("q")  # two int64 a pair, not a Python object per row
     for number, fields in rows(path):
-        if not out and number and all(f.lower() in EDGE_HEADERS for f in fields):
+        if not src and number and all(f.lower() in EDGE_HEADERS for f in fields):
             continue
         if len(fields) != 2:
             raise InputError(
@@ -193,7 +194,10 @@ def read_pairs(path: Path, ids: list[str]) -> Tensor:
         missing = [f for f in fields if f not in index]
         if missing:
             raise InputError(f"{path}, line {number}: node {missing[0]!r} is not in the graph")
-        out.append((index[fields[0]], index[fields[1]]))
-    if not out:
+        src.append(index[fields[0]])
+        dst.append(index[fields[1]])
+    if not src:
         raise InputError(f"{path}: no pairs")
-    return torch.tensor(out, dtype=torch.long).t()
+    return torch.stack(
+        [torch.frombuffer(src, dtype=torch.long), torch.frombuffer(dst, dtype=torch.long)]
+    )
