@@ -27,7 +27,7 @@ class DigitsConfig(RunConfig):
     runs: int = option_like(RunConfig, "runs", 5)
     batch_size: int = option(64, "Images per gradient step.", min=1, max=bounds.MAX_BATCH_SIZE)
     weight_decay: float = option(  # Adam's, on all weights
-        0.0, "L2 penalty on the weights.", min=0.0, max=bounds.MAX_WEIGHT_DECAY
+        0.0, "L2 penalty on the weights.", min=0.0, guard=bounds.MAX_WEIGHT_DECAY
     )
     dropout: float = option(0.25, "Dropout probability, in [0, 1).")  # before the classifier
     channels: int = option(

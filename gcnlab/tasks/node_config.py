@@ -55,7 +55,7 @@ class NodeConfig(GraphInput, RunConfig):
     # before each layer; on sparse features, the non-zeros only
     dropout: float = option(0.5, "Dropout probability, in [0, 1).")
     weight_decay: float = option(  # the first layer's only, as in the paper
-        5e-4, "L2 on the first layer's weights.", min=0.0, max=bounds.MAX_WEIGHT_DECAY
+        5e-4, "L2 on the first layer's weights.", min=0.0, guard=bounds.MAX_WEIGHT_DECAY
     )
     # the original code's rule: after `patience` epochs, stop when the validation loss exceeds
     # the mean of the previous `patience`
