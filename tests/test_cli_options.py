@@ -17,7 +17,6 @@ from gcnlab.cli.derive import option_fields, option_name
 from gcnlab.tasks.digits_config import DigitsConfig
 from gcnlab.tasks.link_config import LinkConfig
 from gcnlab.tasks.node_config import REORDERS, NodeConfig
-from gcnlab.train.graph_input import FEATURELESS
 
 
 def _params(command: str) -> dict[str, object]:
@@ -56,13 +55,10 @@ def test_options_are_derived_from_the_config(command: str, config: type) -> None
             assert re.search(rf"\[default: {shown}[;\]]", text), f.name
 
 
-def test_choices_without_torch_match_the_modules_that_use_them() -> None:
-    from gcnlab.data.graph_parts import FEATURELESS as LOADED
-    from gcnlab.data.reorder import ORDER_NAMES
-    from gcnlab.nn.digits_cnn import LAYERS
+def test_registries_are_keyed_by_the_names_the_configs_list() -> None:
+    from gcnlab.data.reorder import ORDERS
 
-    assert REORDERS == ORDER_NAMES and FEATURELESS == LOADED
-    assert image.LAYERS == LAYERS and tuple(node.SELECTIONS) == node.SELECTS
+    assert REORDERS == ("none", *ORDERS) and tuple(node.SELECTIONS) == node.SELECTS
     assert link.MODELS == ("gae", "vgae")
 
 
@@ -191,3 +187,19 @@ def test_every_command_help_imports_no_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
     assert len(names) >= 10
+
+
+def test_no_help_offers_an_overflow_guard_as_a_bound() -> None:
+    from gcnlab.cli.app import app
+
+    _help("train")  # registers the commands
+    for name in [c.name for c in app.registered_commands]:
+        text = _help(name)
+        assert not re.search(r"x<=\d(\.\d+)?e\+\d+", text), (name, text)
+        assert "2147483647" not in text, name
+
+
+def test_evaluate_device_is_where_to_score() -> None:
+    text = _help("evaluate")
+    assert re.search(r"--device <auto\|cpu\|cuda> Where to score", text)
+    assert "Where to train" not in text

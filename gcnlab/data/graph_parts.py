@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from gcnlab.data.choices import FEATURELESS
 from gcnlab.data.limits import check_fits
 from gcnlab.errors import InputError, UsageError
 
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 MASKS = ("train_mask", "val_mask", "test_mask")
 MAX_IDENTITY_NODES = 20_000  # one-hot ids beyond this take > 1.6 GB dense
-FEATURELESS = ("identity", "ones")
 
 
 @dataclass

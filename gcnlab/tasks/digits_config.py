@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gcnlab.nn.choices import LAYERS
 from gcnlab.tasks.node_config import classifier_checks
 from gcnlab.train import bounds
 from gcnlab.train.config import RunConfig, in_range, one_of
 from gcnlab.utils.settings import not_option, option, option_like
-
-# how the CNN convolves: gcnlab.nn.digits_cnn.LAYERS (which needs torch; digits.py checks
-# that they agree)
-LAYERS: tuple[str, ...] = ("gridconv", "conv2d")
 
 
 @dataclass(kw_only=True)
