@@ -33,6 +33,8 @@ def option_fields(config: type) -> tuple[tuple[dataclasses.Field, OptionSpec], .
 
 
 def _default(field: dataclasses.Field) -> Any:
+    if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+        return inspect.Parameter.empty  # a required option or argument
     if field.default_factory is not dataclasses.MISSING:
         return field.default_factory()
     return field.default
