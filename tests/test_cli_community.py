@@ -8,19 +8,15 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
-from gcnlab.cli.community import Assign, Features, Method
-from gcnlab.cli.karate import Communities
-
 
 def test_choices_are_the_library_names() -> None:
-    from gcnlab.community.detect import FEATURES, METHODS
-    from gcnlab.community.methods import ASSIGNMENTS
+    from gcnlab.community.config import METHOD_NAMES
+    from gcnlab.community.detect import METHODS
     from gcnlab.data.karate import COMMUNITIES
+    from gcnlab.tasks.karate_config import COMMUNITY_NAMES
 
-    assert [m.value for m in Method] == list(METHODS)
-    assert [f.value for f in Features] == list(FEATURES)
-    assert [a.value for a in Assign] == list(ASSIGNMENTS)
-    assert [c.value for c in Communities] == [*COMMUNITIES, "both"]
+    assert METHOD_NAMES == tuple(METHODS)
+    assert COMMUNITY_NAMES == tuple(COMMUNITIES)
 
 
 def test_cluster_karate_json_and_clusters(tmp_path: Path) -> None:

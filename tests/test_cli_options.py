@@ -14,10 +14,12 @@ import gcnlab.tasks.link as link
 import gcnlab.tasks.node as node
 from gcnlab.cli.app import app
 from gcnlab.cli.derive import option_fields, option_name
+from gcnlab.community.config import ClusterConfig
 from gcnlab.tasks.digits_config import DigitsConfig
+from gcnlab.tasks.embed_config import EmbedConfig
+from gcnlab.tasks.karate_config import KarateConfig
 from gcnlab.tasks.link_config import LinkConfig
 from gcnlab.tasks.node_config import REORDERS, NodeConfig
-from gcnlab.train.graph_input import FEATURELESS
 
 
 def _params(command: str) -> dict[str, object]:
@@ -28,22 +30,32 @@ def _params(command: str) -> dict[str, object]:
     return {p.name: p for p in cli.commands[command].params}  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    "command,config",
-    [("train", NodeConfig), ("linkpred", LinkConfig), ("digits", DigitsConfig)],
-)
-def test_options_are_derived_from_the_config(command: str, config: type) -> None:
+# command -> its config, and the options it declares itself under a field's name
+DERIVED = {
+    "train": (NodeConfig, ()),
+    "linkpred": (LinkConfig, ()),
+    "digits": (DigitsConfig, ()),
+    "cluster": (ClusterConfig, ()),
+    "karate": (KarateConfig, ("communities",)),  # one of the two, or both
+    "embed": (EmbedConfig, ()),
+}
+
+
+@pytest.mark.parametrize("command", list(DERIVED))
+def test_options_are_derived_from_the_config(command: str) -> None:
     """Every option field is an option with the field's default, choices and bounds; every
     other field is none; --help shows them."""
+    config, own = DERIVED[command]
     text = _help(command)  # registers the commands
     params = _params(command)
     fields = dict((f.name, spec) for f, spec in option_fields(config))
     for f in dataclasses.fields(config):
         if f.name not in fields:
-            assert f.name not in params, f.name
+            assert f.name not in params or f.name in own, f.name
             continue
         spec, param = fields[f.name], params[f.name]
-        assert param.default == f.default, f.name
+        default = None if f.default is dataclasses.MISSING else f.default
+        assert param.default == default, f.name
         assert getattr(param, "min", None) == spec.min, f.name
         assert getattr(param, "max", None) == spec.max, f.name
         if spec.argument:
@@ -51,18 +63,15 @@ def test_options_are_derived_from_the_config(command: str, config: type) -> None
         assert option_name(config, f.name) in param.opts, f.name
         if spec.choices is not None:  # listed in --help, checked by Click
             assert f"{option_name(config, f.name)} <{'|'.join(spec.choices)}>" in text, f.name
-        if f.default not in (None, False):
+        if default not in (None, False):
             shown = re.escape(str(f.default))
             assert re.search(rf"\[default: {shown}[;\]]", text), f.name
 
 
-def test_choices_without_torch_match_the_modules_that_use_them() -> None:
-    from gcnlab.data.graph_parts import FEATURELESS as LOADED
-    from gcnlab.data.reorder import ORDER_NAMES
-    from gcnlab.nn.digits_cnn import LAYERS
+def test_registries_are_keyed_by_the_names_the_configs_list() -> None:
+    from gcnlab.data.reorder import ORDERS
 
-    assert REORDERS == ORDER_NAMES and FEATURELESS == LOADED
-    assert image.LAYERS == LAYERS and tuple(node.SELECTIONS) == node.SELECTS
+    assert REORDERS == ("none", *ORDERS) and tuple(node.SELECTIONS) == node.SELECTS
     assert link.MODELS == ("gae", "vgae")
 
 
@@ -191,3 +200,52 @@ def test_every_command_help_imports_no_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
     assert len(names) >= 10
+
+
+def test_no_help_offers_an_overflow_guard_as_a_bound() -> None:
+    from gcnlab.cli.app import app
+
+    _help("train")  # registers the commands
+    for name in [c.name for c in app.registered_commands]:
+        text = _help(name)
+        assert not re.search(r"x<=\d(\.\d+)?e\+\d+", text), (name, text)
+        assert "2147483647" not in text, name
+
+
+def test_evaluate_device_is_where_to_score() -> None:
+    text = _help("evaluate")
+    assert re.search(r"--device <auto\|cpu\|cuda> Where to score", text)
+    assert "Where to train" not in text
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--model", "gae", "--split", "random"], "--split applies to --model gcn, not gae"),
+        (
+            ["--model", "vgae", "--labels-file", "l.csv", "--label-attr", "club"],
+            "--labels-file, --label-attr apply to --model gcn, not vgae",
+        ),
+        (["--latent", "8"], "--latent applies to --model gae or vgae, not gcn"),
+    ],
+)
+def test_embed_refuses_the_other_models_options(args: list[str], message: str) -> None:
+    result = invoke(["embed", "karate", "--out", "e.npy", *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"error: {message}"]
+
+
+def test_embed_trains_the_config_its_options_make(monkeypatch: pytest.MonkeyPatch) -> None:
+    received = []
+
+    class Stop(Exception):
+        pass
+
+    def fake(config: object, on_epoch: object = None) -> None:
+        received.append(config)
+        raise Stop
+
+    monkeypatch.setattr(link, "train_link", fake)
+    result = invoke(["embed", "karate", "--out", "e.npy", "--model", "vgae", "--debug"])
+    assert isinstance(result.exception, Stop)
+    assert received == [link.LinkConfig(dataset="karate", model="vgae", runs=1)]

@@ -3,7 +3,6 @@ published numbers beside ours."""
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,101 +10,16 @@ import typer
 
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command, console
-from gcnlab.cli.options import (
-    ConfigDefaults,
-    DeviceOption,
-    Epochs,
-    Hidden,
-    Json,
-    Lr,
-    Root,
-    Runs,
-    Seed,
-)
+from gcnlab.cli.options import Json
 from gcnlab.cli.outputs import Writer, check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
-from gcnlab.train.bounds import MAX_HIDDEN, MAX_RUNS
-
-CLUSTER = ConfigDefaults("gcnlab.community.detect:ClusterConfig")
+from gcnlab.community.config import ClusterConfig
 
 
-class Method(str, Enum):  # gcnlab.community.detect.METHODS (a test checks)
-    gae = "gae"
-    vgae = "vgae"
-    smooth = "smooth"
-    kmeans = "kmeans"
-    spectral = "spectral"
-
-
-class Features(str, Enum):  # gcnlab.community.detect.FEATURES
-    raw = "raw"
-    normalized = "normalized"
-
-
-class Assign(str, Enum):  # gcnlab.community.methods.ASSIGNMENTS
-    spectral = "spectral"
-    kmeans = "kmeans"
-
-
-@command("cluster")
+@command("cluster", config=ClusterConfig)
 def cluster_command(
-    dataset: g.Dataset = CLUSTER.dataset,
-    method: Annotated[
-        Method,
-        typer.Option(
-            help="gae / vgae: graph auto-encoder trained on every edge, then k-means; smooth: "
-            "AGC's low-pass filter (I + Â)/2 applied p times, then spectral clustering; "
-            "kmeans: features only; spectral: graph only.",
-            case_sensitive=False,
-        ),
-    ] = CLUSTER.method,
-    k: Annotated[
-        int | None,
-        typer.Option("--k", help="Number of clusters (default: the number of classes)."),
-    ] = None,
-    runs: Runs = CLUSTER.runs,
-    seed: Seed = CLUSTER.seed,
-    restarts: Annotated[
-        int,
-        typer.Option(
-            help="k-means restarts per clustering (k-means++ starts; the lowest inertia is kept).",
-            max=MAX_RUNS,
-        ),
-    ] = CLUSTER.restarts,
-    features: Annotated[
-        Features,
-        typer.Option(
-            help="raw (binary words on Cora/CiteSeer: AGC's and the GAE paper's input) or "
-            "normalized (rows sum to 1).",
-            case_sensitive=False,
-        ),
-    ] = CLUSTER.features,
-    epochs: Epochs = CLUSTER.epochs,
-    lr: Lr = CLUSTER.lr,
-    hidden: Hidden = CLUSTER.hidden,
-    latent: Annotated[
-        int, typer.Option(help="gae/vgae: embedding size.", min=1, max=MAX_HIDDEN)
-    ] = CLUSTER.latent,
-    power: Annotated[
-        int | None,
-        typer.Option(
-            help="smooth: a fixed smoothing order p (default: AGC's adaptive choice, without "
-            "labels)."
-        ),
-    ] = None,
-    max_power: Annotated[
-        int, typer.Option(help="smooth: the largest order the adaptive choice tries.")
-    ] = CLUSTER.max_power,
-    assign: Annotated[
-        Assign,
-        typer.Option(
-            help="smooth: spectral (top singular vectors of the smoothed features, AGC's) or "
-            "kmeans (on the smoothed features).",
-            case_sensitive=False,
-        ),
-    ] = CLUSTER.assign,
-    device: DeviceOption = CLUSTER.device,
-    root: Root = None,
+    *,
+    config: ClusterConfig,
     json_path: Json = None,
     plots: Annotated[
         Path | None,
@@ -121,45 +35,16 @@ def cluster_command(
             "labels they are written anyway, by default to ./<dataset>-<method>-clusters.csv."
         ),
     ] = None,
-    features_file: g.FeaturesFile = None,
-    labels_file: g.LabelsFile = None,
-    label_attr: g.LabelAttr = "label",
-    featureless: g.Featureless = "identity",
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Cluster the nodes of a graph and report ACC, NMI, ARI and macro-F1 against its classes
     (mean ± std over the runs), beside the published numbers."""
-    from gcnlab.community.detect import ClusterConfig, cluster
+    from gcnlab.community.detect import cluster
 
-    graph = g.graph_fields(
-        directed=False,
-        features_file=features_file,
-        labels_file=labels_file,
-        label_attr=label_attr,
-        featureless=featureless,
-    )
-    config = ClusterConfig(
-        dataset=dataset,
-        method=Method(method).value,
-        k=k,
-        runs=runs,
-        seed=seed,
-        restarts=restarts,
-        features=Features(features).value,
-        epochs=epochs,
-        lr=lr,
-        hidden=hidden,
-        latent=latent,
-        power=power,
-        max_power=max_power,
-        assign=Assign(assign).value,
-        device=device.value if isinstance(device, Enum) else str(device),
-        root=None if root is None else str(root),
-        **graph,
-    )
     config.validate()
     check_outputs(json_path, None, plots, save_clusters)
     g.set_threads(threads)
+    runs, epochs = config.runs, config.epochs
 
     def describe(s: Any) -> str:
         return f"run {s.run + 1}/{runs}  epoch {s.epoch}  loss {s.loss:.4f}"
@@ -168,7 +53,7 @@ def cluster_command(
         with epoch_progress(runs, epochs, describe) as on_epoch:
             result = cluster(config, on_epoch=on_epoch)
     else:
-        with console(stderr=True).status(f"clustering {dataset} ({config.method})"):
+        with console(stderr=True).status(f"clustering {config.dataset} ({config.method})"):
             result = cluster(config)
     _report(result, json_path=json_path, plots=plots, save_clusters=save_clusters)
 

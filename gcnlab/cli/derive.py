@@ -33,20 +33,37 @@ def option_fields(config: type) -> tuple[tuple[dataclasses.Field, OptionSpec], .
 
 
 def _default(field: dataclasses.Field) -> Any:
+    if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+        return inspect.Parameter.empty  # a required option or argument
     if field.default_factory is not dataclasses.MISSING:
         return field.default_factory()
     return field.default
 
 
 def _annotation(field_type: Any, spec: OptionSpec) -> Any:
-    """The Python type Typer reads for one option."""
+    """The Python type Typer reads for one option: a ``tuple[str, ...]`` field is an option
+    given once per value (``--dataset cora --dataset citeseer``)."""
     optional = type(None) in typing.get_args(field_type)
     base = next((t for t in typing.get_args(field_type) if t is not type(None)), field_type)
+    if typing.get_origin(base) is tuple:
+        return list[typing.get_args(base)[0]]
     if spec.choices is not None:
         base = Literal[spec.choices]  # Click lists and checks them
     elif spec.path:
         base = Path
     return base | None if optional else base
+
+
+def _guarded(name: str, guard: float) -> Any:
+    """A Click callback that refuses a value above ``guard`` (exit 2) without the bound in
+    ``--help``."""
+
+    def check(value: Any) -> Any:
+        if value is not None and not value <= guard:
+            raise typer.BadParameter(f"the largest usable {name} is {guard:g}, got {value}.")
+        return value
+
+    return check
 
 
 def config_parameters(config: type) -> list[inspect.Parameter]:
@@ -63,6 +80,8 @@ def config_parameters(config: type) -> list[inspect.Parameter]:
                 extra["min"] = spec.min
             if spec.max is not None:
                 extra["max"] = spec.max
+            if spec.guard is not None:
+                extra["callback"] = _guarded(field.name.replace("_", " "), spec.guard)
             if spec.choices is not None:
                 extra["case_sensitive"] = False
             if spec.file_only:
@@ -77,11 +96,16 @@ def config_parameters(config: type) -> list[inspect.Parameter]:
 
 def build_config(config: type, values: dict[str, Any]) -> Any:
     """``config`` from the parsed options ``values`` (one per option field; the other fields
-    keep their defaults): paths become ``str``, like every path a config holds."""
+    keep their defaults): paths become ``str``, like every path a config holds, and repeated
+    options a tuple."""
     fields = {}
     for field, _ in option_fields(config):
         value = values[field.name]
-        fields[field.name] = str(value) if isinstance(value, Path) else value
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        fields[field.name] = value
     return config(**fields)
 
 

@@ -3,7 +3,6 @@ hidden layer or a graph auto-encoder's latent space."""
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,25 +10,16 @@ import typer
 
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
+from gcnlab.cli.derive import given_on_command_line, option_name
 from gcnlab.cli.outputs import check_outputs, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
+from gcnlab.tasks.embed_config import EmbedConfig
 
 
-class EmbedModel(str, Enum):
-    gcn = "gcn"
-    gae = "gae"
-    vgae = "vgae"
-
-
-@command("embed")
+@command("embed", config=EmbedConfig)
 def embed_command(
-    dataset: Annotated[
-        str,
-        typer.Argument(
-            help="A dataset, graph file or spec to train on (see 'gcnlab train --help'), or a "
-            "checkpoint (.pt, from --save) whose weights to use without training."
-        ),
-    ],
+    *,
+    config: EmbedConfig,
     out: Annotated[
         Path,
         typer.Option(
@@ -37,32 +27,6 @@ def embed_command(
             "(embeddings and node_ids)."
         ),
     ],
-    model: Annotated[
-        EmbedModel,
-        typer.Option(
-            help="gcn: the hidden layer of node classification (needs labels); gae or vgae: the "
-            "auto-encoder's latent vectors (no labels needed)."
-        ),
-    ] = EmbedModel.gcn,
-    epochs: Annotated[int, typer.Option(help="Maximum epochs per run.")] = 200,
-    hidden: Annotated[
-        int | None, typer.Option(help="Hidden units (default: 16 for gcn, 32 for gae/vgae).")
-    ] = None,
-    latent: Annotated[int, typer.Option(help="gae/vgae: embedding size.")] = 16,
-    runs: Annotated[
-        int, typer.Option(help="Seeded runs; the embeddings come from the one validation prefers.")
-    ] = 1,
-    seed: Annotated[int, typer.Option(help="First seed; run i uses seed + i.")] = 0,
-    split: g.Split = "auto",
-    directed: g.Directed = False,
-    features_file: g.FeaturesFile = None,
-    labels_file: g.LabelsFile = None,
-    label_attr: g.LabelAttr = "label",
-    featureless: g.Featureless = "identity",
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    root: Annotated[
-        Path | None, typer.Option(help="Data root (default: $GCNLAB_DATA or ./datasets).")
-    ] = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the training result as JSON here.")
     ] = None,
@@ -71,47 +35,31 @@ def embed_command(
     """Train (or load) a model and write every node's embedding, the node ids alongside."""
     from gcnlab.errors import UsageError
 
+    unused = [name for name in config.unused() if name in given_on_command_line()]
+    if unused:
+        names = ", ".join(option_name(EmbedConfig, name) for name in unused)
+        other = "gae or vgae" if config.model == "gcn" else "gcn"
+        verb = "applies" if len(unused) == 1 else "apply"
+        raise UsageError(f"{names} {verb} to --model {other}, not {config.model}")
     if out.suffix.lower() not in (".npy", ".npz"):
         raise UsageError(f"--out {out}: give a .npy or .npz file")
     check_outputs(json_path, None, None, out)
     g.set_threads(threads)
-    if dataset.lower().endswith(".pt"):
+    if config.dataset.lower().endswith(".pt"):
         from gcnlab.io.checkpoint import load_checkpoint
 
-        source = load_checkpoint(dataset)
-        _write(source, out)
+        _write(load_checkpoint(config.dataset), out)
         return
-    graph = g.graph_fields(
-        directed=directed,
-        features_file=features_file,
-        labels_file=labels_file,
-        label_attr=label_attr,
-        featureless=featureless,
-    )
-    common = dict(
-        dataset=dataset,
-        root=None if root is None else str(root),
-        epochs=epochs,
-        runs=runs,
-        seed=seed,
-        device=device,
-        **graph,
-    )
-    if model is EmbedModel.gcn:
-        from gcnlab.tasks.node import NodeConfig, train_node
-
-        config = NodeConfig(split=split, hidden=hidden or 16, **common)
-        train = train_node
+    task_config = config.task_config()
+    task_config.validate()
+    if config.model == "gcn":
+        from gcnlab.tasks.node import train_node as train
     else:
-        from gcnlab.tasks.link import LinkConfig, train_link
-
-        if split != "auto" or labels_file is not None:
-            raise UsageError("--split and --labels-file apply to --model gcn")
-        config = LinkConfig(model=model.value, hidden=hidden or 32, latent=latent, **common)
-        train = train_link
-    config.validate()
-    with epoch_progress(runs, epochs, lambda s: f"run {s.run + 1}/{runs}  epoch {s.epoch}") as cb:
-        result = train(config, on_epoch=cb)
+        from gcnlab.tasks.link import train_link as train
+    runs = config.runs
+    with epoch_progress(runs, config.epochs, lambda s: f"run {s.run + 1}/{runs}  epoch {s.epoch}"
+                        ) as cb:
+        result = train(task_config, on_epoch=cb)
     _write(result, out)
     report(
         result,

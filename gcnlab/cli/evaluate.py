@@ -9,8 +9,10 @@ import typer
 
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import check_writable, command, same_file
-from gcnlab.cli.options import DeviceOption
+from gcnlab.cli.options import device_option
 from gcnlab.cli.outputs import runs_phrase
+
+ScoreDevice = device_option("Where to score the checkpoint's runs.")
 
 # task -> (metric, label) in the order they are printed
 METRICS = {
@@ -29,7 +31,7 @@ def evaluate_command(
             help="Data root (default: the one the run used, else $GCNLAB_DATA or ./datasets)."
         ),
     ] = None,
-    device: DeviceOption = "auto",
+    device: ScoreDevice = "auto",
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the recomputed metrics as JSON here.")
     ] = None,

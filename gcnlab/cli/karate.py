@@ -3,41 +3,32 @@ the 34 members to 2-D, untrained and trained from one labelled member per commun
 
 from __future__ import annotations
 
-import enum
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from gcnlab.cli.app import command
-from gcnlab.cli.options import ConfigDefaults, Epochs, Json, Lr, Runs, Seed
+from gcnlab.cli.options import Json
 from gcnlab.cli.outputs import Writer, check_outputs, json_writer, runs_phrase, write_outputs
 from gcnlab.cli.progress import epoch_progress
-
-KARATE = ConfigDefaults("gcnlab.tasks.karate:KarateConfig")
-
-
-class Communities(str, enum.Enum):  # the keys of gcnlab.data.karate.COMMUNITIES, or both
-    factions = "factions"
-    communities = "communities"
-    both = "both"
+from gcnlab.tasks.karate_config import COMMUNITY_NAMES, KarateConfig
 
 
-@command("karate")
+@command("karate", config=KarateConfig)
 def karate_command(
+    *,
+    config: KarateConfig,
     communities: Annotated[
-        Communities,
+        Literal[(*COMMUNITY_NAMES, "both")],
         typer.Option(
             help="factions: the 2 groups after the split (networkx's 'club'); communities: PyG's 4 "
             "modularity communities (Kipf & Welling's figure); both.",
             case_sensitive=False,
         ),
-    ] = Communities.both,
-    epochs: Epochs = KARATE.epochs,
-    lr: Lr = KARATE.lr,
-    runs: Runs = KARATE.runs,
-    seed: Seed = KARATE.seed,
+    ] = "both",
     json_path: Json = None,
     plots: Annotated[
         Path | None,
@@ -53,24 +44,23 @@ def karate_command(
     """Embed the karate club's members in 2-D with an untrained and a trained 3-layer GCN
     (one-hot features, one labelled member per community) and report the accuracy on the
     unlabelled members."""
-    from gcnlab.tasks.karate import KarateConfig, train_karate
+    from gcnlab.tasks.karate import train_karate
 
-    names = ["factions", "communities"] if communities == Communities.both else [communities.value]
-    configs = [
-        KarateConfig(communities=n, epochs=epochs, lr=lr, runs=runs, seed=seed) for n in names
-    ]
-    for config in configs:
-        config.validate()
+    names = COMMUNITY_NAMES if communities == "both" else (communities,)
+    configs = [dataclasses.replace(config, communities=n) for n in names]
+    for one in configs:
+        one.validate()
     check_outputs(json_path, None, plots)
 
     results = []
-    for config in configs:
+    runs, epochs = config.runs, config.epochs
+    for one in configs:
 
-        def describe(s: Any, name: str = config.communities) -> str:
+        def describe(s: Any, name: str = one.communities) -> str:
             return f"{name}: run {s.run + 1}/{runs}  epoch {s.epoch}  loss {s.loss:.3f}"
 
         with epoch_progress(runs, epochs, describe) as on_epoch:
-            results.append(train_karate(config, on_epoch=on_epoch))
+            results.append(train_karate(one, on_epoch=on_epoch))
     _report(results, json_path=json_path, plots=plots, gif=gif)
 
 

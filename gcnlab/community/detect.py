@@ -30,7 +30,8 @@ from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, remove_self_loops
 
-from gcnlab.community.methods import ASSIGNMENTS, adjacency_eigenvectors, kmeans, smooth_clusters
+from gcnlab.community.config import ClusterConfig
+from gcnlab.community.methods import adjacency_eigenvectors, kmeans, smooth_clusters
 from gcnlab.community.scores import ClusterScores, cluster_scores
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
@@ -50,9 +51,6 @@ from gcnlab.nn.autoencoders import (
 )
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix
-from gcnlab.train import bounds
-from gcnlab.train.config import RunConfig
-from gcnlab.train.graph_input import GraphInput
 from gcnlab.train.graph_task import GraphTask
 from gcnlab.train.loop import (
     EpochStats,
@@ -60,64 +58,13 @@ from gcnlab.train.loop import (
     SeededRuns,
     Selection,
     fit,
-    in_range,
-    one_of,
 )
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
 
-FEATURES: tuple[str, ...] = ("raw", "normalized")
 SCORES: tuple[str, ...] = ("acc", "nmi", "ari", "f1")
-MAX_POWER = 10_000  # smoothing orders beyond this change nothing in float64
-
-
-@dataclass(kw_only=True)
-class ClusterConfig(GraphInput, RunConfig):
-    """What :func:`cluster` runs; the defaults are the protocol of ``docs/clustering.md``.
-    The graph's fields (``dataset``, ``root``, ...) are
-    :class:`~gcnlab.train.graph_input.GraphInput`'s: a name, a graph file or a spec. ``epochs``,
-    ``lr`` and ``device`` (from :class:`~gcnlab.train.loop.RunConfig`) concern the trained methods
-    (gae, vgae) only."""
-
-    method: str = "smooth"  # a name in METHODS: gae | vgae | smooth | kmeans | spectral
-    k: int | None = None  # clusters (default: the number of classes)
-    restarts: int = 10  # k-means restarts per clustering (k-means++ starts, best inertia kept)
-    features: str = "raw"  # raw: as stored (binary words on Cora and CiteSeer: the input of AGC
-    # and of the GAE paper); normalized: rows summing to 1 (the GCN paper's)
-    hidden: int = 32  # gae, vgae: hidden units of the encoder's first layer
-    latent: int = 16  # gae, vgae: size of each node's embedding
-    power: int | None = None  # smooth: a fixed smoothing order (default: AGC's adaptive choice)
-    max_power: int = 60  # smooth: the largest order the adaptive rule tries (AGC's)
-    assign: str = "spectral"  # smooth: spectral (AGC's: top singular vectors of X̄) | kmeans
-
-    def checks(self) -> list:
-        """The range checks; the bound of ``k`` by the number of nodes is checked once the
-        graph is loaded."""
-        return (
-            super().checks()
-            + self.graph_checks()
-            + [
-                (
-                    not self.directed,
-                    "clustering treats the graph as undirected (the filter and the "
-                    "auto-encoder's decoder are symmetric); drop --directed",
-                ),
-                one_of("method", self.method, METHODS),
-                (self.k is None or self.k >= 1, f"k (clusters) must be at least 1, got {self.k}"),
-                in_range("restarts", self.restarts, 1, bounds.MAX_RUNS),
-                one_of("features", self.features, FEATURES),
-                in_range("hidden", self.hidden, 1, bounds.MAX_HIDDEN),
-                in_range("latent", self.latent, 1, bounds.MAX_HIDDEN),
-                (
-                    self.power is None or 1 <= self.power <= MAX_POWER,
-                    f"power must be between 1 and {MAX_POWER}, got {self.power}",
-                ),
-                in_range("max power", self.max_power, 1, MAX_POWER),
-                one_of("assign", self.assign, ASSIGNMENTS),
-            ]
-        )
 
 
 @dataclass(kw_only=True)

@@ -30,7 +30,6 @@ from gcnlab.nn.sparse import SparseMatrix
 
 log = logging.getLogger(__name__)
 
-ASSIGNMENTS: tuple[str, ...] = ("spectral", "kmeans")  # how smooth_clusters groups X̄
 
 
 def kmeans(

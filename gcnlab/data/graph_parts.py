@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from gcnlab.data.choices import FEATURELESS
 from gcnlab.data.limits import check_fits
 from gcnlab.errors import InputError, UsageError
 
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 MASKS = ("train_mask", "val_mask", "test_mask")
 MAX_IDENTITY_NODES = 20_000  # one-hot ids beyond this take > 1.6 GB dense
-FEATURELESS = ("identity", "ones")
 # The largest feature magnitude accepted. A GCN computes in float32 (max 3.4e38): Adam squares
 # first-layer gradients, which scale with x, and sums run over up to ~1e8 terms, so |x| <= 1e15
 # keeps 1e30 * 1e8 below the limit. Larger values overflow to inf mid-training, where they look

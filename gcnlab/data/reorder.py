@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from torch import Tensor
 from torch_geometric.data import Data
 
+from gcnlab.data.choices import ORDER_NAMES
 from gcnlab.data.partition import metis_parts, part_order, symmetric_csr
 from gcnlab.errors import UsageError
 
@@ -90,7 +91,6 @@ ORDERS: dict[str, Callable[[Tensor, int], Tensor]] = {
     "metis": metis_perm,
     "degree": degree_perm,
 }
-ORDER_NAMES: tuple[str, ...] = ("none", *ORDERS)
 
 
 def node_order(edge_index: Tensor, num_nodes: int, method: str) -> NodeOrder | None:

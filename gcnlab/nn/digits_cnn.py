@@ -6,10 +6,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gcnlab.nn.choices import LAYERS
 from gcnlab.nn.grid_conv import GridConv
 from gcnlab.nn.grid_pool import GridPool
 
-LAYERS = ("gridconv", "conv2d")
 NUM_CLASSES = 10
 
 

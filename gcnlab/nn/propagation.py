@@ -28,11 +28,10 @@ the seven.
 
 from __future__ import annotations
 
-import enum
-
 import torch
 from torch import Tensor
 
+from gcnlab.nn.choices import Propagation
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.nn.sparse import SparseMatrix, is_torch_sparse
 
@@ -42,51 +41,6 @@ Features = Tensor | SparseMatrix
 def dtype_device(x: Features) -> tuple[torch.dtype, torch.device]:
     values = x.values if isinstance(x, SparseMatrix) else x
     return values.dtype, values.device
-
-
-class Propagation(str, enum.Enum):
-    """The seven propagation models of the GCN paper's Table 3 (value: the command-line name)."""
-
-    CHEBYSHEV_3 = "chebyshev-3"
-    CHEBYSHEV_2 = "chebyshev-2"
-    FIRST_ORDER = "first-order"
-    SINGLE_PARAMETER = "single-parameter"
-    RENORMALIZATION = "renormalization"
-    FIRST_ORDER_TERM = "first-order-term"
-    MLP = "mlp"
-
-    @property
-    def label(self) -> str:
-        """The row's name in the paper's Table 3."""
-        return _LABELS[self]
-
-    @property
-    def formula(self) -> str:
-        """The propagation, in plain text, as the paper's Table 3 writes it."""
-        return _FORMULAS[self]
-
-
-_LABELS = {
-    Propagation.CHEBYSHEV_3: "Chebyshev filter, K = 3",
-    Propagation.CHEBYSHEV_2: "Chebyshev filter, K = 2",
-    Propagation.FIRST_ORDER: "1st-order model",
-    Propagation.SINGLE_PARAMETER: "single parameter",
-    Propagation.RENORMALIZATION: "renormalization trick",
-    Propagation.FIRST_ORDER_TERM: "1st-order term only",
-    Propagation.MLP: "multi-layer perceptron",
-}
-_FORMULAS = {
-    Propagation.CHEBYSHEV_3: "Σ_k T_k(L̃) X Θ_k, k = 0..3",
-    Propagation.CHEBYSHEV_2: "Σ_k T_k(L̃) X Θ_k, k = 0..2",
-    Propagation.FIRST_ORDER: "X Θ0 + D^-1/2 A D^-1/2 X Θ1",
-    Propagation.SINGLE_PARAMETER: "(I + D^-1/2 A D^-1/2) X Θ",
-    Propagation.RENORMALIZATION: "D̃^-1/2 Ã D̃^-1/2 X Θ",
-    Propagation.FIRST_ORDER_TERM: "D^-1/2 A D^-1/2 X Θ",
-    Propagation.MLP: "X Θ",
-}
-
-
-# ---- operators ------------------------------------------------------------------------------
 
 
 def _edges(edge_index: Tensor, edge_weight: Tensor | None) -> tuple[Tensor, Tensor | None]:

@@ -21,8 +21,7 @@ from torch import Tensor
 
 from gcnlab.data.digits import DigitsSplit, load_digits_split
 from gcnlab.io.checkpoint import dataset_fingerprint
-from gcnlab.nn.digits_cnn import LAYERS, DigitsCNN, DigitsConvStack
-from gcnlab.tasks.digits_config import LAYERS as DIGITS_LAYERS
+from gcnlab.nn.digits_cnn import DigitsCNN, DigitsConvStack
 from gcnlab.tasks.digits_config import DigitsConfig  # noqa: F401 (kept importable from here)
 from gcnlab.tasks.node import (
     ClassifierResult,
@@ -41,10 +40,6 @@ from gcnlab.train.loop import (
 from gcnlab.utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
-
-
-# digits_config states the layers without torch, for the command line
-assert LAYERS == DIGITS_LAYERS, "digits_config.LAYERS must be gcnlab.nn.digits_cnn.LAYERS"
 
 
 @dataclass(kw_only=True)

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gcnlab.nn.choices import LAYERS
 from gcnlab.tasks.node_config import classifier_checks
 from gcnlab.train import bounds
 from gcnlab.train.config import RunConfig, in_range, one_of
 from gcnlab.utils.settings import not_option, option, option_like
-
-# how the CNN convolves: gcnlab.nn.digits_cnn.LAYERS (which needs torch; digits.py checks
-# that they agree)
-LAYERS: tuple[str, ...] = ("gridconv", "conv2d")
 
 
 @dataclass(kw_only=True)
@@ -27,7 +24,7 @@ class DigitsConfig(RunConfig):
     runs: int = option_like(RunConfig, "runs", 5)
     batch_size: int = option(64, "Images per gradient step.", min=1, max=bounds.MAX_BATCH_SIZE)
     weight_decay: float = option(  # Adam's, on all weights
-        0.0, "L2 penalty on the weights.", min=0.0, max=bounds.MAX_WEIGHT_DECAY
+        0.0, "L2 penalty on the weights.", min=0.0, guard=bounds.MAX_WEIGHT_DECAY
     )
     dropout: float = option(0.25, "Dropout probability, in [0, 1).")  # before the classifier
     channels: int = option(

@@ -29,7 +29,7 @@ from gcnlab.community.scores import cluster_scores
 from gcnlab.data.karate import COMMUNITIES, read_karate_communities
 from gcnlab.io.checkpoint import dataset_fingerprint
 from gcnlab.nn.embedder import GCNEmbedder
-from gcnlab.train.config import RunConfig
+from gcnlab.tasks.karate_config import KarateConfig
 from gcnlab.train.loop import (
     EpochStats,
     RunResult,
@@ -37,26 +37,10 @@ from gcnlab.train.loop import (
     Selection,
     Task,
     fit,
-    one_of,
 )
 from gcnlab.utils.stats import mean_std
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(kw_only=True)
-class KarateConfig(RunConfig):
-    """The karate demonstration; defaults follow PyG's introductory example of Kipf's model."""
-
-    epochs: int = 300  # epochs per run
-    lr: float = 0.01  # Adam learning rate
-    communities: str = "factions"  # factions (2, networkx) | communities (4, PyG's KarateClub)
-    device: str = "cpu"  # 34 nodes: a GPU only adds launch latency
-
-    def checks(self) -> list:
-        return super().checks() + [
-            one_of("communities", self.communities, COMMUNITIES),
-        ]
 
 
 @dataclass

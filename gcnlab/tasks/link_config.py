@@ -68,7 +68,7 @@ class LinkConfig(GraphInput, RunConfig):
         "(default: one full-batch step per epoch; needed under torchrun with several "
         "processes, which share each batch).",
         min=1,
-        max=bounds.MAX_EDGE_BATCH_SIZE,
+        guard=bounds.MAX_EDGE_BATCH_SIZE,
     )
     # clusters: gcnlab.tasks.link_cluster_gcn, one step per batch, encoder and loss on the batch
     # alone, across torchrun's processes

@@ -25,7 +25,7 @@ from gcnlab.data.validate import validate_graph
 from gcnlab.errors import InputError, UsageError
 from gcnlab.nn.deep_gcn import PropagationGCN
 from gcnlab.nn.models import GCN
-from gcnlab.nn.propagation import Propagation, propagation_operator
+from gcnlab.nn.propagation import propagation_operator
 from gcnlab.nn.sparse import as_features
 from gcnlab.tasks.node_config import (  # noqa: F401 (kept importable from here)
     BATCHES,
@@ -58,7 +58,6 @@ SELECTIONS: dict[str, Selection] = {
 }
 # node_config states these names without torch, for the command line
 assert tuple(SELECTIONS) == SELECTS, "node_config.SELECTS must name SELECTIONS"
-assert tuple(p.value for p in Propagation) == PROPAGATIONS, "node_config.PROPAGATIONS"
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gcnlab.data.choices import ORDER_NAMES
+from gcnlab.nn.choices import Propagation
 from gcnlab.train import bounds
 from gcnlab.train.config import RunConfig, in_range, one_of
 from gcnlab.train.graph_input import DATASET_HELP, GraphInput
@@ -17,20 +19,11 @@ from gcnlab.utils.settings import not_option, option
 # the reported epoch (gcnlab.tasks.node.SELECTIONS): best validation accuracy (ties: lower
 # validation loss), lowest validation loss, or the last (where early stopping ended the run)
 SELECTS: tuple[str, ...] = ("val_acc", "val_loss", "last")
-# the GCN paper's Table 3: the values of gcnlab.nn.propagation.Propagation (which needs torch)
-PROPAGATIONS: tuple[str, ...] = (
-    "chebyshev-3",
-    "chebyshev-2",
-    "first-order",
-    "single-parameter",
-    "renormalization",
-    "first-order-term",
-    "mlp",
-)
+# the GCN paper's Table 3
+PROPAGATIONS: tuple[str, ...] = tuple(p.value for p in Propagation)
 # full-batch training, or Cluster-GCN mini-batches (the registry picks the task class by `variant`)
 BATCHES: tuple[str, ...] = ("full", "clusters")
-# node orders: gcnlab.data.reorder.ORDER_NAMES (which needs torch; a test keeps them equal)
-REORDERS: tuple[str, ...] = ("none", "rcm", "metis", "degree")
+REORDERS = ORDER_NAMES  # node orders (gcnlab.data.reorder)
 
 
 @dataclass(kw_only=True)
@@ -55,7 +48,7 @@ class NodeConfig(GraphInput, RunConfig):
     # before each layer; on sparse features, the non-zeros only
     dropout: float = option(0.5, "Dropout probability, in [0, 1).")
     weight_decay: float = option(  # the first layer's only, as in the paper
-        5e-4, "L2 on the first layer's weights.", min=0.0, max=bounds.MAX_WEIGHT_DECAY
+        5e-4, "L2 on the first layer's weights.", min=0.0, guard=bounds.MAX_WEIGHT_DECAY
     )
     # the original code's rule: after `patience` epochs, stop when the validation loss exceeds
     # the mean of the previous `patience`

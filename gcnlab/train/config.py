@@ -69,7 +69,7 @@ class RunConfig:
     """The fields every training config shares; each task's config extends it."""
 
     epochs: int = option(200, "Maximum epochs per run.", min=1, max=bounds.MAX_EPOCHS)
-    lr: float = option(0.01, "Adam learning rate (> 0).", max=bounds.MAX_LR)
+    lr: float = option(0.01, "Adam learning rate (> 0).", guard=bounds.MAX_LR)
     runs: int = option(10, "Number of seeded runs.", min=1, max=bounds.MAX_RUNS)  # seed, seed + 1..
     seed: int = option(0, SEED_HELP, min=0, max=bounds.MAX_SEED)  # first seed
     # the library also takes cuda:N; the command line leaves the GPU to CUDA_VISIBLE_DEVICES

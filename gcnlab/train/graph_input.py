@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gcnlab.data.choices import FEATURELESS
 from gcnlab.data.sources import check_name, is_graph_source, is_spec
 from gcnlab.errors import UsageError
 from gcnlab.train.config import one_of
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 IN_MEMORY = "<in-memory graph>"
 Check = tuple[bool, str]
-# gcnlab.data.graph_parts.FEATURELESS, which needs torch (graph_checks checks they agree)
-FEATURELESS: tuple[str, ...] = ("identity", "ones")
 DATASET_HELP = (
     "cora, citeseer, pubmed, karate, a graph file (.npz, .csv/.tsv/.txt edge list, .graphml, "
     ".gml, .edgelist, .adjlist) or a spec (pyg:Amazon/Computers, ogb:ogbn-arxiv); see docs/data.md."
@@ -69,9 +68,6 @@ class GraphInput:
 
     def graph_checks(self) -> list[Check]:
         """The dataset exists by name or looks like a file or spec; file options only for files."""
-        from gcnlab.data import graph_parts
-
-        assert graph_parts.FEATURELESS == FEATURELESS, "graph_input.FEATURELESS"
 
         if not self.is_file:
             check_name(self.dataset)  # raises, listing the names and the other ways in

@@ -26,7 +26,11 @@ class OptionSpec:
 
     Attributes:
         help: the option's help text.
-        min, max: inclusive bounds, checked by Click (exit 2) before any work.
+        min, max: inclusive bounds, checked by Click (exit 2) before any work and shown in
+            ``--help``.
+        guard: an upper bound that only keeps a value from overflowing a deeper type (far
+            above any useful setting): checked like ``max`` (exit 2, before any work) but left
+            out of ``--help``, where ``x<=1e+30`` would read as advice.
         choices: the values the option accepts (listed in ``--help``; case-insensitive).
         flag: the option's declaration when it is not ``--field-name VALUE``: ``"--bias"`` (an
             on/off flag) or ``"--directed/--undirected"``.
@@ -38,6 +42,7 @@ class OptionSpec:
     help: str
     min: float | None = None
     max: float | None = None
+    guard: float | None = None
     choices: tuple[str, ...] | None = None
     flag: str | None = None
     argument: bool = False
@@ -51,6 +56,7 @@ def option(
     *,
     min: float | None = None,  # noqa: A002
     max: float | None = None,  # noqa: A002
+    guard: float | None = None,
     choices: Sequence[str] | None = None,
     flag: str | None = None,
     argument: bool = False,
@@ -64,6 +70,7 @@ def option(
         help=help,
         min=min,
         max=max,
+        guard=guard,
         choices=None if choices is None else tuple(choices),
         flag=flag,
         argument=argument,
