@@ -344,3 +344,45 @@ def test_best_run_ranks_runs_by_their_tasks_validation_score() -> None:
     assert best_run(node) == 1  # val_acc; the first on ties
     link = checkpoint("link", val_acc=[0.9, 0, 0], val_auc=[0.8, 0.9, 0.85], val_ap=[0.8, 0.8, 0.9])
     assert best_run(link) == 2  # val_auc + val_ap: 1.6, 1.7, 1.75
+
+
+def test_header_option_overrides_the_guess(tmp_path: Path) -> None:
+    """An edge list whose first line looks like a header: detected by default (and logged),
+    read as an edge with --no-header, skipped with --header even when it looks like data."""
+    from gcnlab.train.graph_input import GraphInput
+
+    named = tmp_path / "named.csv"
+    named.write_text("u,v\na,b\nb,c\n")
+    assert GraphInput(dataset=str(named)).load_graph().num_nodes == 3  # u,v taken as a header
+    assert GraphInput(dataset=str(named), header=False).load_graph().num_nodes == 5
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("0,1\n1,2\n2,3\n")
+    assert GraphInput(dataset=str(numbers)).load_graph().num_nodes == 4
+    assert GraphInput(dataset=str(numbers), header=True).load_graph().num_nodes == 3
+    ring = tmp_path / "ring.csv"  # its first line, numbers too, is a header with --header
+    ring.write_text("100,101\n" + "".join(f"{i},{(i + 1) % 20}\n" for i in range(20)))
+    labels = tmp_path / "ring-labels.csv"
+    labels.write_text("node,label\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+    out = tmp_path / "r.json"
+    result = invoke("train", ring, "--labels-file", labels, "--header", "--split", "0.4,0.3,0.3",
+                    "--epochs", 2, "--runs", 1, "--json", out)
+    assert result.exit_code == 0, result.output
+    recorded = json.loads(out.read_text())
+    assert recorded["config"]["header"] is True and recorded["split"]["sizes"] == [[8, 6, 6]]
+    refused = invoke("train", "karate", "--no-header")
+    assert refused.exit_code == 2
+    assert "--header apply to graph files, not to karate" in refused.output
+
+
+def test_a_folder_named_like_a_graph_file_is_called_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "edges.csv"
+    folder.mkdir()
+    result = invoke("train", folder, "--epochs", 1)
+    assert result.exit_code == 2
+    assert f"error: {folder} is a folder, not a file; give the file inside it" in result.output
+    labels = tmp_path / "labels.csv"
+    labels.mkdir()
+    edges = tmp_path / "e.csv"
+    edges.write_text("0,1\n1,2\n")
+    result = invoke("train", edges, "--labels-file", labels, "--epochs", 1)
+    assert result.exit_code == 2 and "is a folder, not a file" in result.output

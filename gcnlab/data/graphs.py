@@ -33,6 +33,7 @@ from torch_geometric.data import Data
 from gcnlab.data.builtin import read_dataset, resolve_root
 from gcnlab.data.edge_list import read_edge_list
 from gcnlab.data.graph_parts import GraphParts, assemble, from_data
+from gcnlab.data.limits import check_is_file
 from gcnlab.data.npz import read_npz
 from gcnlab.data.nx_graph import from_networkx, read_nx_file
 from gcnlab.data.sources import EDGE_LIST_SUFFIXES, NX_SUFFIXES, is_dataset_name, is_spec
@@ -120,6 +121,8 @@ def _read(source: GraphSource, *, features, labels, label, header, root) -> Grap
         _only(source, features=features, labels=labels)
         return load_spec(source, resolve_root(root))
     path = Path(source).expanduser()
+    if path.is_dir():
+        check_is_file(path)  # a folder is called a folder
     if not path.is_file():
         raise UsageError(
             f"no such file: {path} (a graph is a file path, a spec such as "
@@ -169,6 +172,8 @@ def _only(source: object, **given: object) -> None:
 
 def _file(path: str | os.PathLike[str]) -> Path:
     path = Path(path).expanduser()
+    if path.is_dir():
+        check_is_file(path)  # a folder is called a folder
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     return path

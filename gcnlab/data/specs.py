@@ -133,7 +133,7 @@ def ogb_table() -> dict[str, dict[str, str]]:
     spec = importlib.util.find_spec("ogb.nodeproppred")
     assert spec is not None and spec.submodule_search_locations
     path = Path(next(iter(spec.submodule_search_locations))) / "master.csv"
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
     names = table[0][1:]  # the table is transposed: one row per field, one column per dataset
     return {name: {row[0]: row[i + 1] for row in table[1:]} for i, name in enumerate(names)}

@@ -55,6 +55,11 @@ class GraphInput:
         path=True,
     )
     label_attr: str = option("label", "networkx files: the node attribute that holds the class.")
+    header: bool | None = option(
+        None,
+        "Edge lists: whether each file's first line is a header (default: detected, and logged).",
+        flag="--header/--no-header",
+    )
     featureless: str = option(
         "identity",
         "A graph without node features: identity (one-hot ids, up to 20000 nodes) or ones.",
@@ -93,6 +98,7 @@ class GraphInput:
             "labels_file": self.labels_file,
             "label_attr": self.label_attr,
             "featureless": self.featureless,
+            "header": self.header,
         }
 
     def load_graph(self, root: str | None = None) -> Data:
@@ -113,6 +119,7 @@ class GraphInput:
             labels=self.labels_file,
             label=self.label_attr,
             featureless=self.featureless,
+            header=self.header,
         )
 
     def dataset_label(self, data: Data | None = None) -> str:
