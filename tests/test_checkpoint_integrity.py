@@ -318,26 +318,50 @@ def test_a_file_larger_than_the_bound_is_refused_from_its_size(
         load_checkpoint(path, max_bytes=4096)
 
 
-def test_a_compressed_checkpoint_that_would_expand_beyond_the_bound_is_refused(
+def test_a_zip_bomb_is_refused_before_anything_is_inflated(
     tmp_path: Path, no_torch_load: None
 ) -> None:
+    """A few kB that declare megabytes (deflate), within every size bound: refused from the zip
+    directory, because torch.save compresses nothing; memory stays bounded by the file's size."""
+    import tracemalloc
+
     payload = _payload()
     payload["states"][0]["conv1.lin.weight"] = torch.zeros(2_000_000)  # 8 MB of zeros
     bomb = _deflated(_save(tmp_path / "plain.pt", payload), tmp_path / "bomb.pt")
     assert bomb.stat().st_size < 100_000  # deflate: 8 MB of zeros in a few kB
-    with pytest.raises(
-        DataError,
-        match=r"bomb\.pt would expand to 80\d{5} bytes in memory, more "
-        r"than a checkpoint may \(4000000 bytes\)",
-    ):
-        load_checkpoint(bomb, max_bytes=4_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            DataError,
+            match=r"bomb\.pt: its zip entry plain/data\.pkl is compressed \(\d+ bytes declared "
+            r"to expand to \d+\); torch.save stores entries uncompressed, so this is not a "
+            r"gcnlab checkpoint; refusing to load it \(nothing was inflated\)",
+        ):
+            load_checkpoint(bomb)  # the default bound, 1 GiB, is far above 8 MB
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000
 
 
-def test_compressed_entries_within_the_bound_load(tmp_path: Path) -> None:
-    path = _deflated(_save(tmp_path / "plain.pt", _payload()), tmp_path / "deflated.pt")
-    assert torch.equal(
-        load_checkpoint(path).states[0]["conv1.lin.weight"], _state(0)["conv1.lin.weight"]
-    )
+def test_zip_entries_that_overlap_are_refused(tmp_path: Path, no_torch_load: None) -> None:
+    """Stored entries whose directory records point at the same bytes would repeat them."""
+    path = _save(tmp_path / "plain.pt", _payload())
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    directory_at = int.from_bytes(data[end + 16 : end + 20], "little")
+    first = data.find(b"PK\x01\x02", directory_at)
+    second = data.find(b"PK\x01\x02", first + 4)
+    # point the second entry's record at the first entry's local header (offset 0)
+    name_len = int.from_bytes(data[second + 28 : second + 30], "little")
+    first_size = int.from_bytes(data[first + 20 : first + 24], "little")
+    data[second + 20 : second + 28] = first_size.to_bytes(4, "little") * 2
+    data[second + 42 : second + 46] = (0).to_bytes(4, "little")
+    assert name_len > 0
+    bad = tmp_path / "overlap.pt"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"overlap\.pt: its zip entries .* overlap; entries"):
+        load_checkpoint(bad)
 
 
 def test_a_zip_directory_of_millions_of_entries_is_refused_before_it_is_parsed(

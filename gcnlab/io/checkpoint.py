@@ -303,8 +303,27 @@ def _unreadable(path: Path, why: str) -> DataError:
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo], path: Path, max_bytes: int) -> None:
-    """The sizes the zip directory declares: all entries within ``max_bytes``, the pickled part
-    within :data:`MAX_PICKLE_BYTES` (``zipfile`` never returns more than an entry declares)."""
+    """The sizes the zip directory declares, before any entry is inflated: every entry stored
+    as it is (``torch.save`` compresses nothing, so a compressed entry, which a zip bomb needs,
+    is not a checkpoint's), no two entries sharing bytes, all of them within ``max_bytes``, the
+    pickled part within :data:`MAX_PICKLE_BYTES`. What is loaded is then bounded by the file's
+    real size (``zipfile`` never returns more than an entry declares)."""
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise DataError(
+                f"{path}: its zip entry {info.filename} is compressed ({info.compress_size} "
+                f"bytes declared to expand to {info.file_size}); torch.save stores entries "
+                "uncompressed, so this is not a gcnlab checkpoint; refusing to load it "
+                "(nothing was inflated)"
+            )
+    placed = sorted(infos, key=lambda info: info.header_offset)
+    for a, b in zip(placed, placed[1:], strict=False):
+        # a local header is 30 bytes and the name; its data follows (extra fields only add)
+        if b.header_offset < a.header_offset + 30 + len(a.filename.encode()) + a.compress_size:
+            raise DataError(
+                f"{path}: its zip entries {a.filename} and {b.filename} overlap; entries that "
+                "share bytes are not a checkpoint's; refusing to load it"
+            )
     total = sum(info.file_size for info in infos)
     if total > max_bytes:
         raise DataError(
