@@ -4,6 +4,7 @@ as python."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import types
@@ -54,6 +55,23 @@ def test_the_architecture_page_runs(own_registry: None) -> None:
     assert namespace["result"].task == "mine"
     assert registry.task_for("mine") is namespace["MyTask"]
     assert namespace["evaluation"].matches
+
+
+def test_the_layer_table_is_the_layer_test() -> None:
+    """docs/architecture.md's table of what each layer may import equals tests/test_layers.py."""
+    spec = importlib.util.spec_from_file_location("layers", ROOT / "tests" / "test_layers.py")
+    layers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layers)
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (.+?) \|$", text, re.MULTILINE)
+    documented = {}
+    for layer, cell in rows:
+        if layer in layers.ALLOWED:
+            names = set(re.findall(r"`(\w+)`", cell))
+            everything = set(layers.ALLOWED) - {"errors"}
+            documented[layer] = everything if cell == "every layer" else names
+    expected = {k: v - {"errors"} for k, v in layers.ALLOWED.items() if k != "errors"}
+    assert {k: v | {k} for k, v in documented.items()} == expected
 
 
 def test_the_readme_runs(planetoid_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
