@@ -36,12 +36,12 @@ _EXPORTS: dict[str, str] = {
     "Dense": "gcnlab.nn.propagation_conv",
     "propagation_conv": "gcnlab.nn.propagation_conv",
     "PropagationGCN": "gcnlab.nn.deep_gcn",
-    "DATASETS": "gcnlab.data.datasets",
+    "DATASETS": "gcnlab.data.sources",
     "load_dataset": "gcnlab.data.datasets",
     "load_graph": "gcnlab.data.graphs",
     "SplitSpec": "gcnlab.data.splits",
     "make_split": "gcnlab.data.splits",
-    "resolve_root": "gcnlab.data.datasets",
+    "resolve_root": "gcnlab.data.builtin",
     "NodeConfig": "gcnlab.tasks.node_config",
     "NodeResult": "gcnlab.tasks.node",
     "ClassifierStats": "gcnlab.tasks.node",
@@ -96,12 +96,12 @@ _EXPORTS: dict[str, str] = {
     "LowPassFilter": "gcnlab.nn.low_pass",
     "low_pass_operator": "gcnlab.nn.low_pass",
     "GCNEmbedder": "gcnlab.nn.embedder",
-    "ClusterConfig": "gcnlab.community.detect",
+    "ClusterConfig": "gcnlab.community.config",
     "ClusterResult": "gcnlab.community.detect",
     "cluster": "gcnlab.community.detect",
     "ClusterScores": "gcnlab.community.scores",
     "cluster_scores": "gcnlab.community.scores",
-    "KarateConfig": "gcnlab.tasks.karate",
+    "KarateConfig": "gcnlab.tasks.karate_config",
     "KarateResult": "gcnlab.tasks.karate",
     "train_karate": "gcnlab.tasks.karate",
     "node_predictions": "gcnlab.tasks.predict",
@@ -127,16 +127,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from gcnlab.community.detect import ClusterConfig, ClusterResult, cluster
+    from gcnlab.community.config import ClusterConfig
+    from gcnlab.community.detect import ClusterResult, cluster
     from gcnlab.community.scores import ClusterScores, cluster_scores
-    from gcnlab.data.datasets import DATASETS, load_dataset, resolve_root
+    from gcnlab.data.builtin import resolve_root
+    from gcnlab.data.datasets import load_dataset
     from gcnlab.data.graphs import load_graph
     from gcnlab.data.link_split import LinkSplit, split_edges
+    from gcnlab.data.sources import DATASETS
     from gcnlab.data.splits import SplitSpec, make_split
     from gcnlab.data.validate import validate_graph
     from gcnlab.errors import DataError, GcnlabError, InputError, TrainingDiverged, UsageError
     from gcnlab.experiments.published import PAPER_NUMBERS, paper_number
-    from gcnlab.experiments.reproduce import ReproduceConfig, ReproduceResult, ReproduceRow
+    from gcnlab.experiments.reproduce import ReproduceResult, ReproduceRow
+    from gcnlab.experiments.reproduce_config import ReproduceConfig
     from gcnlab.io.checkpoint import (
         Checkpoint,
         dataset_fingerprint,
@@ -177,13 +181,18 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         propagation_conv,
     )
     from gcnlab.nn.sparse import SparseMatrix, spmm
-    from gcnlab.tasks.digits import DigitsConfig, DigitsResult, train_digits
+    from gcnlab.tasks.digits import DigitsResult, train_digits
+    from gcnlab.tasks.digits_config import DigitsConfig
     from gcnlab.tasks.evaluate import Evaluation, evaluate_checkpoint
-    from gcnlab.tasks.karate import KarateConfig, KarateResult, train_karate
-    from gcnlab.tasks.link import LinkConfig, LinkEpochStats, LinkResult, train_link
-    from gcnlab.tasks.node import ClassifierStats, NodeConfig, NodeResult, train_node
+    from gcnlab.tasks.karate import KarateResult, train_karate
+    from gcnlab.tasks.karate_config import KarateConfig
+    from gcnlab.tasks.link import LinkEpochStats, LinkResult, train_link
+    from gcnlab.tasks.link_config import LinkConfig
+    from gcnlab.tasks.node import ClassifierStats, NodeResult, train_node
+    from gcnlab.tasks.node_config import NodeConfig
     from gcnlab.tasks.predict import link_scores, node_embeddings, node_predictions
     from gcnlab.tasks.rerun import rerun
-    from gcnlab.train.loop import EpochStats, RunConfig, RunResult, Task, fit
+    from gcnlab.train.config import RunConfig
+    from gcnlab.train.loop import EpochStats, RunResult, Task, fit
     from gcnlab.train.registry import register_task
     from gcnlab.utils.runtime import resolve_device, seed_everything

@@ -145,3 +145,30 @@ def test_public_api_is_complete() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_type_checking_imports_are_the_exports() -> None:
+    """The eager imports for type checkers name the same objects, from the same modules, as the
+    lazy table the package uses at run time."""
+    import ast
+
+    import gcnlab
+
+    tree = ast.parse(Path(gcnlab.__file__).read_text(encoding="utf-8"))
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+    )
+    imported = {a.name: node.module for node in block.body if isinstance(node, ast.ImportFrom)
+                for a in node.names}
+    assert imported == gcnlab._EXPORTS
+
+
+def test_every_config_is_public_without_torch() -> None:
+    code = (
+        "import sys, gcnlab\n"
+        "for name in gcnlab.__all__:\n"
+        "    if name.endswith('Config'): getattr(gcnlab, name)\n"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
