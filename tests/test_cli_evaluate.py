@@ -47,8 +47,8 @@ def test_train_save_then_evaluate(tmp_path: Path) -> None:
         result = invoke(["evaluate", ckpt, "--device", "cpu", "--json", json_path])
         assert result.exit_code == 2, result.output
         assert result.stderr == (
-            f"error: --json {json_path} is the checkpoint being evaluated; "
-            f"the report would overwrite it: give another path\n"
+            f"error: --json {json_path} is the same file as the checkpoint {ckpt}; "
+            f"writing it would destroy the input: give another path\n"
         )
         assert ckpt.read_bytes() == saved
 

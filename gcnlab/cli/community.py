@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import EXIT_INTERRUPTED, command, console
+from gcnlab.cli.app import EXIT_INTERRUPTED, command, console, human_console, say
 from gcnlab.cli.options import (
     ConfigDefaults,
     DeviceOption,
@@ -22,7 +22,7 @@ from gcnlab.cli.options import (
     Runs,
     Seed,
 )
-from gcnlab.cli.outputs import check_outputs, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.train.bounds import MAX_HIDDEN, MAX_RUNS
 
@@ -158,7 +158,11 @@ def cluster_command(
         **graph,
     )
     config.validate()
-    check_outputs(json_path, None, plots, save_clusters)
+    Files(
+        inputs=graph_files(config),
+        outputs={"--json": json_path, "--save-clusters": save_clusters},
+        plots=plots,
+    ).check()
     g.set_threads(threads)
 
     def describe(s: Any) -> str:
@@ -242,15 +246,15 @@ def _report(
     result: Any, *, json_path: Path | None, plots: Path | None, save_clusters: Path | None
 ) -> None:
     note = " (interrupted: finished runs only)" if result.partial else ""
-    typer.echo(f"{_summary(result)}{note}")
+    say(f"{_summary(result)}{note}")
     table = _table(result)
     if table is not None:
-        console().print(table)
+        human_console().print(table)
     if json_path is not None:
         from gcnlab.io.results import write_json
 
         write_json(json_path, payload(result))
-        typer.echo(f"wrote {json_path}")
+        say(f"wrote {json_path}")
     if save_clusters is None and not result.labelled:
         from gcnlab.train.graph_input import safe_name
 
@@ -258,11 +262,11 @@ def _report(
     if save_clusters is not None:
         from gcnlab.io.communities import write_clusters
 
-        typer.echo(f"wrote {write_clusters(save_clusters, result.clusters, result.seeds)}")
+        say(f"wrote {write_clusters(save_clusters, result.clusters, result.seeds)}")
     if plots is not None:
         from gcnlab.plots import draw_result
 
         for path in draw_result(result, plots):
-            typer.echo(f"wrote {path}")
+            say(f"wrote {path}")
     if result.partial:
         raise typer.Exit(EXIT_INTERRUPTED)

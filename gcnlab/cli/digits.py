@@ -14,7 +14,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import check_outputs, report, runs_phrase
+from gcnlab.cli.outputs import Files, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.tasks.digits_config import DigitsConfig
 
@@ -39,7 +39,7 @@ def digits_command(
     from gcnlab.tasks.digits import train_digits
 
     config.validate()
-    check_outputs(json_path, save, plots)
+    Files(outputs={"--json": json_path, "--save": save}, plots=plots).check()
     g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import command
-from gcnlab.cli.outputs import check_outputs, report, runs_phrase
+from gcnlab.cli.app import command, say
+from gcnlab.cli.outputs import Files, graph_files, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 
 
@@ -73,11 +73,14 @@ def embed_command(
 
     if out.suffix.lower() not in (".npy", ".npz"):
         raise UsageError(f"--out {out}: give a .npy or .npz file")
-    check_outputs(json_path, None, None, out)
+    written = {"--out": out, "--json": json_path}
+    if out.suffix.lower() == ".npy":  # the ids go beside the embeddings
+        written["--out's ids file"] = out.with_name(f"{out.stem}.ids.csv")
     g.set_threads(threads)
     if dataset.lower().endswith(".pt"):
         from gcnlab.io.checkpoint import load_checkpoint
 
+        Files(inputs={"the checkpoint": Path(dataset)}, outputs=written).check()
         source = load_checkpoint(dataset)
         _write(source, out)
         return
@@ -110,6 +113,7 @@ def embed_command(
         config = LinkConfig(model=model.value, hidden=hidden or 32, latent=latent, **common)
         train = train_link
     config.validate()
+    Files(inputs=graph_files(config), outputs=written).check()
     with epoch_progress(runs, epochs, lambda s: f"run {s.run + 1}/{runs}  epoch {s.epoch}") as cb:
         result = train(config, on_epoch=cb)
     _write(result, out)
@@ -129,5 +133,5 @@ def _write(source: object, out: Path) -> None:
 
     ids, z, run = node_embeddings(source)
     for path in write_embeddings(out, ids, z.numpy()):
-        typer.echo(f"wrote {path}")
-    typer.echo(f"embeddings [{z.size(0)}, {z.size(1)}] from run {run + 1}")
+        say(f"wrote {path}")
+    say(f"embeddings [{z.size(0)}, {z.size(1)}] from run {run + 1}")

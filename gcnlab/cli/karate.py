@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from gcnlab.cli.app import EXIT_INTERRUPTED, command, console
+from gcnlab.cli.app import EXIT_INTERRUPTED, command, human_console, say
 from gcnlab.cli.options import ConfigDefaults, Epochs, Json, Lr, Runs, Seed
-from gcnlab.cli.outputs import check_outputs, runs_phrase
+from gcnlab.cli.outputs import Files, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 
 KARATE = ConfigDefaults("gcnlab.tasks.karate:KarateConfig")
@@ -60,7 +60,7 @@ def karate_command(
     ]
     for config in configs:
         config.validate()
-    check_outputs(json_path, None, plots)
+    Files(outputs={"--json": json_path}, plots=plots).check()
 
     results = []
     for config in configs:
@@ -111,18 +111,18 @@ def payload(result: Any) -> dict:
 
 
 def _report(results: list[Any], *, json_path: Path | None, plots: Path | None, gif: bool) -> None:
-    console().print(_table(results))
+    human_console().print(_table(results))
     if json_path is not None:
         from gcnlab.io.results import write_json
 
         write_json(json_path, {r.communities: payload(r) for r in results})
-        typer.echo(f"wrote {json_path}")
+        say(f"wrote {json_path}")
     if plots is not None:
         from gcnlab.plots.karate import karate_figures
 
         for result in results:
             for path in karate_figures(result, plots, gif=gif):
-                typer.echo(f"wrote {path}")
+                say(f"wrote {path}")
     if any(r.partial for r in results):
-        typer.echo("interrupted: finished runs only")
+        say("interrupted: finished runs only")
         raise typer.Exit(EXIT_INTERRUPTED)

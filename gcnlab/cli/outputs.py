@@ -2,13 +2,92 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from gcnlab.cli import interrupts
-from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, same_file
+from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, human_to_stderr, same_file, say
+
+
+@dataclass
+class Files:
+    """Every file a command reads and writes, each under the option (or role) that names it:
+    ``{"--json": Path("r.json")}``, ``{"the graph file": Path("g.csv")}``. None: not given.
+
+    Outputs include the implicit ones (``embed``'s ``<stem>.ids.csv``); ``kept`` are files read
+    when they exist and written otherwise (``--partition-file``), checked against the others
+    but not for writing."""
+
+    inputs: dict[str, Path | None] = field(default_factory=dict)
+    outputs: dict[str, Path | None] = field(default_factory=dict)
+    kept: dict[str, Path | None] = field(default_factory=dict)
+    plots: Path | None = None  # the --plots folder
+
+    def check(self) -> None:
+        """Refuse, before any work: an output that cannot be written, two outputs that are one
+        file, and an output that is one of the inputs (through any name, a symbolic or a hard
+        link), which writing would destroy. Then send the human lines to stderr if a result
+        goes to stdout (:func:`gcnlab.cli.app.say`).
+
+        Raises:
+            UsageError: naming both paths.
+        """
+        from gcnlab.errors import UsageError
+
+        outputs = _given(self.outputs)
+        for _, path in outputs:
+            check_writable(path)
+        written = outputs + _given(self.kept)
+        for i, (first, a) in enumerate(written):
+            for second, b in written[i + 1 :]:
+                if same_file(a, b):
+                    clash = (
+                        "the checkpoint would overwrite the result"
+                        if (first, second) == ("--json", "--save")
+                        else "one would overwrite the other"
+                    )
+                    raise UsageError(
+                        f"{first} and {second} are the same file ({a}); {clash}: give two paths"
+                    )
+        for out_name, out in written:
+            for in_name, source in _given(self.inputs):
+                if same_file(out, source):
+                    raise UsageError(
+                        f"{out_name} {out} is the same file as {in_name} {source}; writing it "
+                        "would destroy the input: give another path"
+                    )
+        if self.plots is not None:
+            if self.plots.exists() and not self.plots.is_dir():
+                raise UsageError(f"--plots {self.plots} is a file; give a folder")
+            check_writable(self.plots / ".probe")
+        human_to_stderr(any(is_stdout(path) for _, path in outputs))
+
+
+def _given(paths: dict[str, Path | None]) -> list[tuple[str, Path]]:
+    return [(name, Path(path)) for name, path in paths.items() if path is not None]
+
+
+def is_stdout(path: Path) -> bool:
+    """Whether writing ``path`` writes this process's standard output (``/dev/stdout``,
+    ``/proc/self/fd/1``, a link to them)."""
+    from gcnlab.utils.files import output_target
+
+    try:
+        target = output_target(path)
+    except Exception:  # noqa: BLE001 - not writable at all: check_writable said so already
+        return False
+    return target.how == "descriptor" and target.fd == 1
+
+
+def graph_files(config: Any) -> dict[str, Path | None]:
+    """The files a graph config reads (the graph file, ``--features-file``,
+    ``--labels-file``), by role; a dataset name or a spec reads none of them here."""
+    from gcnlab.train.graph_input import source_files
+
+    return {name: Path(path) for name, path in source_files(config).items()}
 
 
 def check_outputs(
@@ -17,31 +96,11 @@ def check_outputs(
     plots: Path | None,
     predictions: Path | None = None,
 ) -> None:
-    """Refuse, before any training, ``--json``/``--save``/``--predictions`` files that cannot be
-    written or are one file (one would overwrite another), and a ``--plots`` that is not a
-    folder."""
-    from gcnlab.errors import UsageError
-
-    check_writable(json_path)
-    check_writable(save)
-    check_writable(predictions)
-    named = [("--json", json_path), ("--save", save), ("--predictions", predictions)]
-    given = [(name, path) for name, path in named if path is not None]
-    for i, (first, a) in enumerate(given):
-        for second, b in given[i + 1 :]:
-            if same_file(a, b):
-                clash = (
-                    "the checkpoint would overwrite the result"
-                    if (first, second) == ("--json", "--save")
-                    else "one would overwrite the other"
-                )
-                raise UsageError(
-                    f"{first} and {second} are the same file ({a}); {clash}: give two paths"
-                )
-    if plots is not None:
-        if plots.exists() and not plots.is_dir():
-            raise UsageError(f"--plots {plots} is a file; give a folder")
-        check_writable(plots / ".probe")
+    """:meth:`Files.check` of a command that reads no file of its own: ``--json``, ``--save``
+    and ``--predictions`` are files, ``--plots`` a folder."""
+    Files(
+        outputs={"--json": json_path, "--save": save, "--predictions": predictions}, plots=plots
+    ).check()
 
 
 def runs_phrase(n: int) -> str:
@@ -95,22 +154,22 @@ def report(
     """
     with interrupts.deferred():
         note = " (interrupted: finished runs only)" if result.partial else ""
-        typer.echo(f"{summary}{note}")
+        say(f"{summary}{note}")
         if json_path is not None:
             from gcnlab.io.results import write_json
 
             write_json(json_path, result_payload(result))
-            typer.echo(f"wrote {json_path}")
+            say(f"wrote {json_path}")
         if save is not None:
             from gcnlab.io.checkpoint import save_result
 
-            typer.echo(f"wrote {save_result(save, result)}")
+            say(f"wrote {save_result(save, result)}")
         if predictions is not None:
-            typer.echo(f"wrote {write_predictions(result, predictions, pairs)}")
+            say(f"wrote {write_predictions(result, predictions, pairs)}")
         if plots is not None:
             from gcnlab.plots import draw_result
 
             for path in draw_result(result, plots):
-                typer.echo(f"wrote {path}")
+                say(f"wrote {path}")
     if result.partial:
         raise typer.Exit(EXIT_INTERRUPTED)

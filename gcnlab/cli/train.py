@@ -10,7 +10,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import report, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, report, runs_phrase
 from gcnlab.tasks.node_config import NodeConfig
 
 
@@ -49,8 +49,13 @@ def train_command(
 
     clusters = config.batch == "clusters"
     missing = None if clusters else "--batch clusters (with --parts and --clusters-per-batch)"
-    outputs = (json_path, save, plots, predictions)
-    result = train_in_job(config, missing, train_node, outputs, describe)
+    files = Files(
+        inputs=graph_files(config),
+        outputs={"--json": json_path, "--save": save, "--predictions": predictions},
+        kept={"--partition-file": config.partition_file and Path(config.partition_file)},
+        plots=plots,
+    )
+    result = train_in_job(config, missing, train_node, files, describe)
     if result is None:  # another process of a torchrun job: rank 0 reports
         return
 
