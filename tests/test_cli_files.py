@@ -5,6 +5,7 @@ as it was; a pairs file is checked against the graph before the first epoch."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import sys
@@ -297,3 +298,27 @@ def test_rerun_refuses_deep_nesting_and_huge_records(
     assert result.stderr == (
         f"error: {huge}: larger than 1 MiB, more than a gcnlab result JSON holds\n"
     )
+
+
+def test_one_run_prints_no_spread(files: dict) -> None:
+    result = invoke(["train", "karate", *QUICK])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"karate: test accuracy \d+\.\d % over 1 run \(.*\)", result.stdout.strip())
+    ev = invoke(["evaluate", files["run"], "--device", "cpu"])
+    assert re.search(r": test accuracy \d+\.\d % over 1 run", ev.stdout), ev.output
+
+
+@pytest.mark.parametrize("command", [["train", "karate"], ["linkpred", "karate"],
+                                     ["digits"], ["rerun", "r.json"]])
+def test_threads_are_bounded(command: list[str], no_training: None) -> None:
+    result = invoke([*command, "--threads", "99999999999"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "'--threads': Input should be less than or equal to 4096" in result.stderr
+
+
+def test_datasets_lists_digits_as_images(tmp_path: Path) -> None:
+    result = invoke(["datasets", "--root", tmp_path], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if "│ digits " in line)
+    assert "built in" in row and "images" in row

@@ -10,7 +10,7 @@ import typer
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import command, say
 from gcnlab.cli.options import DataOption, DeviceOption
-from gcnlab.cli.outputs import Files, graph_files, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, mean_spread, runs_phrase
 
 # task -> (metric, label) in the order they are printed
 METRICS = {
@@ -48,7 +48,7 @@ def evaluate_command(
     Files(inputs=inputs, outputs={"--json": json_path}).check()
     ev = evaluate_checkpoint(checkpoint, root=root, device=device, data=data)
     parts = [
-        f"{label} {100 * ev.mean[key]:.1f} ± {100 * ev.std[key]:.1f}"
+        f"{label} {mean_spread(ev.mean[key], ev.std[key], ev.runs)}"
         for key, label in METRICS.get(ev.task, [(k, k) for k in ev.mean])
     ]
     say(

@@ -12,7 +12,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import Files, graph_files, report, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, mean_spread, report, runs_phrase
 from gcnlab.tasks.link_config import LinkConfig
 
 
@@ -79,8 +79,8 @@ def linkpred_command(
     report(
         result,
         f"{result.dataset} {result.model.upper()}: test AUC "
-        f"{100 * result.auc_mean:.1f} ± {100 * result.auc_std:.1f}, AP "
-        f"{100 * result.ap_mean:.1f} ± {100 * result.ap_std:.1f} % "
+        f"{mean_spread(result.auc_mean, result.auc_std, result.runs)}, AP "
+        f"{mean_spread(result.ap_mean, result.ap_std, result.runs)} % "
         f"over {runs_phrase(result.runs)} "
         f"({result.reconstruction} loss, {result.seconds:.1f} s, {result.device})",
         json_path=json_path,

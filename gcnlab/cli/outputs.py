@@ -103,6 +103,12 @@ def check_outputs(
     ).check()
 
 
+def mean_spread(mean: float, std: float, runs: int) -> str:
+    """A fraction's mean and standard deviation over ``runs``, in percent: ``"81.5 ± 0.6"``;
+    one run has no spread: ``"81.5"``."""
+    return f"{100 * mean:.1f}" if runs == 1 else f"{100 * mean:.1f} ± {100 * std:.1f}"
+
+
 def runs_phrase(n: int) -> str:
     """``"1 run"`` or ``"N runs"``."""
     return f"{n} run" if n == 1 else f"{n} runs"

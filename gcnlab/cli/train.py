@@ -10,7 +10,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import Files, graph_files, report, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, mean_spread, report, runs_phrase
 from gcnlab.tasks.node_config import NodeConfig
 
 
@@ -61,8 +61,9 @@ def train_command(
 
     report(
         result,
-        f"{result.dataset}: test accuracy {100 * result.test_acc_mean:.1f} ± "
-        f"{100 * result.test_acc_std:.1f} % over {runs_phrase(result.runs)} "
+        f"{result.dataset}: test accuracy "
+        f"{mean_spread(result.test_acc_mean, result.test_acc_std, result.runs)} % over "
+        f"{runs_phrase(result.runs)} "
         f"({result.seconds:.1f} s, {result.device})",
         json_path=json_path,
         save=save,
