@@ -5,8 +5,8 @@ as it was; a pairs file is checked against the graph before the first epoch."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -172,15 +172,21 @@ def test_a_pairs_id_not_in_the_graph_fails_before_the_first_epoch(
 def test_saved_runs_reload_from_another_folder(
     files: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded = json.loads(files["record"].read_text())
+    # trained with paths relative to the data's folder, reloaded from another folder
+    monkeypatch.chdir(files["edges"].parent)
+    run, record = tmp_path / "run.pt", tmp_path / "run.json"
+    trained = invoke(["train", "edges.csv", "--labels-file", "labels.csv", *QUICK, "--split",
+                      "0.6,0.2,0.2", "--save", run, "--json", record])
+    assert trained.exit_code == 0, trained.output
+    recorded = json.loads(record.read_text())
     assert recorded["config"]["dataset"] == str(files["edges"].resolve())
     assert recorded["config"]["labels_file"] == str(files["labels"].resolve())
-    assert recorded["dataset"] == str(files["edges"])  # the label: as given
+    assert recorded["dataset"] == str(files["edges"].resolve())  # the label agrees
     monkeypatch.chdir(tmp_path)
-    ev = invoke(["evaluate", files["run"], "--device", "cpu"])
+    ev = invoke(["evaluate", run, "--device", "cpu"])
     assert ev.exit_code == 0, ev.output
     assert "equal to the metrics the run reported" in ev.stdout
-    again = invoke(["rerun", files["record"]])
+    again = invoke(["rerun", record])
     assert again.exit_code == 0, again.output
     assert "every recorded metric is the same" in again.stdout
 

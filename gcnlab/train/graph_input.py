@@ -169,14 +169,16 @@ def source_files(config: Any) -> dict[str, str]:
     return {FILE_FIELDS[name]: getattr(config, name) for name in _file_fields(config)}
 
 
-def recorded_fields(config: Any) -> dict[str, Any]:
-    """``config`` as results and checkpoints record it: its fields, with the files the graph
-    is read from as absolute paths, so the record reloads from any folder (the fingerprint says
-    whether the data is still the same)."""
-    fields = dataclasses.asdict(config)
-    for name in _file_fields(config):
-        fields[name] = str(Path(fields[name]).expanduser().resolve())
-    return fields
+def with_absolute_paths(config: T) -> T:
+    """``config`` with the files its graph is read from as absolute paths (links resolved):
+    what results and checkpoints record, so that a record reloads from any folder (the
+    fingerprint says whether the data is still the same). Its dataset label is then that path
+    too, as the label always agrees with the config."""
+    fields = {
+        name: str(Path(getattr(config, name)).expanduser().resolve())
+        for name in _file_fields(config)
+    }
+    return dataclasses.replace(config, **fields) if fields else config  # type: ignore[type-var]
 
 
 def from_record(config: Any, folder: str | Path, data: str | None = None) -> Any:

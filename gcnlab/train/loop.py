@@ -44,7 +44,7 @@ from gcnlab.train.config import (  # noqa: F401 (the loop's names, kept importab
     raise_first_failure,
     run_checks,
 )
-from gcnlab.train.graph_input import recorded_fields
+from gcnlab.train.graph_input import with_absolute_paths
 from gcnlab.utils.distributed import rank_and_size
 from gcnlab.utils.runtime import resolve_device, seed_everything
 
@@ -366,6 +366,7 @@ def fit(
             a caller checks inputs that need the data (node ids in a pairs file).
     """
     config.validate()
+    config = with_absolute_paths(config)  # the record reloads from any folder
     device = resolve_device(config.device)
     task = task_type.prepare(config, device)
     if on_ready is not None:
@@ -390,7 +391,7 @@ def fit(
         epochs=[len(h) for h in runs.histories],
         seconds=runs.seconds,
         device=str(device),
-        config=recorded_fields(config),
+        config=dataclasses.asdict(config),
         versions=versions(),
         partial=runs.partial,
         fingerprint=task.fingerprint(),
