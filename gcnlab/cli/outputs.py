@@ -73,11 +73,12 @@ def _given(paths: dict[str, Path | None]) -> list[tuple[str, Path]]:
 def is_stdout(path: Path) -> bool:
     """Whether writing ``path`` writes this process's standard output (``/dev/stdout``,
     ``/proc/self/fd/1``, a link to them)."""
+    from gcnlab.errors import UsageError
     from gcnlab.utils.files import output_target
 
     try:
         target = output_target(path)
-    except Exception:  # noqa: BLE001 - not writable at all: check_writable said so already
+    except UsageError:  # a folder or a socket: check_writable refuses it
         return False
     return target.how == "descriptor" and target.fd == 1
 
