@@ -49,10 +49,11 @@ def train_command(
 
     clusters = config.batch == "clusters"
     missing = None if clusters else "--batch clusters (with --parts and --clusters-per-batch)"
+    parts = None if config.partition_file is None else Path(config.partition_file)
     files = Files(
         inputs=graph_files(config),
         outputs={"--json": json_path, "--save": save, "--predictions": predictions},
-        kept={"--partition-file": config.partition_file and Path(config.partition_file)},
+        kept={"--partition-file": parts},
         plots=plots,
     )
     result = train_in_job(config, missing, train_node, files, describe)
