@@ -59,13 +59,39 @@ def test_json_to_stdout_through_a_link(tmp_path: Path) -> None:
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    first, rest = run.stdout.split("\n", 1)
-    assert first.startswith("karate: test accuracy")
-    payload, wrote = rest.rsplit("}\n", 1)
-    assert json.loads(payload + "}")["dataset"] == "karate"
-    assert wrote == f"wrote {stdout}\n"
+    # stdout holds the result alone, for a JSON reader; the lines for people go to stderr
+    assert json.loads(run.stdout)["dataset"] == "karate"
+    summary, wrote = run.stderr.splitlines()
+    assert summary.startswith("karate: test accuracy")
+    assert wrote == f"wrote {stdout}"
     assert stdout.is_symlink() and os.readlink(stdout) == "/proc/self/fd/1"
-    assert run.stderr == ""
+
+
+@pytest.mark.parametrize("target", ["/dev/stdout", "/proc/self/fd/1"])
+def test_json_to_stdout_parses_in_process(
+    target: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    if not os.path.exists(target):
+        pytest.skip(f"no {target}")
+    result = invoke(["train", "karate", "--epochs", "2", "--runs", "1", "--device", "cpu",
+                     "--json", target])
+    assert result.exit_code == 0, result.output
+    # the JSON goes to file descriptor 1 (captured by capfd), every human line to stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"wrote {target}"
+    payload = json.loads(capfd.readouterr().out)
+    assert payload["dataset"] == "karate" and payload["runs"] == 1
+
+
+def test_karate_table_goes_to_stderr_with_json_on_stdout(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    result = invoke(["karate", "--epochs", "2", "--runs", "1", "--communities", "factions",
+                     "--json", "/dev/stdout"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "karate club" in result.stderr
+    assert json.loads(capfd.readouterr().out)["factions"]["runs"] == 1
 
 
 def _no_training(monkeypatch: pytest.MonkeyPatch) -> None:

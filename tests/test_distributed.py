@@ -159,6 +159,12 @@ def test_linkpred_two_processes_match_one(tmp_path: Path) -> None:
     )
     reference = train_link(config)
     payload = json.loads(out.read_text())
+    # how it was run: two processes of a gloo group, edge mini-batches of 9
+    plan = {"kind": "edges", "batch_size": 9}
+    assert (payload["processes"], payload["backend"], payload["batch_plan"]) == (2, "gloo", plan)
+    assert (reference.processes, reference.backend, reference.batch_plan) == (1, None, plan)
+    metrics = load_checkpoint(save).metrics
+    assert (metrics["processes"], metrics["backend"], metrics["batch_plan"]) == (2, "gloo", plan)
     assert payload["best_epoch"] == reference.best_epoch
     torch.testing.assert_close(
         payload["history"][0]["loss"], [s.loss for s in reference.history[0]], rtol=0, atol=1e-5
@@ -226,6 +232,8 @@ def test_linkpred_cluster_batches_two_processes_match_one(tmp_path: Path) -> Non
 
     losses, states = _cluster_link_reference()
     payload = json.loads(out.read_text())
+    plan = {"kind": "clusters", "parts": 4, "clusters_per_batch": 1}
+    assert (payload["processes"], payload["backend"], payload["batch_plan"]) == (2, "gloo", plan)
     torch.testing.assert_close(payload["history"][0]["loss"], losses, rtol=0, atol=1e-5)
     state = load_checkpoint(save).states[0]  # the weights of the chosen epoch
     reference = states[payload["best_epoch"][0] - 1]

@@ -126,6 +126,7 @@ def _with_shared_options(
             level=logging.INFO if verbose else logging.WARNING,
             format="%(levelname)s %(name)s: %(message)s",
         )
+        human_to_stderr(False)  # until the command's outputs say a result goes to stdout
         try:
             if config is not None:
                 fields = {p.name: options.pop(p.name) for p in derived}
@@ -261,3 +262,23 @@ def console(stderr: bool = False):  # noqa: ANN201 (rich imported lazily)
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
+
+
+# Whether the lines meant for people (summaries, tables, "wrote ...") go to stderr: they do when a
+# result is written to stdout, which must then hold that result alone (``--json /dev/stdout |
+# jq``). Set by gcnlab.cli.outputs.Files.check, reset before every command.
+_human_on_stderr = [False]
+
+
+def human_to_stderr(on: bool) -> None:
+    _human_on_stderr[0] = on
+
+
+def say(text: str) -> None:
+    """Print a line for people: on stdout, or on stderr when a result goes to stdout."""
+    typer.echo(text, err=_human_on_stderr[0])
+
+
+def human_console():  # noqa: ANN201 (rich imported lazily)
+    """The console for tables, on the stream :func:`say` prints to."""
+    return console(stderr=_human_on_stderr[0])

@@ -11,7 +11,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command, console
 from gcnlab.cli.options import Json
-from gcnlab.cli.outputs import Writer, check_outputs, report, runs_phrase
+from gcnlab.cli.outputs import Files, Writer, graph_files, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.community.config import ClusterConfig
 
@@ -42,7 +42,11 @@ def cluster_command(
     from gcnlab.community.detect import cluster
 
     config.validate()
-    check_outputs(json_path, None, plots, save_clusters)
+    Files(
+        inputs=graph_files(config),
+        outputs={"--json": json_path, "--save-clusters": save_clusters},
+        plots=plots,
+    ).check()
     g.set_threads(threads)
     runs, epochs = config.runs, config.epochs
 

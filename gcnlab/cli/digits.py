@@ -14,7 +14,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import check_outputs, report, runs_phrase
+from gcnlab.cli.outputs import Files, mean_spread, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.tasks.digits_config import DigitsConfig
 
@@ -39,7 +39,7 @@ def digits_command(
     from gcnlab.tasks.digits import train_digits
 
     config.validate()
-    check_outputs(json_path, save, plots)
+    Files(outputs={"--json": json_path, "--save": save}, plots=plots).check()
     g.set_threads(threads)
 
     def describe(s) -> str:  # noqa: ANN001
@@ -50,8 +50,9 @@ def digits_command(
 
     report(
         result,
-        f"digits ({config.layer}): test accuracy {100 * result.test_acc_mean:.1f} ± "
-        f"{100 * result.test_acc_std:.1f} % over {runs_phrase(result.runs)} "
+        f"digits ({config.layer}): test accuracy "
+        f"{mean_spread(result.test_acc_mean, result.test_acc_std, result.runs)} % over "
+        f"{runs_phrase(result.runs)} "
         f"({result.seconds:.1f} s, {result.device})",
         json_path=json_path,
         save=save,

@@ -7,8 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 
@@ -63,23 +62,26 @@ def train_in_job(
     config: Any,
     missing: str | None,
     train: Callable[..., Any],
-    outputs: Sequence[Path | None],
+    files: Any,
     describe: Callable[[Any], str],
+    on_ready: Callable[[Any], None] | None = None,
 ) -> Any | None:
     """``train(config)`` as one process of a ``torchrun`` job, or alone: inside
-    :func:`distributed_run`, the writing process checks ``outputs`` first and shows the epoch
-    progress; the others train in step, silently. Returns the result on the writing process,
-    None on the others (which then have nothing to report)."""
-    from gcnlab.cli.outputs import check_outputs
+    :func:`distributed_run`, the writing process checks ``files`` (a
+    :class:`gcnlab.cli.outputs.Files`) first and shows the epoch progress; the others train in
+    step, silently. ``on_ready`` (every process) checks the inputs that need the loaded data,
+    before the first epoch. Returns the result on the writing process, None on the others
+    (which then have nothing to report)."""
     from gcnlab.cli.progress import epoch_progress
 
+    ready = {} if on_ready is None else {"on_ready": on_ready}
     with distributed_run(config, missing) as main_process:
         if not main_process:  # torchrun's other processes train in step and write nothing
-            train(config)
+            train(config, **ready)
             return None
-        check_outputs(*outputs)
+        files.check()
         with epoch_progress(config.runs, config.epochs, describe) as on_epoch:
-            return train(config, on_epoch=on_epoch)
+            return train(config, on_epoch=on_epoch, **ready)
 
 
 def leave(message: str) -> NoReturn:

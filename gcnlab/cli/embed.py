@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli import graph_options as g
-from gcnlab.cli.app import command
+from gcnlab.cli.app import command, say
 from gcnlab.cli.derive import given_on_command_line, option_name
-from gcnlab.cli.outputs import check_outputs, report, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.tasks.embed_config import EmbedConfig
 
@@ -43,11 +43,14 @@ def embed_command(
         raise UsageError(f"{names} {verb} to --model {other}, not {config.model}")
     if out.suffix.lower() not in (".npy", ".npz"):
         raise UsageError(f"--out {out}: give a .npy or .npz file")
-    check_outputs(json_path, None, None, out)
+    written = {"--out": out, "--json": json_path}
+    if out.suffix.lower() == ".npy":  # the ids go beside the embeddings
+        written["--out's ids file"] = out.with_name(f"{out.stem}.ids.csv")
     g.set_threads(threads)
     if config.dataset.lower().endswith(".pt"):
         from gcnlab.io.checkpoint import load_checkpoint
 
+        Files(inputs={"the checkpoint": Path(config.dataset)}, outputs=written).check()
         _write(load_checkpoint(config.dataset), out)
         return
     task_config = config.task_config()
@@ -56,6 +59,7 @@ def embed_command(
         from gcnlab.tasks.node import train_node as train
     else:
         from gcnlab.tasks.link import train_link as train
+    Files(inputs=graph_files(task_config), outputs=written).check()
     runs = config.runs
     with epoch_progress(runs, config.epochs, lambda s: f"run {s.run + 1}/{runs}  epoch {s.epoch}"
                         ) as cb:
@@ -77,5 +81,5 @@ def _write(source: object, out: Path) -> None:
 
     ids, z, run = node_embeddings(source)
     for path in write_embeddings(out, ids, z.numpy()):
-        typer.echo(f"wrote {path}")
-    typer.echo(f"embeddings [{z.size(0)}, {z.size(1)}] from run {run + 1}")
+        say(f"wrote {path}")
+    say(f"embeddings [{z.size(0)}, {z.size(1)}] from run {run + 1}")

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from gcnlab.cli import interrupts
-from gcnlab.cli.app import check_writable, command, same_file
-from gcnlab.cli.options import device_option
-from gcnlab.cli.outputs import runs_phrase
+from gcnlab.cli.app import command, say
+from gcnlab.cli.options import DataOption, device_option
+from gcnlab.cli.outputs import Files, graph_files, mean_spread, runs_phrase
 
 ScoreDevice = device_option("Where to score the checkpoint's runs.")
 
@@ -35,38 +35,36 @@ def evaluate_command(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the recomputed metrics as JSON here.")
     ] = None,
+    data: DataOption = None,
 ) -> None:
     """Recompute a checkpoint's test metrics and compare them with its run's.
 
     Each saved run's model is rebuilt on the same data, checked by fingerprint.
     """
-    from gcnlab.errors import UsageError
+    from gcnlab.io.checkpoint import load_checkpoint
     from gcnlab.io.results import write_json
-    from gcnlab.tasks.evaluate import evaluate_checkpoint
+    from gcnlab.tasks.evaluate import checkpoint_config, evaluate_checkpoint
 
-    check_writable(json_path)
-    if json_path is not None and same_file(json_path, path):
-        raise UsageError(
-            f"--json {json_path} is the checkpoint being evaluated; the report "
-            f"would overwrite it: give another path"
-        )
-    ev = evaluate_checkpoint(path, root=root, device=device)
+    checkpoint = load_checkpoint(path)
+    inputs = {"the checkpoint": path, **graph_files(checkpoint_config(checkpoint, data))}
+    Files(inputs=inputs, outputs={"--json": json_path}).check()
+    ev = evaluate_checkpoint(checkpoint, root=root, device=device, data=data)
     parts = [
-        f"{label} {100 * ev.mean[key]:.1f} ± {100 * ev.std[key]:.1f}"
+        f"{label} {mean_spread(ev.mean[key], ev.std[key], ev.runs)}"
         for key, label in METRICS.get(ev.task, [(k, k) for k in ev.mean])
     ]
-    typer.echo(
+    say(
         f"{ev.dataset} {ev.model}: {', '.join(parts)} % over {runs_phrase(ev.runs)} ({ev.device})"
     )
     if ev.matches:
-        typer.echo("equal to the metrics the run reported")
+        say("equal to the metrics the run reported")
     else:
         reported = ", ".join(f"{k} {100 * v:.4f}" for k, v in ev.reported.items())
-        typer.echo(
+        say(
             f"differs from the metrics the run reported ({reported} %); a different "
             f"device or library version changes the last digits"
         )
     if json_path is not None:
         with interrupts.deferred():
             write_json(json_path, ev)
-            typer.echo(f"wrote {json_path}")
+            say(f"wrote {json_path}")

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gcnlab.train.bounds import MAX_THREADS
+
 # The default of --threads. On a 2-core machine shared with other jobs, torch's default (one
 # thread per core) ran Cora's epochs several times slower than one thread, and never faster on
 # a 1M-edge graph (benchmarks/bench_threads.py, docs/data.md); one thread is never the slow one.
@@ -59,6 +61,7 @@ Threads = Annotated[
     int,
     typer.Option(
         min=1,
+        max=MAX_THREADS,
         help="CPU threads for torch (torch.set_num_threads); 1 is fastest on a shared "
         "machine (measured, docs/data.md).",
     ),

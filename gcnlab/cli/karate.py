@@ -12,7 +12,7 @@ import typer
 
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json
-from gcnlab.cli.outputs import Writer, check_outputs, json_writer, runs_phrase, write_outputs
+from gcnlab.cli.outputs import Files, Writer, json_writer, runs_phrase, write_outputs
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.tasks.karate_config import COMMUNITY_NAMES, KarateConfig
 
@@ -50,7 +50,7 @@ def karate_command(
     configs = [dataclasses.replace(config, communities=n) for n in names]
     for one in configs:
         one.validate()
-    check_outputs(json_path, None, plots)
+    Files(outputs={"--json": json_path}, plots=plots).check()
 
     results = []
     runs, epochs = config.runs, config.epochs

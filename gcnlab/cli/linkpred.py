@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import report, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, mean_spread, report, runs_phrase
 from gcnlab.tasks.link_config import LinkConfig
 
 
@@ -65,16 +66,21 @@ def linkpred_command(
         else "--batch-size B (training edges per step) or --batch clusters (with --parts and "
         "--clusters-per-batch)"
     )
-    outputs = (json_path, save, plots, predictions)
-    result = train_in_job(config, missing, train_link, outputs, describe)
+    files = Files(
+        inputs={**graph_files(config), "--pairs": pairs},
+        outputs={"--json": json_path, "--save": save, "--predictions": predictions},
+        plots=plots,
+    )
+    on_ready = None if pairs is None else check_pairs(pairs)
+    result = train_in_job(config, missing, train_link, files, describe, on_ready)
     if result is None:  # another process of a torchrun job: rank 0 reports
         return
 
     report(
         result,
         f"{result.dataset} {result.model.upper()}: test AUC "
-        f"{100 * result.auc_mean:.1f} ± {100 * result.auc_std:.1f}, AP "
-        f"{100 * result.ap_mean:.1f} ± {100 * result.ap_std:.1f} % "
+        f"{mean_spread(result.auc_mean, result.auc_std, result.runs)}, AP "
+        f"{mean_spread(result.ap_mean, result.ap_std, result.runs)} % "
         f"over {runs_phrase(result.runs)} "
         f"({result.reconstruction} loss, {result.seconds:.1f} s, {result.device})",
         json_path=json_path,
@@ -83,3 +89,15 @@ def linkpred_command(
         predictions=predictions,
         pairs=pairs,
     )
+
+
+def check_pairs(pairs: Path) -> Callable[[Any], None]:
+    """The check, once the graph is loaded and before training, that every node of ``pairs``
+    is in the graph (:func:`gcnlab.tasks.predict.read_pairs` raises, naming the line)."""
+
+    def check(task: Any) -> None:
+        from gcnlab.tasks.predict import graph_node_ids, read_pairs
+
+        read_pairs(pairs, graph_node_ids(task.data))
+
+    return check

@@ -32,3 +32,11 @@ Save = Annotated[
         "fingerprint); check it with 'gcnlab evaluate'."
     ),
 ]
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="The graph file to use instead of the recorded one (the run's data fingerprint "
+        "still decides whether it is the same data)."
+    ),
+]

@@ -3,13 +3,100 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from gcnlab.cli import interrupts
-from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, console, same_file
+from gcnlab.cli.app import (
+    EXIT_INTERRUPTED,
+    check_writable,
+    human_console,
+    human_to_stderr,
+    same_file,
+    say,
+)
+
+
+@dataclass
+class Files:
+    """Every file a command reads and writes, each under the option (or role) that names it:
+    ``{"--json": Path("r.json")}``, ``{"the graph file": Path("g.csv")}``. None: not given.
+
+    Outputs include the implicit ones (``embed``'s ``<stem>.ids.csv``); ``kept`` are files read
+    when they exist and written otherwise (``--partition-file``), checked against the others
+    but not for writing."""
+
+    inputs: dict[str, Path | None] = field(default_factory=dict)
+    outputs: dict[str, Path | None] = field(default_factory=dict)
+    kept: dict[str, Path | None] = field(default_factory=dict)
+    plots: Path | None = None  # the --plots folder
+
+    def check(self) -> None:
+        """Refuse, before any work: an output that cannot be written, two outputs that are one
+        file, and an output that is one of the inputs (through any name, a symbolic or a hard
+        link), which writing would destroy. Then send the human lines to stderr if a result
+        goes to stdout (:func:`gcnlab.cli.app.say`).
+
+        Raises:
+            UsageError: naming both paths.
+        """
+        from gcnlab.errors import UsageError
+
+        outputs = _given(self.outputs)
+        for _, path in outputs:
+            check_writable(path)
+        written = outputs + _given(self.kept)
+        for i, (first, a) in enumerate(written):
+            for second, b in written[i + 1 :]:
+                if same_file(a, b):
+                    clash = (
+                        "the checkpoint would overwrite the result"
+                        if (first, second) == ("--json", "--save")
+                        else "one would overwrite the other"
+                    )
+                    raise UsageError(
+                        f"{first} and {second} are the same file ({a}); {clash}: give two paths"
+                    )
+        for out_name, out in written:
+            for in_name, source in _given(self.inputs):
+                if same_file(out, source):
+                    raise UsageError(
+                        f"{out_name} {out} is the same file as {in_name} {source}; writing it "
+                        "would destroy the input: give another path"
+                    )
+        if self.plots is not None:
+            if self.plots.exists() and not self.plots.is_dir():
+                raise UsageError(f"--plots {self.plots} is a file; give a folder")
+            check_writable(self.plots / ".probe")
+        human_to_stderr(any(is_stdout(path) for _, path in outputs))
+
+
+def _given(paths: dict[str, Path | None]) -> list[tuple[str, Path]]:
+    return [(name, Path(path)) for name, path in paths.items() if path is not None]
+
+
+def is_stdout(path: Path) -> bool:
+    """Whether writing ``path`` writes this process's standard output (``/dev/stdout``,
+    ``/proc/self/fd/1``, a link to them)."""
+    from gcnlab.errors import UsageError
+    from gcnlab.utils.files import output_target
+
+    try:
+        target = output_target(path)
+    except UsageError:  # a folder or a socket: check_writable refuses it
+        return False
+    return target.how == "descriptor" and target.fd == 1
+
+
+def graph_files(config: Any) -> dict[str, Path | None]:
+    """The files a graph config reads (the graph file, ``--features-file``,
+    ``--labels-file``), by role; a dataset name or a spec reads none of them here."""
+    from gcnlab.train.graph_input import source_files
+
+    return {name: Path(path) for name, path in source_files(config).items()}
 
 
 def check_outputs(
@@ -18,31 +105,17 @@ def check_outputs(
     plots: Path | None,
     predictions: Path | None = None,
 ) -> None:
-    """Refuse, before any training, ``--json``/``--save``/``--predictions`` files that cannot be
-    written or are one file (one would overwrite another), and a ``--plots`` that is not a
-    folder."""
-    from gcnlab.errors import UsageError
+    """:meth:`Files.check` of a command that reads no file of its own: ``--json``, ``--save``
+    and ``--predictions`` are files, ``--plots`` a folder."""
+    Files(
+        outputs={"--json": json_path, "--save": save, "--predictions": predictions}, plots=plots
+    ).check()
 
-    check_writable(json_path)
-    check_writable(save)
-    check_writable(predictions)
-    named = [("--json", json_path), ("--save", save), ("--predictions", predictions)]
-    given = [(name, path) for name, path in named if path is not None]
-    for i, (first, a) in enumerate(given):
-        for second, b in given[i + 1 :]:
-            if same_file(a, b):
-                clash = (
-                    "the checkpoint would overwrite the result"
-                    if (first, second) == ("--json", "--save")
-                    else "one would overwrite the other"
-                )
-                raise UsageError(
-                    f"{first} and {second} are the same file ({a}); {clash}: give two paths"
-                )
-    if plots is not None:
-        if plots.exists() and not plots.is_dir():
-            raise UsageError(f"--plots {plots} is a file; give a folder")
-        check_writable(plots / ".probe")
+
+def mean_spread(mean: float, std: float, runs: int) -> str:
+    """A fraction's mean and standard deviation over ``runs``, in percent: ``"81.5 ± 0.6"``;
+    one run has no spread: ``"81.5"``."""
+    return f"{100 * mean:.1f}" if runs == 1 else f"{100 * mean:.1f} ± {100 * std:.1f}"
 
 
 def runs_phrase(n: int) -> str:
@@ -156,14 +229,14 @@ def write_outputs(
     with interrupts.deferred():
         note = "interrupted: finished runs only"
         if summary is not None:
-            typer.echo(f"{summary} ({note})" if partial else summary)
+            say(f"{summary} ({note})" if partial else summary)
         if table is not None:
-            console().print(table)
+            human_console().print(table)
         if summary is None and partial:
-            typer.echo(note)
+            say(note)
         for write in writers:
             written = write()
             for path in [written] if isinstance(written, (str, Path)) else written:
-                typer.echo(f"wrote {path}")
+                say(f"wrote {path}")
     if partial:
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -10,7 +10,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json, Save
-from gcnlab.cli.outputs import report, runs_phrase
+from gcnlab.cli.outputs import Files, graph_files, mean_spread, report, runs_phrase
 from gcnlab.tasks.node_config import NodeConfig
 
 
@@ -49,15 +49,22 @@ def train_command(
 
     clusters = config.batch == "clusters"
     missing = None if clusters else "--batch clusters (with --parts and --clusters-per-batch)"
-    outputs = (json_path, save, plots, predictions)
-    result = train_in_job(config, missing, train_node, outputs, describe)
+    parts = None if config.partition_file is None else Path(config.partition_file)
+    files = Files(
+        inputs=graph_files(config),
+        outputs={"--json": json_path, "--save": save, "--predictions": predictions},
+        kept={"--partition-file": parts},
+        plots=plots,
+    )
+    result = train_in_job(config, missing, train_node, files, describe)
     if result is None:  # another process of a torchrun job: rank 0 reports
         return
 
     report(
         result,
-        f"{result.dataset}: test accuracy {100 * result.test_acc_mean:.1f} ± "
-        f"{100 * result.test_acc_std:.1f} % over {runs_phrase(result.runs)} "
+        f"{result.dataset}: test accuracy "
+        f"{mean_spread(result.test_acc_mean, result.test_acc_std, result.runs)} % over "
+        f"{runs_phrase(result.runs)} "
         f"({result.seconds:.1f} s, {result.device})",
         json_path=json_path,
         save=save,

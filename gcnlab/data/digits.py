@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+DESCRIPTION = "scikit-learn's handwritten digits: 1797 images of 8×8 pixels, 10 classes"
+
 
 @dataclass
 class DigitsSplit:

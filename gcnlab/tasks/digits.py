@@ -113,6 +113,9 @@ class DigitsTask(Task[DigitsConfig, ClassifierStats]):
         c = self.config
         return torch.optim.Adam(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
 
+    def batch_plan(self) -> dict[str, Any]:
+        return {"kind": "images", "batch_size": self.config.batch_size}
+
     def train_epoch(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> float:
         """One pass of mini-batch Adam over the training images in a seeded random order; the
         mean batch loss."""

@@ -28,6 +28,7 @@ from gcnlab.io.checkpoint import (
     meta_state_shapes,
 )
 from gcnlab.io.checkpoint import load_states as load_run_states
+from gcnlab.train.graph_input import GraphInput, from_record
 from gcnlab.train.registry import task_for
 from gcnlab.utils.runtime import resolve_device
 from gcnlab.utils.stats import mean_std
@@ -74,8 +75,23 @@ def checkpoint_data_root(
     return stored if isinstance(stored, str) and stored else None
 
 
+def checkpoint_config(checkpoint: Checkpoint, data: str | os.PathLike[str] | None = None) -> Any:
+    """The checkpoint's config, not validated, ready to load its data from here: ``data`` is the
+    graph file if given; see :func:`~gcnlab.train.graph_input.from_record` (which also drops a
+    recorded partition file: nothing a checkpoint says is written)."""
+    name = checkpoint.path.name
+    config = config_from(task_for(checkpoint.task, name).config_type, checkpoint)
+    if data is not None and not isinstance(config, GraphInput):
+        raise UsageError(f"--data names a graph file; {name} did not train on a graph")
+    return from_record(config, checkpoint.path.parent, None if data is None else str(data))
+
+
 def saved_runs(
-    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+    checkpoint: Checkpoint,
+    *,
+    root: str | None = None,
+    device: torch.device | str = "cpu",
+    data: str | None = None,
 ) -> Iterator[tuple[Any, torch.nn.Module]]:
     """For each saved run: the task prepared as that run was (its split too) and the model with
     the run's weights, in eval mode on ``device``.
@@ -83,10 +99,11 @@ def saved_runs(
     Before any weight is materialized: the config is range-checked, the model it describes is
     sized on the ``meta`` device and its parameter count and shapes are checked against the
     stored ones, and the data must match the fingerprint. The data root is ``root``, else
-    ``$GCNLAB_DATA``, else the run's (:func:`checkpoint_data_root`).
+    ``$GCNLAB_DATA``, else the run's (:func:`checkpoint_data_root`); the graph file is
+    ``data``, else the recorded one (:func:`checkpoint_config`).
     """
     name = checkpoint.path.name
-    config = config_from(task_for(checkpoint.task, name).config_type, checkpoint)
+    config = checkpoint_config(checkpoint, data)
     try:
         config.validate()
     except UsageError as exc:
@@ -107,33 +124,47 @@ def saved_runs(
 
 @torch.no_grad()
 def evaluate_saved(
-    checkpoint: Checkpoint, *, root: str | None = None, device: torch.device | str = "cpu"
+    checkpoint: Checkpoint,
+    *,
+    root: str | None = None,
+    device: torch.device | str = "cpu",
+    data: str | None = None,
 ) -> dict[str, list[float]]:
-    """The test metrics of every saved run, by result field (``test_acc``, or ``auc``/``ap``)."""
+    """The test metrics of every saved run, by result field (``test_acc``, or ``auc``/``ap``);
+    ``data``: the graph file, if not the recorded one."""
     out: dict[str, list[float]] = {}
-    for task, model in saved_runs(checkpoint, root=root, device=device):
+    for task, model in saved_runs(checkpoint, root=root, device=device, data=data):
         for name, value in task.test_values(task.evaluate(model)).items():
             out.setdefault(name, []).append(value)
     return out
 
 
 def evaluate_checkpoint(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Checkpoint,
     *,
     root: str | os.PathLike[str] | None = None,
     device: str = "auto",
+    data: str | os.PathLike[str] | None = None,
 ) -> Evaluation:
     """Rebuild every saved run and recompute its test metrics.
 
     Args:
-        path: the checkpoint.
+        path: the checkpoint, or the checkpoint loaded.
         root: the data root (default: the one the run used, then ``$GCNLAB_DATA`` or
             ``./datasets``).
         device: ``auto``, ``cpu`` or ``cuda``. (default: ``"auto"``)
+        data: the graph file to evaluate on (default: the recorded one, an absolute path, or
+            for older checkpoints a path relative to the checkpoint's folder, else to the
+            current one); its fingerprint must be the checkpoint's.
     """
     resolved = resolve_device(device)
-    ckpt = load_checkpoint(path)
-    metrics = evaluate_saved(ckpt, root=None if root is None else str(root), device=resolved)
+    ckpt = path if isinstance(path, Checkpoint) else load_checkpoint(path)
+    metrics = evaluate_saved(
+        ckpt,
+        root=None if root is None else str(root),
+        device=resolved,
+        data=None if data is None else str(data),
+    )
     mean, std, reported = {}, {}, {}
     matches = True
     for name, values in metrics.items():

@@ -259,18 +259,22 @@ class LinkTask(GraphTask):
 
 
 def train_link(
-    config: LinkConfig | None = None, *, on_epoch: Callable[[LinkEpochStats], None] | None = None
+    config: LinkConfig | None = None,
+    *,
+    on_epoch: Callable[[LinkEpochStats], None] | None = None,
+    on_ready: Callable[[LinkTask], None] | None = None,
 ) -> LinkResult:
     """Run ``config.runs`` seeded trainings and return their result.
 
     Args:
         config: hyper-parameters (default: the paper's GAE on Cora).
         on_epoch: called after every epoch of every run with its :class:`LinkEpochStats`.
+        on_ready: called with the prepared task, its graph loaded, before the first epoch.
 
     A ``KeyboardInterrupt`` after at least one finished run returns the finished runs with
     ``partial=True``; before that it propagates.
     """
     config = config or LinkConfig()
-    return fit(task_for("link", config=config), config, on_epoch=on_epoch)
+    return fit(task_for("link", config=config), config, on_epoch=on_epoch, on_ready=on_ready)
 
 

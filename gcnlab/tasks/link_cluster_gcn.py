@@ -39,6 +39,7 @@ graph, without autograd), the same on every process; rank 0 writes.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -96,6 +97,10 @@ class ClusterLinkTask(SharedBatches, LinkTask):
             self.rank,
             self.world,
         )
+
+    def batch_plan(self) -> dict[str, Any]:
+        c = self.config
+        return {"kind": "clusters", "parts": c.parts, "clusters_per_batch": c.clusters_per_batch}
 
     def start_run(self, run: int, seed: int) -> None:
         super().start_run(run, seed)

@@ -30,6 +30,7 @@ encoder.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -91,6 +92,9 @@ class EdgeBatchLinkTask(SharedBatches, LinkTask):
             self.rank,
             self.world,
         )
+
+    def batch_plan(self) -> dict[str, Any]:
+        return {"kind": "edges", "batch_size": self.config.batch_size}
 
     def start_run(self, run: int, seed: int) -> None:
         super().start_run(run, seed)

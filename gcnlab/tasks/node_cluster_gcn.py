@@ -19,6 +19,7 @@ rank 0 writes the outputs.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -79,6 +80,10 @@ class ClusterNodeTask(SharedBatches, NodeTask):
             self.rank,
             self.world,
         )
+
+    def batch_plan(self) -> dict[str, Any]:
+        c = self.config
+        return {"kind": "clusters", "parts": c.parts, "clusters_per_batch": c.clusters_per_batch}
 
     def batch_inputs(
         self, batch: ClusterBatch

@@ -23,6 +23,7 @@ from gcnlab.errors import InputError
 from gcnlab.io.checkpoint import Checkpoint, check_fingerprint_value, config_from
 from gcnlab.tasks.link import LinkTask
 from gcnlab.tasks.node import NodeTask
+from gcnlab.train.graph_input import from_record
 from gcnlab.train.registry import task_for
 
 PARTS = ("train", "val", "test")
@@ -72,7 +73,7 @@ def best_run(result: Any) -> int:
 def _task(checkpoint: Checkpoint, data: Data | None, device: torch.device) -> Any:
     """The run's task rebuilt on its graph (checked against the recorded fingerprint)."""
     task_type = task_for(checkpoint.task, checkpoint.path.name)
-    config = config_from(task_type.config_type, checkpoint)
+    config = from_record(config_from(task_type.config_type, checkpoint), checkpoint.path.parent)
     graph = config.load_graph() if data is None else data
     task = task_type(config, device, graph)
     check_fingerprint_value(checkpoint, task.fingerprint(), task.data_source(), task.data_hint)
@@ -86,7 +87,8 @@ def _model(task: Any, checkpoint: Checkpoint, run: int) -> torch.nn.Module:
     return model.eval()
 
 
-def _ids(data: Data) -> list[str]:
+def graph_node_ids(data: Data) -> list[str]:
+    """The ids of the graph's nodes as its input named them (else 0, 1, ...)."""
     ids = data.get("node_ids") if isinstance(data, Data) else None
     return [str(i) for i in range(data.num_nodes)] if ids is None else list(ids)
 
@@ -116,7 +118,7 @@ def node_predictions(
             split[i] = part
     return NodePredictions(
         run,
-        _ids(task.data),
+        graph_node_ids(task.data),
         classes,
         [classes[c] if c >= 0 else "" for c in y],
         split,
@@ -140,7 +142,7 @@ def node_embeddings(
         z = model.encode(task.x, task.split.adj)  # [N, latent]
     else:
         z = task.embed(model)  # [N, hidden]
-    return _ids(task.data), z.cpu(), run
+    return graph_node_ids(task.data), z.cpu(), run
 
 
 @torch.no_grad()
@@ -159,7 +161,7 @@ def link_scores(
     model = _model(task, checkpoint, run)
     assert task.split is not None
     z = model.encode(task.x, task.split.adj)  # [N, latent]
-    ids = _ids(task.data)
+    ids = graph_node_ids(task.data)
     groups = [("test_edge", task.split.test[0]), ("test_non_edge", task.split.test[1])]
     if pairs is not None:
         groups.append(("pair", read_pairs(Path(pairs), ids).to(z.device)))

@@ -65,3 +65,10 @@ MAX_PARTS = 1_000_000
 
 # Layers of a node classifier; the GCN paper goes to 10 (Appendix B).
 MAX_LAYERS = 1_000
+
+# CPU threads for torch (--threads): torch takes a C int; no machine has more cores than this.
+MAX_THREADS = 4096
+
+# Bytes of a result JSON that `gcnlab rerun` reads: its per-epoch history is ~0.1 kB an epoch and
+# run, so 10 runs of 100 000 epochs fit; a larger file is refused before it is read.
+MAX_RECORD_BYTES = 256 * 1024 * 1024

@@ -145,6 +145,67 @@ def load_graph(source: str, **options: Any) -> Data:
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(GraphInput)}
 
+# the config fields that name a file the graph is read from, by the role a message names
+FILE_FIELDS = {
+    "dataset": "the graph file",
+    "features_file": "--features-file",
+    "labels_file": "--labels-file",
+}
+
+
+def _file_fields(config: Any) -> list[str]:
+    """The fields of ``config`` (a :class:`GraphInput`, else none) that name a file to read."""
+    if not isinstance(config, GraphInput):
+        return []
+    names = [n for n in ("features_file", "labels_file") if getattr(config, n)]
+    spec = config.dataset.strip().lower().startswith(("pyg:", "ogb:"))
+    if config.dataset != IN_MEMORY and config.is_file and not spec:
+        names.insert(0, "dataset")
+    return names
+
+
+def source_files(config: Any) -> dict[str, str]:
+    """The files ``config`` reads its graph from, by role (``the graph file``,
+    ``--features-file``, ``--labels-file``); empty for a dataset name or a spec."""
+    return {FILE_FIELDS[name]: getattr(config, name) for name in _file_fields(config)}
+
+
+def with_absolute_paths(config: T) -> T:
+    """``config`` with the files its graph is read from as absolute paths (links resolved):
+    what results and checkpoints record, so that a record reloads from any folder (the
+    fingerprint says whether the data is still the same). Its dataset label is then that path
+    too, as the label always agrees with the config."""
+    fields = {
+        name: str(Path(getattr(config, name)).expanduser().resolve())
+        for name in _file_fields(config)
+    }
+    return dataclasses.replace(config, **fields) if fields else config  # type: ignore[type-var]
+
+
+def from_record(config: Any, folder: str | Path, data: str | None = None) -> Any:
+    """A config read from a record in ``folder``, made ready to load its data here.
+
+    - ``data`` (``--data FILE``), if given, is the graph file;
+    - a relative file path (records written before they held absolute ones) is taken relative
+      to ``folder`` where it exists there, else to the current folder;
+    - a recorded ``partition_file`` is dropped: what a record says is data, never a file to
+      write; the METIS parts are computed again (the same: METIS is seeded).
+    """
+    changes: dict[str, Any] = {}
+    if data is not None:
+        if not isinstance(config, GraphInput):
+            raise UsageError("--data names a graph file; this run did not train on a graph")
+        changes["dataset"] = str(data)
+    if getattr(config, "partition_file", None) is not None:
+        changes["partition_file"] = None
+    config = dataclasses.replace(config, **changes) if changes else config
+    moved = {}
+    for name in _file_fields(config):
+        path = Path(getattr(config, name)).expanduser()
+        if not path.is_absolute() and (Path(folder) / path).exists() and name not in changes:
+            moved[name] = str(Path(folder) / path)
+    return dataclasses.replace(config, **moved) if moved else config
+
 T = TypeVar("T")
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 import torch
+import torch.distributed as dist
 from torch import Tensor
 
 from gcnlab.errors import DataError, TrainingDiverged
@@ -43,6 +44,8 @@ from gcnlab.train.config import (  # noqa: F401 (the loop's names, kept importab
     raise_first_failure,
     run_checks,
 )
+from gcnlab.train.graph_input import with_absolute_paths
+from gcnlab.utils.distributed import rank_and_size
 from gcnlab.utils.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -137,6 +140,11 @@ class RunResult:
     versions: dict = field(default_factory=dict)
     partial: bool = False  # True if interrupted: only the finished runs are included
     fingerprint: str = ""  # SHA-256 of the data (gcnlab.io.checkpoint.dataset_fingerprint)
+    processes: int = 1  # of the torchrun job that trained it (1: trained alone)
+    backend: str | None = None  # of its process group (gloo, nccl); None: no group
+    # how each epoch was cut into steps (Task.batch_plan): {"kind": "full"}, "clusters" with
+    # parts and clusters_per_batch, "edges" with batch_size
+    batch_plan: dict = field(default_factory=lambda: {"kind": "full"})
     history: list[list[Any]] = field(default_factory=list, repr=False)  # every epoch, per run
     # per run, the model's weights (on the CPU) at the chosen epoch; not written to JSON
     states: list[dict[str, Tensor]] = field(default_factory=list, repr=False)
@@ -223,6 +231,11 @@ class Task(Generic[C, S]):
     def extras(self, runs: SeededRuns[S]) -> dict[str, Any]:
         """Result fields that depend on the data or the runs' weights, not on the stats."""
         return {}
+
+    def batch_plan(self) -> dict[str, Any]:
+        """How each epoch is cut into training steps, for results: ``{"kind": "full"}`` (one
+        step on all the data) unless the task trains on mini-batches."""
+        return {"kind": "full"}
 
     def describe(self, best: S) -> str:
         """One line on a finished run, for the log."""
@@ -341,6 +354,7 @@ def fit(
     config: C,
     *,
     on_epoch: Callable[[S], None] | None = None,
+    on_ready: Callable[[Task[C, S]], None] | None = None,
 ) -> Any:
     """Validate ``config``, prepare the task once, run every seed and return the task's result.
 
@@ -348,10 +362,15 @@ def fit(
         task_type: the :class:`Task` subclass.
         config: its config (``task_type.config_type``).
         on_epoch: called after every epoch of every run with the task's :class:`EpochStats`.
+        on_ready: called with the prepared task (its data loaded) before the first epoch: where
+            a caller checks inputs that need the data (node ids in a pairs file).
     """
     config.validate()
+    config = with_absolute_paths(config)  # the record reloads from any folder
     device = resolve_device(config.device)
     task = task_type.prepare(config, device)
+    if on_ready is not None:
+        on_ready(task)
     seeds = [config.seed + r for r in range(config.runs)]
     runs = run_seeds(
         seeds,
@@ -361,6 +380,7 @@ def fit(
     )
     if not runs.picked:  # pragma: no cover - run_seeds raises before this
         raise DataError("no run finished")
+    world = rank_and_size()[1]
     return task.result_type(
         task=task.name,
         model=task.model_name,
@@ -375,6 +395,9 @@ def fit(
         versions=versions(),
         partial=runs.partial,
         fingerprint=task.fingerprint(),
+        processes=world,
+        backend=dist.get_backend() if world > 1 else None,
+        batch_plan=task.batch_plan(),
         history=runs.histories,
         states=runs.states,
         **task.summarize(runs.picked),
