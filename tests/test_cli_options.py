@@ -15,6 +15,7 @@ import gcnlab.tasks.node as node
 from gcnlab.cli.app import app
 from gcnlab.cli.derive import option_fields, option_name
 from gcnlab.community.config import ClusterConfig
+from gcnlab.experiments.reproduce_config import ReproduceConfig
 from gcnlab.tasks.digits_config import DigitsConfig
 from gcnlab.tasks.embed_config import EmbedConfig
 from gcnlab.tasks.karate_config import KarateConfig
@@ -38,6 +39,7 @@ DERIVED = {
     "cluster": (ClusterConfig, ()),
     "karate": (KarateConfig, ("communities",)),  # one of the two, or both
     "embed": (EmbedConfig, ()),
+    "reproduce": (ReproduceConfig, ()),
 }
 
 
@@ -63,8 +65,9 @@ def test_options_are_derived_from_the_config(command: str) -> None:
         assert option_name(config, f.name) in param.opts, f.name
         if spec.choices is not None:  # listed in --help, checked by Click
             assert f"{option_name(config, f.name)} <{'|'.join(spec.choices)}>" in text, f.name
-        if default not in (None, False):
-            shown = re.escape(str(f.default))
+        if default not in (None, False):  # a repeated option's values shown as Click lists them
+            values = default if isinstance(default, tuple) else (default,)
+            shown = re.escape(", ".join(map(str, values)))
             assert re.search(rf"\[default: {shown}[;\]]", text), f.name
 
 

@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
+from gcnlab.experiments.depth_config import DepthConfig
+from gcnlab.experiments.receptive_config import ReceptiveConfig
+from gcnlab.experiments.timing_config import TimingConfig
+
 
 def test_short_gcn_table(planetoid_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -176,3 +180,50 @@ def test_a_protocol_refuses_the_options_it_would_not_use(args: list[str], unused
 def test_receptive_field_refuses_a_second_dataset() -> None:
     result = invoke(["reproduce", "receptive-field", "--dataset", "cora", "--dataset", "citeseer"])
     assert result.exit_code == 2 and "uses one --dataset" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["gcn-depth"], DepthConfig()),
+        (
+            ["gcn-depth", "--dataset", "karate", "--runs", "2", "--folds", "3", "--epochs", "5"],
+            DepthConfig(datasets=("karate",), runs=2, folds=3, epochs=5),
+        ),
+        (["receptive-field"], ReceptiveConfig()),
+        (["receptive-field", "--dataset", "karate"], ReceptiveConfig(dataset="karate")),
+        (
+            ["gcn-timing", "--max-edges", "5000", "--epochs", "3", "--seed", "2"],
+            TimingConfig(max_edges=5000, epochs=3, seed=2),
+        ),
+    ],
+)
+def test_an_experiment_gets_its_config_and_keeps_its_own_datasets_unless_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], expected: object
+) -> None:
+    import gcnlab.cli.experiments as experiments
+
+    seen = []
+    monkeypatch.setattr(experiments, "run_experiment", lambda config, out: seen.append(config))
+    result = invoke(["reproduce", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen == [expected]
+
+
+def test_the_table_rows_get_the_papers_datasets_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import gcnlab.experiments.reproduce as rp
+
+    class Stop(Exception):
+        pass
+
+    def fake(config, **hooks):  # noqa: ANN001, ANN202
+        assert config.experiment_config() is None
+        raise Stop(config)
+
+    monkeypatch.setattr(rp, "reproduce", fake)
+    result = invoke(["reproduce", "gcn", "--out", str(tmp_path), "--debug"])
+    assert isinstance(result.exception, Stop)
+    assert result.exception.args[0] == rp.ReproduceConfig(which="gcn")
+    assert result.exception.args[0].datasets == ("cora", "citeseer", "pubmed")

@@ -43,8 +43,9 @@ def _default(field: dataclasses.Field) -> Any:
 def _annotation(field_type: Any, spec: OptionSpec) -> Any:
     """The Python type Typer reads for one option: a ``tuple[str, ...]`` field is an option
     given once per value (``--dataset cora --dataset citeseer``)."""
-    optional = type(None) in typing.get_args(field_type)
-    base = next((t for t in typing.get_args(field_type) if t is not type(None)), field_type)
+    args = typing.get_args(field_type)  # X | None: (X, NoneType); tuple[str, ...]: (str, ...)
+    optional = type(None) in args
+    base = next(t for t in args if t is not type(None)) if optional else field_type
     if typing.get_origin(base) is tuple:
         return list[typing.get_args(base)[0]]
     if spec.choices is not None:
@@ -72,7 +73,7 @@ def config_parameters(config: type) -> list[inspect.Parameter]:
     parameters = []
     for field, spec in option_fields(config):
         if spec.argument:
-            info: Any = typer.Argument(help=spec.help)
+            info: Any = typer.Argument(help=spec.help, case_sensitive=spec.choices is None)
         else:
             declared = () if spec.flag is None else (spec.flag,)
             extra: dict[str, Any] = {}

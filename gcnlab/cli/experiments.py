@@ -1,6 +1,7 @@
 """``gcnlab reproduce gcn-depth | gcn-timing | receptive-field``: the papers' experiments that are
-figures rather than table rows. Each builds its config, calls one library function, and writes
-its Markdown/JSON table and PNG figures into ``--out``."""
+figures rather than table rows. Each takes the config that
+:meth:`~gcnlab.experiments.reproduce_config.ReproduceConfig.experiment_config` built, calls one
+library function, and writes its Markdown/JSON table and PNG figures into ``--out``."""
 
 from __future__ import annotations
 
@@ -11,35 +12,16 @@ import typer
 
 from gcnlab.cli.app import EXIT_INTERRUPTED, console
 from gcnlab.cli.progress import progress_bar
+from gcnlab.experiments.depth_config import DepthConfig
+from gcnlab.experiments.receptive_config import ReceptiveConfig
+from gcnlab.experiments.reproduce_config import ExperimentConfig
+from gcnlab.experiments.timing_config import TimingConfig
 
 
-def run_experiment(
-    name: str,
-    *,
-    runs: int,
-    seed: int,
-    epochs: int | None,
-    datasets: tuple[str, ...] | None,
-    root: str | None,
-    device: str,
-    out: Path,
-    max_edges: int,
-    folds: int = 0,
-) -> None:
-    """Run experiment ``name`` (one of
-    :data:`gcnlab.experiments.reproduce_config.EXPERIMENTS`) and write its files into ``out``."""
-    runner = {"gcn-depth": _depth, "gcn-timing": _timing, "receptive-field": _receptive}[name]
-    paths, partial = runner(
-        runs=runs,
-        seed=seed,
-        epochs=epochs,
-        datasets=datasets,
-        root=root,
-        device=device,
-        out=out,
-        max_edges=max_edges,
-        folds=folds,
-    )
+def run_experiment(config: ExperimentConfig, out: Path) -> None:
+    """Run the experiment ``config`` sets up and write its files into ``out``."""
+    runner = {DepthConfig: _depth, TimingConfig: _timing, ReceptiveConfig: _receptive}[type(config)]
+    paths, partial = runner(config, out)
     for path in paths:
         typer.echo(f"wrote {path}")
     if partial:
@@ -47,28 +29,12 @@ def run_experiment(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def _depth(
-    *,
-    runs: int,
-    seed: int,
-    epochs: int | None,
-    datasets: tuple[str, ...] | None,
-    root: str | None,
-    device: str,
-    out: Path,
-    folds: int,
-    **_: Any,
-) -> tuple[list[Path], bool]:
-    from gcnlab.experiments.depth import DepthConfig, cells, depth_study, write_tables
+def _depth(config: DepthConfig, out: Path) -> tuple[list[Path], bool]:
+    from gcnlab.experiments.depth import cells, depth_study, write_tables
     from gcnlab.plots.paper import depth_figures
 
-    config = DepthConfig(runs=runs, seed=seed, folds=folds, root=root, device=device)
-    if epochs is not None:
-        config.epochs = epochs
-    if datasets:
-        config.datasets = datasets
     config.validate()
-    runs = config.folds or runs  # trainings per point: one per fold with --folds
+    runs = config.folds or config.runs  # trainings per point: one per fold with --folds
     points = len(config.datasets) * len(config.depths) * len(config.residual)
     with progress_bar() as bar:
         task = bar.add_task("gcn-depth", total=points * runs * config.epochs)
@@ -91,15 +57,10 @@ def _depth(
     return paths, result.partial
 
 
-def _timing(
-    *, seed: int, device: str, out: Path, max_edges: int, epochs: int | None, **_: Any
-) -> tuple[list[Path], bool]:
-    from gcnlab.experiments.timing import TimingConfig, time_per_epoch, write_tables
+def _timing(config: TimingConfig, out: Path) -> tuple[list[Path], bool]:
+    from gcnlab.experiments.timing import time_per_epoch, write_tables
     from gcnlab.plots.paper import timing_figure
 
-    config = TimingConfig(max_edges=max_edges, seed=seed, device=device)
-    if epochs is not None:
-        config.epochs = epochs
     config.validate()
     with progress_bar() as bar:
         task = bar.add_task("gcn-timing", total=len(config.node_counts()) * len(config.models))
@@ -117,22 +78,10 @@ def _timing(
     return write_tables(result, out) + [timing_figure(result, out)], result.partial
 
 
-def _receptive(
-    *,
-    runs: int,
-    seed: int,
-    datasets: tuple[str, ...] | None,
-    root: str | None,
-    device: str,
-    out: Path,
-    **_: Any,
-) -> tuple[list[Path], bool]:
-    from gcnlab.experiments.receptive import ReceptiveConfig, receptive_fields, write_tables
+def _receptive(config: ReceptiveConfig, out: Path) -> tuple[list[Path], bool]:
+    from gcnlab.experiments.receptive import receptive_fields, write_tables
     from gcnlab.plots.receptive import receptive_figures
 
-    config = ReceptiveConfig(seed=seed, root=root, device=device)
-    if datasets:
-        config.dataset = datasets[0]
     config.validate()
     with console(stderr=True).status("receptive fields: grid, then the graph"):
         result = receptive_fields(config)

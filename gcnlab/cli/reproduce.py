@@ -6,79 +6,34 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from gcnlab.cli import graph_options as g
 from gcnlab.cli import interrupts
 from gcnlab.cli.app import EXIT_INTERRUPTED, check_writable, command, console
-from gcnlab.cli.derive import given_on_command_line
+from gcnlab.cli.derive import given_on_command_line, option_name
 from gcnlab.cli.progress import progress_bar
-from gcnlab.experiments.reproduce_config import COMMAND_CHOICES, EXPERIMENTS, ReproduceConfig
-from gcnlab.train.bounds import MAX_EPOCHS, MAX_REPRODUCE_RUNS, MAX_SEED
-from gcnlab.train.config import SEED_HELP
-from gcnlab.utils.runtime import DEVICES
+from gcnlab.experiments.reproduce_config import ReproduceConfig
 
-DEFAULT = ReproduceConfig()
 # what every protocol uses; the others each use some of the command's options (USES)
 ALWAYS = {"which", "out", "seed", "device", "threads", "debug", "verbose"}
-TABLE_ROWS = ("runs", "epochs", "dataset", "root", "plots")
+TABLE_ROWS = ("runs", "epochs", "datasets", "root", "plots")
 USES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("gcn", "gcn-random", "gae", "vgae", "gcn-table3", "gae-table1", "all"),
                     TABLE_ROWS),
     "grid": ("runs", "epochs", "plots"),  # scikit-learn's digits: no graph
-    "gcn-depth": ("runs", "epochs", "dataset", "root", "folds"),
+    "gcn-depth": ("runs", "epochs", "datasets", "root", "folds"),
     "gcn-timing": ("epochs", "max_edges"),  # random graphs, timed
-    "receptive-field": ("dataset", "root"),  # one graph
+    "receptive-field": ("datasets", "root"),  # one graph
 }
 
 
-@command("reproduce")
+@command("reproduce", config=ReproduceConfig)
 def reproduce_command(
-    which: Annotated[
-        Literal[COMMAND_CHOICES],
-        typer.Argument(
-            help="gcn (Kipf & Welling 2017, Table 2), gcn-random (its random-split row: mean ± "
-            "standard error over one random split per seed), gae or vgae (Kipf & Welling 2016, "
-            "Table 1), grid (the digits CNN against its Conv2d twin), all (these five); "
-            "gcn-table3 (the "
-            "propagation models, 2017 Table 3), gae-table1 (GAE*, VGAE*, SC, DeepWalk: 2016 "
-            "Table 1 without features), gcn-depth (2017 Appendix B: 1-10 layers), gcn-timing "
-            "(2017 Section 6.3: time per epoch on random graphs, against PyG), receptive-field "
-            "(grid and graph receptive fields).",
-            case_sensitive=False,
-        ),
-    ] = DEFAULT.which,
-    runs: Annotated[
-        int, typer.Option(help="Seeds per row.", min=1, max=MAX_REPRODUCE_RUNS)
-    ] = DEFAULT.runs,
-    seed: Annotated[int, typer.Option(help=SEED_HELP, min=0, max=MAX_SEED)] = DEFAULT.seed,
-    epochs: Annotated[
-        int | None,
-        typer.Option(
-            help="Cap the epochs for a quick check (default: each paper's protocol).",
-            min=1,
-            max=MAX_EPOCHS,
-        ),
-    ] = None,
-    dataset: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--dataset",
-            help="A graph for gcn/gae/vgae; repeat for several (default: cora, citeseer, pubmed).",
-        ),
-    ] = None,
-    root: Annotated[
-        Path | None,
-        typer.Option(
-            help="Data root (default: $GCNLAB_DATA or ./datasets); datasets missing there get a "
-            "row that says so."
-        ),
-    ] = None,
-    device: Annotated[
-        Literal[DEVICES], typer.Option(help="Where to train.", case_sensitive=False)
-    ] = DEFAULT.device,
+    *,
+    config: ReproduceConfig,
     out: Annotated[Path, typer.Option(help="Folder for reproduce.md and reproduce.json.")] = Path(
         "runs/reproduce"
     ),
@@ -86,20 +41,6 @@ def reproduce_command(
         Path | None,
         typer.Option(help="Write each job's figures (PNG) into a subfolder of this folder."),
     ] = None,
-    max_edges: Annotated[
-        int,
-        typer.Option(help="gcn-timing: the largest random graph, in undirected edges.", min=2000),
-    ] = 2_000_000,
-    folds: Annotated[
-        int,
-        typer.Option(
-            help="gcn-depth: K-fold stratified cross-validation on all labelled nodes, one run "
-            "per fold, mean ± standard error (the paper's Appendix B: 5); 0: the public split "
-            "with --runs seeds.",
-            min=0,
-            max=MAX_REPRODUCE_RUNS,
-        ),
-    ] = 0,
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Run the papers' protocols; print gcnlab's numbers next to the papers'.
@@ -107,52 +48,29 @@ def reproduce_command(
     Every dataset under the data root is used; missing ones get a row that says so. The table
     is also written as Markdown and JSON into --out.
     """
-    from gcnlab.cli.experiments import run_experiment
     from gcnlab.cli.outputs import check_outputs
     from gcnlab.errors import UsageError
-    from gcnlab.experiments.reproduce import (
-        PAPER_DATASETS,
-        cells,
-        plan,
-        reproduce,
-        write_tables,
-    )
+    from gcnlab.experiments.reproduce import cells, plan, reproduce, write_tables
 
-    if folds and which != "gcn-depth":
+    which, given = config.which, given_on_command_line()
+    if config.folds and which != "gcn-depth":
         raise UsageError("--folds applies to gcn-depth only")
-    unused = sorted(given_on_command_line() - ALWAYS - set(USES[which]))
+    unused = sorted(given - ALWAYS - set(USES[which]))
     if unused:
-        names = ", ".join("--" + name.replace("_", "-") for name in unused)
+        names = ", ".join(option_name(ReproduceConfig, name) for name in unused)
         raise UsageError(f"reproduce {which} does not use {names}")
-    if which == "receptive-field" and dataset and len(dataset) > 1:
+    if which == "receptive-field" and "datasets" in given and len(config.datasets) > 1:
         raise UsageError("reproduce receptive-field uses one --dataset")
     g.set_threads(threads)
-    if which in EXPERIMENTS:  # figures with their own tables, not rows of the papers'
+    experiment = config.experiment_config(given)
+    if experiment is not None:  # a figure with its own tables, not rows of the papers'
+        from gcnlab.cli.experiments import run_experiment
+
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out} is a file; give a folder")
         check_writable(out / f"{which}.json")
-        run_experiment(
-            which,
-            runs=runs,
-            seed=seed,
-            epochs=epochs,
-            datasets=tuple(dataset) if dataset else None,
-            root=None if root is None else str(root),
-            device=device,
-            out=out,
-            max_edges=max_edges,
-            folds=folds,
-        )
+        run_experiment(experiment, out)
         return
-    config = ReproduceConfig(
-        which=which,
-        runs=runs,
-        seed=seed,
-        epochs=epochs,
-        datasets=tuple(dataset) if dataset else PAPER_DATASETS,
-        root=None if root is None else str(root),
-        device=device,
-    )
     config.validate()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file; give a folder")

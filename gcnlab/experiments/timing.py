@@ -36,59 +36,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gcnlab.errors import UsageError
 from gcnlab.experiments.tables import collect_rows, header, write_result
+from gcnlab.experiments.timing_config import (  # noqa: F401 (kept importable from here)
+    MODELS,
+    TimingConfig,
+    default_sizes,
+)
 from gcnlab.io.results import versions
 from gcnlab.nn.models import GCN
 from gcnlab.nn.norm import normalized_adjacency
 from gcnlab.utils.runtime import resolve_device
 
 log = logging.getLogger(__name__)
-
-MODELS: tuple[str, ...] = ("gcnlab", "pyg")
-
-
-def default_sizes(max_edges: int) -> tuple[int, ...]:
-    """Node counts 10^3, 3·10^3, 10^4, ... while 2N stays within ``max_edges``."""
-    sizes = []
-    n = 1000
-    while 2 * n <= max_edges:
-        sizes.append(n)
-        n = n * 3 if str(n).startswith("1") else n * 10 // 3
-    return tuple(sizes)
-
-
-@dataclass
-class TimingConfig:
-    """The sweep; ``sizes`` (node counts) default to :func:`default_sizes` of ``max_edges``."""
-
-    max_edges: int = 2_000_000  # largest graph: 2N <= max_edges (the paper goes to ~10^7)
-    sizes: tuple[int, ...] | None = None  # node counts N; None: default_sizes(max_edges)
-    features: int = 64  # width of the random input features
-    hidden: int = 16
-    classes: int = 8
-    epochs: int = 10  # timed epochs per size (median reported)
-    warmup: int = 2  # untimed epochs first
-    models: tuple[str, ...] = MODELS
-    seed: int = 0
-    device: str = "auto"
-
-    def validate(self) -> None:
-        if self.max_edges < 2000 and self.sizes is None:
-            raise UsageError(f"max edges must be at least 2000, got {self.max_edges}")
-        if self.sizes is not None and (not self.sizes or min(self.sizes) < 2):
-            raise UsageError("sizes must be node counts of at least 2")
-        for name in ("features", "hidden", "classes", "epochs"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.warmup < 0:
-            raise UsageError(f"warmup must be >= 0, got {self.warmup}")
-        unknown = [m for m in self.models if m not in MODELS]
-        if unknown or not self.models:
-            raise UsageError(f"models must be among {', '.join(MODELS)}, got {self.models}")
-
-    def node_counts(self) -> tuple[int, ...]:
-        return self.sizes if self.sizes is not None else default_sizes(self.max_edges)
 
 
 @dataclass
