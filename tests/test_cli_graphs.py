@@ -386,3 +386,22 @@ def test_a_folder_named_like_a_graph_file_is_called_a_folder(tmp_path: Path) -> 
     edges.write_text("0,1\n1,2\n")
     result = invoke("train", edges, "--labels-file", labels, "--epochs", 1)
     assert result.exit_code == 2 and "is a folder, not a file" in result.output
+
+
+def test_errors_name_the_flag_to_pass(tmp_path: Path) -> None:
+    """A refusal says what to type: the command-line option, not only the library's keyword."""
+    edges = tmp_path / "e.csv"
+    edges.write_text("".join(f"{i},{(i + 1) % 12}\n" for i in range(12)))
+    result = invoke("cluster", edges, "--method", "spectral", "--runs", 1)
+    assert result.exit_code == 2
+    assert "give the number of clusters (--k on the command line" in result.output
+    result = invoke("train", edges, "--epochs", 1)
+    assert result.exit_code == 2 and "'gcnlab embed --model gae'" in result.output
+    graph = tmp_path / "g.graphml"
+    import networkx as nx
+
+    nx.write_graphml(nx.path_graph(4), graph)
+    labels = tmp_path / "l.csv"
+    labels.write_text("0,1\n")
+    result = invoke("train", graph, "--labels-file", labels, "--epochs", 1)
+    assert result.exit_code == 2 and "--labels-file (labels=)" in result.output

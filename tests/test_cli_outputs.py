@@ -116,3 +116,26 @@ def test_json_and_save_to_one_file_are_refused(
             f"checkpoint would overwrite the result: give two paths\n"
         )
     assert not real.exists()
+
+
+def test_a_piped_table_is_not_wrapped_at_80_columns() -> None:
+    """Written to a pipe (as here), a table keeps its natural width: each row on one line."""
+    from cli_runner import invoke
+
+    result = invoke(["karate", "--epochs", "2", "--runs", "1", "--communities", "factions"])
+    assert result.exit_code == 0, result.output
+    header = [line for line in result.stdout.splitlines() if "labelled members" in line]
+    assert len(header) == 1 and "trained: accuracy on the others" in header[0]
+    assert max(len(line) for line in result.stdout.splitlines()) > 80
+    assert "±" not in result.stdout  # one run has no spread
+
+
+def test_one_cluster_run_prints_no_spread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_runner import invoke
+
+    monkeypatch.chdir(tmp_path)  # an unlabeled graph's clusters file goes to the current folder
+    edges = tmp_path / "e.csv"
+    edges.write_text("".join(f"{i},{(i + 1) % 12}\n" for i in range(12)))
+    result = invoke(["cluster", str(edges), "--method", "spectral", "--k", "2", "--runs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "±" not in result.output

@@ -341,7 +341,7 @@ def test_dispatch_errors(tmp_path: Path) -> None:
         load_graph(tmp_path / "missing.csv")
     with pytest.raises(UsageError, match=r"unknown graph format \.xyz"):
         load_graph(write(tmp_path / "g.xyz", "a b\n"))
-    with pytest.raises(UsageError, match="labels= applies to edge lists only"):
+    with pytest.raises(UsageError, match=r"--labels-file \(labels=\) applies to edge lists only"):
         load_graph(npz(tmp_path / "g.npz", **adjacency([(0, 1)], 2)), labels=tmp_path / "l")
     with pytest.raises(UsageError, match="featureless must be one of identity, ones"):
         load_graph(tmp_path / "g.npz", featureless="zeros")

@@ -127,3 +127,24 @@ def test_versions_name_the_libraries() -> None:
     found = versions()
     assert found["gcnlab"] == gcnlab.__version__ and found["torch"] == torch.__version__
     assert {"python", "torch_geometric", "numpy", "scikit-learn"} <= set(found)
+
+
+def test_json_results_carry_float32_precision_and_configs_exactly(tmp_path: Path) -> None:
+    """A float32 metric is written as its 7 significant digits (0.9176, not
+    0.9175999999046326); a config value is written exactly as given."""
+    import numpy as np
+
+    from gcnlab.io.results import tidy_floats, write_json
+
+    noisy = float(np.float32(0.9176))
+    assert noisy != 0.9176
+    path = write_json(
+        tmp_path / "r.json",
+        {"test_acc": [noisy, 0.5], "mean": 0.8172000050544739, "config": {"lr": 0.0123456789},
+         "history": [{"loss": [float(np.float32(0.6931472))]}], "runs": 3},
+    )
+    written = json.loads(path.read_text())
+    assert written == {"test_acc": [0.9176, 0.5], "mean": 0.8172, "config": {"lr": 0.0123456789},
+                       "history": [{"loss": [0.6931472]}], "runs": 3}
+    assert "0.9175999" not in path.read_text()
+    assert tidy_floats(float("inf")) == float("inf")

@@ -258,10 +258,19 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
+# Tables written to a pipe or a file are not wrapped at rich's default 80 columns (a row broken
+# over lines is unreadable in a log); up to this width they keep their natural size.
+PIPED_WIDTH = 200
+
+
 def console(stderr: bool = False):  # noqa: ANN201 (rich imported lazily)
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty() if hasattr(stream, "isatty") else False
+    return Console(stderr=stderr, highlight=False, width=None if terminal else PIPED_WIDTH)
 
 
 # Whether the lines meant for people (summaries, tables, "wrote ...") go to stderr: they do when a

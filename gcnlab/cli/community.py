@@ -11,7 +11,7 @@ import typer
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command, console
 from gcnlab.cli.options import Json
-from gcnlab.cli.outputs import Files, Writer, graph_files, report, runs_phrase
+from gcnlab.cli.outputs import Files, Writer, graph_files, mean_spread, report, runs_phrase
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.community.config import ClusterConfig
 
@@ -73,8 +73,8 @@ def _summary(result: Any) -> str:
     if not result.labelled:
         return f"{what}\nno labels: clusters not scored"
     scores = ", ".join(
-        f"{name.upper() if name != 'f1' else 'F1'} {100 * getattr(result, f'{name}_mean'):.1f} ± "
-        f"{100 * getattr(result, f'{name}_std'):.1f}"
+        f"{name.upper() if name != 'f1' else 'F1'} "
+        + mean_spread(getattr(result, f"{name}_mean"), getattr(result, f"{name}_std"), result.runs)
         for name in ("acc", "nmi", "ari", "f1")
     )
     return f"{what}\n{scores} %"
@@ -93,7 +93,7 @@ def _table(result: Any) -> Any:
     def pct(mean: float | None, std: float | None = None) -> str:
         if mean is None:
             return "—"
-        return f"{100 * mean:.1f} ± {100 * std:.1f}" if std is not None else f"{mean:.1f}"
+        return mean_spread(mean, std, result.runs) if std is not None else f"{mean:.1f}"
 
     table = Table(title=f"{result.dataset}: ours beside the published means (%)")
     for column in ("method", "ACC", "NMI", "ARI", "F1"):

@@ -12,7 +12,14 @@ import typer
 
 from gcnlab.cli.app import command
 from gcnlab.cli.options import Json
-from gcnlab.cli.outputs import Files, Writer, json_writer, runs_phrase, write_outputs
+from gcnlab.cli.outputs import (
+    Files,
+    Writer,
+    json_writer,
+    mean_spread,
+    runs_phrase,
+    write_outputs,
+)
 from gcnlab.cli.progress import epoch_progress
 from gcnlab.tasks.karate_config import COMMUNITY_NAMES, KarateConfig
 
@@ -81,8 +88,8 @@ def _table(results: list[Any]) -> Any:
         table.add_row(
             f"{r.communities} ({r.num_classes})",
             ", ".join(map(str, r.labelled)),
-            f"{100 * r.untrained_acc_mean:.1f} ± {100 * r.untrained_acc_std:.1f} %",
-            f"{100 * r.acc_mean:.1f} ± {100 * r.acc_std:.1f} % "
+            f"{mean_spread(r.untrained_acc_mean, r.untrained_acc_std, r.runs)} %",
+            f"{mean_spread(r.acc_mean, r.acc_std, r.runs)} % "
             f"(of {34 - len(r.labelled)}, epoch {r.epochs[0]})",
         )
     return table

@@ -138,7 +138,10 @@ def number_of_clusters(data: Data, config: ClusterConfig) -> int:
     """``config.k``, or the number of classes; checked against the number of nodes."""
     if config.k is None and labelled_nodes(data) is None:
         name = config.dataset_label(data)
-        raise UsageError(f"{name} has no labels to count classes from: give k (clusters)")
+        raise UsageError(
+            f"{name} has no labels to count classes from: give the number of clusters "
+            "(--k on the command line, k= in ClusterConfig)"
+        )
     k = config.k if config.k is not None else int(data.y.max()) + 1
     if k > data.num_nodes:
         raise UsageError(

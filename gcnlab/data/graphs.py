@@ -163,11 +163,17 @@ def _only(source: object, **given: object) -> None:
     extra = [name for name, value in given.items() if value is not None]
     if extra:
         what = source if isinstance(source, (str, Path)) else type(source).__name__
+        # the command line's spelling first: that is what a user of `gcnlab` typed
+        named = ", ".join(f"{_FLAGS.get(name, name)} ({name}=)" for name in extra)
         raise UsageError(
-            f"{what}: {', '.join(extra)}= applies to edge lists only"
+            f"{what}: {named} applies to edge lists only"
             if "labels" in extra
-            else f"{what}: {', '.join(extra)}= does not apply to this source"
+            else f"{what}: {named} does not apply to this source"
         )
+
+
+# load_graph's keyword -> the command-line option that sets it
+_FLAGS = {"features": "--features-file", "labels": "--labels-file"}
 
 
 def _file(path: str | os.PathLike[str]) -> Path:

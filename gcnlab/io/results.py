@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
 from pathlib import Path
@@ -44,14 +45,33 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+# Metrics are computed in float32, good to about 7 significant digits; written as float64 they
+# carry float32's rounding noise (0.9175999999046326 for 0.9176). Results keep 7 significant
+# digits; configs are written exactly as given (a learning rate of 0.0123456789 stays so).
+SIGNIFICANT_DIGITS = 7
+
+
+def tidy_floats(value: Any, *, exact: tuple[str, ...] = ("config",)) -> Any:
+    """``value`` (plain JSON values) with every finite float rounded to
+    :data:`SIGNIFICANT_DIGITS`, except below the keys in ``exact``."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: v if k in exact else tidy_floats(v, exact=exact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tidy_floats(v, exact=exact) for v in value]
+    return value
+
+
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write ``payload`` (dataclasses allowed) as indented JSON, atomically.
+    """Write ``payload`` (dataclasses allowed) as indented JSON, atomically, its numbers to
+    float32's precision (:func:`tidy_floats`; ``config`` exactly).
 
     Raises:
         ValueError: the payload holds NaN or infinity (not JSON; never written as garbage).
     """
     try:
-        text = json.dumps(to_jsonable(payload), indent=2, allow_nan=False) + "\n"
+        text = json.dumps(tidy_floats(to_jsonable(payload)), indent=2, allow_nan=False) + "\n"
     except ValueError as exc:
         raise ValueError(f"not writing {path}: the result holds NaN or infinity ({exc})") from exc
     return atomic_write_bytes(path, text.encode())

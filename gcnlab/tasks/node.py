@@ -127,7 +127,8 @@ class NodeTask(GraphTask):
             raise InputError(
                 f"{config.dataset}: the graph has no labels; node classification "
                 "needs them (--labels-file for an edge list, --label-attr for the "
-                "node attribute of a networkx file)"
+                "node attribute of a networkx file); without labels, embed it with "
+                "'gcnlab embed --model gae' or cluster it with 'gcnlab cluster --k K'"
             )
         self.spec = SplitSpec.parse(config.split)
         masks = make_split(data, self.spec, config.seed)  # in the user's order

@@ -18,7 +18,7 @@ from typing import Any
 
 from gcnlab.errors import InputError, UsageError
 from gcnlab.io.checkpoint import config_as, result_metrics
-from gcnlab.io.results import history_columns, to_jsonable, versions
+from gcnlab.io.results import history_columns, tidy_floats, to_jsonable, versions
 from gcnlab.train import bounds
 from gcnlab.train.graph_input import GraphInput, from_record
 from gcnlab.train.loop import fit
@@ -186,14 +186,16 @@ def rerun(
 
 
 def compare(recorded: dict, result: Any) -> list[str]:
-    """``"field: recorded -> now"`` for every recorded outcome that differs (exact equality)."""
+    """``"field: recorded -> now"`` for every recorded outcome that differs: equal as a JSON
+    result holds them (to float32's precision, :func:`~gcnlab.io.results.tidy_floats`), so a
+    record written with more digits (a checkpoint's, an older JSON) compares the same way."""
     now = {**to_jsonable(result_metrics(result)), "history": history_columns(result.history)}
-    now = json.loads(json.dumps(now))  # the values a JSON file would hold
+    now = tidy_floats(json.loads(json.dumps(now)))  # the values a JSON file would hold
     out = []
     for key, value in recorded.items():
         if key in NOT_COMPARED or key not in now:
             continue
-        if now[key] != value:
+        if now[key] != tidy_floats(value):
             out.append(f"{key}: {_short(value)} -> {_short(now[key])}")
     return out
 
