@@ -258,7 +258,8 @@ def _report(
     if save_clusters is not None:
         from gcnlab.io.communities import write_clusters
 
-        typer.echo(f"wrote {write_clusters(save_clusters, result.clusters, result.seeds)}")
+        path = write_clusters(save_clusters, result.clusters, result.seeds, result.node_ids)
+        typer.echo(f"wrote {path}")
     if plots is not None:
         from gcnlab.plots import draw_result
 

@@ -34,6 +34,7 @@ from gcnlab.community.methods import ASSIGNMENTS, kmeans, smooth_clusters, spect
 from gcnlab.community.scores import ClusterScores, cluster_scores
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
+from gcnlab.data.graph_parts import node_names
 from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import dataset_fingerprint
@@ -146,11 +147,14 @@ class ClusterResult(RunResult):
     power: list[int] = field(default_factory=list)  # smooth: the order each run used
     # per run, the cluster of every node [N]; not in the JSON (written by --save-clusters)
     clusters: list[list[int]] = field(default_factory=list, repr=False)
+    # the id of every node [N] as the input gave it ("0".."N-1" for a built-in dataset), the
+    # rows of `clusters`; not in the JSON
+    node_ids: list[str] = field(default_factory=list, repr=False)
     # what k-means clustered in run 1 [N, D], for the figures; not in the JSON
     embedding: Tensor | np.ndarray | None = field(default=None, repr=False)
 
 
-NOT_IN_JSON = ("clusters", "embedding")  # besides history and states
+NOT_IN_JSON = ("clusters", "node_ids", "embedding")  # besides history and states
 
 
 @dataclass
@@ -317,6 +321,7 @@ class AutoencoderClustering(GraphTask):
             "restarts": self.config.restarts,
             **_scores(self.data, clusters),
             "clusters": [c.tolist() for c in clusters],
+            "node_ids": node_names(self.data),
             "embedding": embedding,
         }
 
@@ -393,6 +398,7 @@ class TrainingFree:
             **_scores(data, [r.clusters for r in runs]),
             power=[r.power for r in runs if r.power is not None],
             clusters=[r.clusters.tolist() for r in runs],
+            node_ids=node_names(data),
             embedding=runs[0].embedding,
         )
 
