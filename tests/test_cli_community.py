@@ -244,3 +244,29 @@ def test_saved_clusters_are_keyed_by_the_input_ids(tmp_path: Path, method: str) 
         clusters = {row[0]: row[column] for row in rows[1:]}
         assert len({clusters[n] for n in left}) == 1 and len({clusters[n] for n in right}) == 1
         assert clusters[left[0]] != clusters[right[0]]
+
+
+def test_smoothing_order_at_the_cap_is_said(tmp_path: Path) -> None:
+    # two labelled 5-cliques, features far apart: the intra-cluster distance falls at every
+    # order up to --max-power 4, so the adaptive rule never stops
+    left, right = range(5), range(5, 10)
+    edges = [(a, b) for g in (left, right) for a in g for b in g if a < b] + [(4, 5)]
+    (tmp_path / "edges.csv").write_text("".join(f"{a},{b}\n" for a, b in edges))
+    gen = __import__("numpy").random.default_rng(0)
+    rows = [[n, *(gen.normal(size=3) + 3 * (n >= 5)).round(3)] for n in range(10)]
+    (tmp_path / "features.csv").write_text("".join(",".join(map(str, r)) + "\n" for r in rows))
+    (tmp_path / "labels.csv").write_text("".join(f"{n},{int(n >= 5)}\n" for n in range(10)))
+    out = tmp_path / "r.json"
+    args = ["cluster", str(tmp_path / "edges.csv"), "--method", "smooth", "--runs", "2"]
+    args += ["--features-file", str(tmp_path / "features.csv")]
+    args += ["--labels-file", str(tmp_path / "labels.csv"), "--json", str(out)]
+    result = invoke([*args, "--max-power", "4"])
+    assert result.exit_code == 0, result.output
+    assert "smoothing order p = 4 (the cap in 2 of 2 runs: the adaptive rule never stopped)" in (
+        result.output
+    )
+    payload = json.loads(out.read_text())
+    assert payload["power"] == [4, 4] and payload["stopped_by"] == ["cap", "cap"]
+    result = invoke([*args, "--power", "2"])
+    assert result.exit_code == 0 and "the cap" not in result.output
+    assert json.loads(out.read_text())["stopped_by"] == ["fixed", "fixed"]

@@ -145,6 +145,9 @@ class ClusterResult(RunResult):
     f1_mean: float | None
     f1_std: float | None
     power: list[int] = field(default_factory=list)  # smooth: the order each run used
+    # smooth: why each run's order (SmoothRun.stopped_by): "rule", "cap" (the adaptive rule
+    # never stopped; the order is max_power) or "fixed" (power given)
+    stopped_by: list[str] = field(default_factory=list)
     # per run, the cluster of every node [N]; not in the JSON (written by --save-clusters)
     clusters: list[list[int]] = field(default_factory=list, repr=False)
     # the id of every node [N] as the input gave it ("0".."N-1" for a built-in dataset), the
@@ -165,6 +168,7 @@ class RunClusters:
     clusters: np.ndarray  # [N] cluster ids
     embedding: Tensor | np.ndarray | None = None
     power: int | None = None  # smooth: the smoothing order used
+    stopped_by: str | None = None  # smooth: "rule", "cap" or "fixed" (SmoothRun.stopped_by)
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -397,6 +401,7 @@ class TrainingFree:
             restarts=config.restarts,
             **_scores(data, [r.clusters for r in runs]),
             power=[r.power for r in runs if r.power is not None],
+            stopped_by=[r.stopped_by for r in runs if r.stopped_by is not None],
             clusters=[r.clusters.tolist() for r in runs],
             node_ids=node_names(data),
             embedding=runs[0].embedding,
@@ -444,7 +449,7 @@ def _smooth(
         power=config.power,
         assign=config.assign,
     )
-    return [RunClusters(r.seed, r.clusters, r.embedding, r.power) for r in runs]
+    return [RunClusters(r.seed, r.clusters, r.embedding, r.power, r.stopped_by) for r in runs]
 
 
 METHODS: dict[str, Autoencoder | TrainingFree] = {
