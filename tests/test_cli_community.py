@@ -202,3 +202,67 @@ def test_karate_command(tmp_path: Path) -> None:
     assert "frames" not in factions and "history" not in factions
     result = invoke(["karate", "--communities", "clubs"])
     assert result.exit_code == 2 and "Invalid value for '--communities'" in result.output
+
+
+@pytest.mark.parametrize("method", ["gae", "smooth"])
+def test_saved_clusters_are_keyed_by_the_input_ids(tmp_path: Path, method: str) -> None:
+    # two 5-cliques joined by one edge; ids are text and sparse numbers, and the features file
+    # lists them in another order than the edge list (it numbers the nodes)
+    left, right = ["n17", "1000", "paper_3", "7", "x"], ["42", "b,c", "900", "y", "003"]
+    edges = [(a, b) for group in (left, right) for i, a in enumerate(group) for b in group[i + 1 :]]
+    edges.append(("x", "42"))
+    quote = {"b,c": '"b,c"'}
+    (tmp_path / "edges.csv").write_text(
+        "".join(f"{quote.get(a, a)},{quote.get(b, b)}\n" for a, b in edges)
+    )
+    order = [right[3], left[0], right[0], left[4], right[1], left[2], right[2], left[1]]
+    order += [right[4], left[3]]
+    (tmp_path / "features.csv").write_text(
+        "".join(f"{quote.get(n, n)},{int(n in left)},{int(n in right)}\n" for n in order)
+    )
+    labels = {n: "a" if n in left else "b" for n in order}
+    (tmp_path / "labels.csv").write_text(
+        "node,label\n" + "".join(f"{quote.get(n, n)},{c}\n" for n, c in labels.items())
+    )
+    out = tmp_path / "cl.csv"
+    args = ["cluster", str(tmp_path / "edges.csv"), "--method", method, "--runs", "2"]
+    args += ["--features-file", str(tmp_path / "features.csv")]
+    args += ["--labels-file", str(tmp_path / "labels.csv"), "--save-clusters", str(out)]
+    result = invoke([*args, "--epochs", "50"] if method == "gae" else args)
+    assert result.exit_code == 0, result.output
+    import csv
+
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["node", "seed_0", "seed_1"]
+    assert [row[0] for row in rows[1:]] == order  # the input's ids, in the graph's node order
+    for column in (1, 2):  # joined on the ids, every run's clusters are the two cliques
+        clusters = {row[0]: row[column] for row in rows[1:]}
+        assert len({clusters[n] for n in left}) == 1 and len({clusters[n] for n in right}) == 1
+        assert clusters[left[0]] != clusters[right[0]]
+
+
+def test_smoothing_order_at_the_cap_is_said(tmp_path: Path) -> None:
+    # two labelled 5-cliques, features far apart: the intra-cluster distance falls at every
+    # order up to --max-power 4, so the adaptive rule never stops
+    left, right = range(5), range(5, 10)
+    edges = [(a, b) for g in (left, right) for a in g for b in g if a < b] + [(4, 5)]
+    (tmp_path / "edges.csv").write_text("".join(f"{a},{b}\n" for a, b in edges))
+    gen = __import__("numpy").random.default_rng(0)
+    rows = [[n, *(gen.normal(size=3) + 3 * (n >= 5)).round(3)] for n in range(10)]
+    (tmp_path / "features.csv").write_text("".join(",".join(map(str, r)) + "\n" for r in rows))
+    (tmp_path / "labels.csv").write_text("".join(f"{n},{int(n >= 5)}\n" for n in range(10)))
+    out = tmp_path / "r.json"
+    args = ["cluster", str(tmp_path / "edges.csv"), "--method", "smooth", "--runs", "2"]
+    args += ["--features-file", str(tmp_path / "features.csv")]
+    args += ["--labels-file", str(tmp_path / "labels.csv"), "--json", str(out)]
+    result = invoke([*args, "--max-power", "4"])
+    assert result.exit_code == 0, result.output
+    assert "smoothing order p = 4 (the cap in 2 of 2 runs: the adaptive rule never stopped)" in (
+        result.output
+    )
+    payload = json.loads(out.read_text())
+    assert payload["power"] == [4, 4] and payload["stopped_by"] == ["cap", "cap"]
+    result = invoke([*args, "--power", "2"])
+    assert result.exit_code == 0 and "the cap" not in result.output
+    assert json.loads(out.read_text())["stopped_by"] == ["fixed", "fixed"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -94,17 +96,33 @@ def test_smooth_clusters_stops_at_the_first_increase() -> None:
         d = run.intra
         first_increase = next((p for p in range(1, len(d)) if d[p] > d[p - 1]), None)
         if first_increase is None:
-            assert run.power == len(d) == 30
+            assert run.power == len(d) == 30 and run.stopped_by == "cap"
         else:  # d holds p = 1 .. first_increase + 1; the run keeps p = first_increase
             assert len(d) == first_increase + 1 and run.power == first_increase
+            assert run.stopped_by == "rule"
         assert cluster_scores(labels, run.clusters).acc == 1.0
     assert runs[0].embedding is not None and runs[1].embedding is None
+
+
+def test_smooth_clusters_says_when_the_rule_never_stopped(caplog: pytest.LogCaptureFixture) -> None:
+    # two 5-cliques with well-separated features: d falls at every order 1..5 (1.47, 0.46,
+    # 0.23, 0.18, 0.16), so both runs end at the cap, not by the rule
+    edge_index, labels = _two_cliques(5, bridge=True)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(10, 4, generator=gen, dtype=torch.float64) + 3 * labels.unsqueeze(1)
+    with caplog.at_level(logging.WARNING, logger="gcnlab"):
+        runs = smooth_clusters(x, edge_index, 10, 2, [0, 1], restarts=2, max_power=5)
+    assert [(r.power, r.stopped_by) for r in runs] == [(5, "cap"), (5, "cap")]
+    assert all(np.all(np.diff(r.intra) < 0) for r in runs)
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "never stopped in 2 of 2 runs" in record.message and "max_power = 5" in record.message
 
 
 def test_smooth_clusters_fixed_power_uses_the_filter() -> None:
     edge_index, labels = _two_cliques(5, bridge=True)
     x = torch.eye(10, dtype=torch.float64)
     (run,) = smooth_clusters(x, edge_index, 10, 2, [4], restarts=2, power=3, assign="kmeans")
-    assert run.power == 3 and len(run.intra) == 1
+    assert run.power == 3 and len(run.intra) == 1 and run.stopped_by == "fixed"
     torch.testing.assert_close(run.embedding, LowPassFilter(3)(x, edge_index))
     assert run.clusters.tolist() == kmeans(run.embedding, 2, restarts=2, seed=4).tolist()

@@ -69,6 +69,9 @@ def _summary(result: Any) -> str:
     )
     if result.power:
         what += f", smoothing order p = {', '.join(map(str, sorted(set(result.power))))}"
+        capped = result.stopped_by.count("cap")
+        if capped:
+            what += f" (the cap in {capped} of {result.runs} runs: the adaptive rule never stopped)"
     what += f" ({result.seconds:.1f} s, {result.device})"
     if not result.labelled:
         return f"{what}\nno labels: clusters not scored"
@@ -151,6 +154,6 @@ def _clusters_writer(result: Any, path: Path) -> Writer:
     def write() -> Path:
         from gcnlab.io.communities import write_clusters
 
-        return write_clusters(path, result.clusters, result.seeds)
+        return write_clusters(path, result.clusters, result.seeds, result.node_ids)
 
     return write

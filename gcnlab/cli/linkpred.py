@@ -96,8 +96,9 @@ def check_pairs(pairs: Path) -> Callable[[Any], None]:
     is in the graph (:func:`gcnlab.tasks.predict.read_pairs` raises, naming the line)."""
 
     def check(task: Any) -> None:
-        from gcnlab.tasks.predict import graph_node_ids, read_pairs
+        from gcnlab.data.graph_parts import node_names
+        from gcnlab.tasks.predict import read_pairs
 
-        read_pairs(pairs, graph_node_ids(task.data))
+        read_pairs(pairs, node_names(task.data))
 
     return check

@@ -35,6 +35,7 @@ from gcnlab.community.methods import adjacency_eigenvectors, kmeans, smooth_clus
 from gcnlab.community.scores import ClusterScores, cluster_scores
 from gcnlab.data import planetoid
 from gcnlab.data.datasets import resolve_root
+from gcnlab.data.graph_parts import node_names
 from gcnlab.data.link_split import edge_keys, sample_non_edges
 from gcnlab.errors import UsageError
 from gcnlab.io.checkpoint import dataset_fingerprint
@@ -91,13 +92,19 @@ class ClusterResult(RunResult):
     f1_mean: float | None
     f1_std: float | None
     power: list[int] = field(default_factory=list)  # smooth: the order each run used
+    # smooth: why each run's order (SmoothRun.stopped_by): "rule", "cap" (the adaptive rule
+    # never stopped; the order is max_power) or "fixed" (power given)
+    stopped_by: list[str] = field(default_factory=list)
     # per run, the cluster of every node [N]; not in the JSON (written by --save-clusters)
     clusters: list[list[int]] = field(default_factory=list, repr=False)
+    # the id of every node [N] as the input gave it ("0".."N-1" for a built-in dataset), the
+    # rows of `clusters`; not in the JSON
+    node_ids: list[str] = field(default_factory=list, repr=False)
     # what k-means clustered in run 1 [N, D], for the figures; not in the JSON
     embedding: Tensor | np.ndarray | None = field(default=None, repr=False)
 
 
-NOT_IN_JSON = ("clusters", "embedding")  # besides history and states
+NOT_IN_JSON = ("clusters", "node_ids", "embedding")  # besides history and states
 
 
 @dataclass
@@ -108,6 +115,7 @@ class RunClusters:
     clusters: np.ndarray  # [N] cluster ids
     embedding: Tensor | np.ndarray | None = None
     power: int | None = None  # smooth: the smoothing order used
+    stopped_by: str | None = None  # smooth: "rule", "cap" or "fixed" (SmoothRun.stopped_by)
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -267,6 +275,7 @@ class AutoencoderClustering(GraphTask):
             "restarts": self.config.restarts,
             **_scores(self.data, clusters),
             "clusters": [c.tolist() for c in clusters],
+            "node_ids": node_names(self.data),
             "embedding": embedding,
         }
 
@@ -342,7 +351,9 @@ class TrainingFree:
             restarts=config.restarts,
             **_scores(data, [r.clusters for r in runs]),
             power=[r.power for r in runs if r.power is not None],
+            stopped_by=[r.stopped_by for r in runs if r.stopped_by is not None],
             clusters=[r.clusters.tolist() for r in runs],
+            node_ids=node_names(data),
             embedding=runs[0].embedding,
         )
 
@@ -388,7 +399,7 @@ def _smooth(
         power=config.power,
         assign=config.assign,
     )
-    return [RunClusters(r.seed, r.clusters, r.embedding, r.power) for r in runs]
+    return [RunClusters(r.seed, r.clusters, r.embedding, r.power, r.stopped_by) for r in runs]
 
 
 METHODS: dict[str, Autoencoder | TrainingFree] = {

@@ -125,6 +125,9 @@ class SmoothRun:
     clusters: np.ndarray  # [N] cluster ids at that order
     embedding: Tensor | np.ndarray | None = None  # what k-means saw at that order (first seed)
     intra: list[float] = field(default_factory=list)  # d(C) at p = 1, 2, ... (those tried)
+    # why this order: "rule" (d rose at p + 1), "cap" (d never rose up to max_power: the rule
+    # did not choose, the order is the cap) or "fixed" (power was given)
+    stopped_by: str = "fixed"
 
 
 def smooth_clusters(
@@ -148,8 +151,14 @@ def smooth_clusters(
     then the intra-cluster distance :math:`d_p` of those clusters on :math:`\bar{X}_p`
     (:func:`intra_cluster_distance`). The first time :math:`d_p > d_{p-1}`, smoothing has
     started to pull different clusters together: the run keeps :math:`p - 1` and its clusters.
-    A run that never stops keeps ``max_power``. With ``power`` given, that order is used and
-    nothing is chosen.
+    A run that never stops keeps ``max_power`` (``stopped_by="cap"``, and a warning is logged:
+    the rule chose nothing, and the clusters may be over-smoothed). With ``power`` given, that
+    order is used and nothing is chosen.
+
+    :math:`d` is not scale-free: the filter shrinks every component of :math:`\bar{X}` but the
+    graph's top eigenvector, so on graphs whose degrees vary within a community :math:`d_p`
+    can fall at every order until the features stop changing (measured by
+    ``benchmarks/smooth_sbm.py``); a fixed ``power`` is then the better choice.
 
     The smoothing and the embedding do not depend on the seed, so all seeds advance together,
     one power at a time, and the graph is smoothed once.
@@ -182,6 +191,7 @@ def smooth_clusters(
             run.intra.append(distance)
             if power is None and len(run.intra) > 1 and distance > run.intra[-2]:
                 going.remove(seed)  # keep p - 1
+                run.stopped_by = "rule"
                 continue
             run.power, run.clusters = p, clusters
             if seed == seeds[0]:
@@ -191,4 +201,15 @@ def smooth_clusters(
         log.info("smoothing order %d: %d of %d runs still going", p, len(going), len(seeds))
         if not going or p >= last:
             break
+    if power is None and going:
+        for seed in going:
+            runs[seed].stopped_by = "cap"
+        log.warning(
+            "smoothing order: the adaptive rule never stopped in %d of %d runs (the "
+            "intra-cluster distance fell at every order up to max_power = %d); they keep that "
+            "cap, where the features may be over-smoothed: give a fixed power",
+            len(going),
+            len(seeds),
+            max_power,
+        )
     return [runs[seed] for seed in seeds]

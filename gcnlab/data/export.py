@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse
 from torch_geometric.data import Data
 
+from gcnlab.data.graph_parts import node_names
 from gcnlab.utils.files import atomic_write_bytes
 
 MASKS = ("train_mask", "val_mask", "test_mask")
@@ -65,7 +66,7 @@ def write_edge_list(
     """``data`` as an edge list (each undirected edge once, unless ``data.directed``), and
     optionally a features file and a labels file with a split column (:mod:`~gcnlab.data.
     edge_list`). The delimiter follows each suffix (``.csv`` comma, ``.tsv`` tab)."""
-    ids = _ids(data)
+    ids = node_names(data)
     row, col = data.edge_index.cpu().numpy()
     if not getattr(data, "directed", False):
         keep = row < col
@@ -99,7 +100,7 @@ def write_edge_list(
 def write_graphml(data: Data, path: str | os.PathLike[str]) -> Path:
     """``data`` as GraphML: features as node attributes ``f0, f1, ...`` (non-zeros only),
     ``label`` and ``split`` attributes (:mod:`gcnlab.data.nx_graph`)."""
-    ids = _ids(data)
+    ids = node_names(data)
     graph = nx.DiGraph() if getattr(data, "directed", False) else nx.Graph()
     x = data.x.cpu().numpy().astype(np.float32) if data.x is not None else None
     y = data.y.cpu().tolist() if data.get("y") is not None else None
@@ -119,11 +120,6 @@ def write_graphml(data: Data, path: str | os.PathLike[str]) -> Path:
     buffer = io.BytesIO()
     nx.write_graphml(graph, buffer)
     return atomic_write_bytes(path, buffer.getvalue())
-
-
-def _ids(data: Data) -> list[str]:
-    ids = getattr(data, "node_ids", None)
-    return [str(i) for i in range(data.num_nodes)] if ids is None else [str(i) for i in ids]
 
 
 def _split_names(data: Data) -> list[str]:

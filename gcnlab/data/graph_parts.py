@@ -260,6 +260,13 @@ def class_ids(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return ids, names
 
 
+def node_names(data: Data) -> list[str]:
+    """The id of every node ``[N]`` as its input gave it (``Data.node_ids``, read from graph
+    files), as text; ``"0"`` .. ``"N-1"`` for a graph without them (the built-in datasets)."""
+    ids = getattr(data, "node_ids", None)
+    return [str(i) for i in range(data.num_nodes)] if ids is None else [str(i) for i in ids]
+
+
 def check_dense(source: str, num_nodes: int, num_features: int) -> None:
     """A dense float32 ``[N, F]`` matrix fits in memory (checked before it is allocated)."""
     check_fits(

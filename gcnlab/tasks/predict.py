@@ -19,6 +19,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gcnlab.data.edge_list import rows
+from gcnlab.data.graph_parts import node_names
 from gcnlab.errors import InputError
 from gcnlab.io.checkpoint import Checkpoint, check_fingerprint_value, config_from
 from gcnlab.tasks.link import LinkTask
@@ -87,12 +88,6 @@ def _model(task: Any, checkpoint: Checkpoint, run: int) -> torch.nn.Module:
     return model.eval()
 
 
-def graph_node_ids(data: Data) -> list[str]:
-    """The ids of the graph's nodes as its input named them (else 0, 1, ...)."""
-    ids = data.get("node_ids") if isinstance(data, Data) else None
-    return [str(i) for i in range(data.num_nodes)] if ids is None else list(ids)
-
-
 @torch.no_grad()
 def node_predictions(
     result: Any, data: Data | None = None, *, device: torch.device | str = "cpu"
@@ -118,7 +113,7 @@ def node_predictions(
             split[i] = part
     return NodePredictions(
         run,
-        graph_node_ids(task.data),
+        node_names(task.data),
         classes,
         [classes[c] if c >= 0 else "" for c in y],
         split,
@@ -142,7 +137,7 @@ def node_embeddings(
         z = model.encode(task.x, task.split.adj)  # [N, latent]
     else:
         z = task.embed(model)  # [N, hidden]
-    return graph_node_ids(task.data), z.cpu(), run
+    return node_names(task.data), z.cpu(), run
 
 
 @torch.no_grad()
@@ -161,7 +156,7 @@ def link_scores(
     model = _model(task, checkpoint, run)
     assert task.split is not None
     z = model.encode(task.x, task.split.adj)  # [N, latent]
-    ids = graph_node_ids(task.data)
+    ids = node_names(task.data)
     groups = [("test_edge", task.split.test[0]), ("test_non_edge", task.split.test[1])]
     if pairs is not None:
         groups.append(("pair", read_pairs(Path(pairs), ids).to(z.device)))
