@@ -111,7 +111,7 @@ def test_unlabelled_graph_with_an_isolated_node(method: str, toy_graph: dict) ->
 @pytest.mark.parametrize("method", ["kmeans", "gae"])
 def test_unlabelled_graph_needs_k(method: str, toy_graph: dict) -> None:
     with pytest.raises(
-        UsageError, match=r"toy.csv has no labels .*give the number of clusters \(--k on the command"
+        UsageError, match=r"toy.csv has no labels .*give the number of clusters \(--k on the"
     ):
         cluster(ClusterConfig(method=method, device="cpu", **toy_graph))
 
