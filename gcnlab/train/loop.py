@@ -43,6 +43,7 @@ from gcnlab.train.config import (  # noqa: F401 (the loop's names, kept importab
     raise_first_failure,
     run_checks,
 )
+from gcnlab.utils.distributed import check_same_data
 from gcnlab.utils.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -352,6 +353,8 @@ def fit(
     config.validate()
     device = resolve_device(config.device)
     task = task_type.prepare(config, device)
+    fingerprint = task.fingerprint()
+    check_same_data(fingerprint, task.data_source())  # under torchrun: every process alike
     seeds = [config.seed + r for r in range(config.runs)]
     runs = run_seeds(
         seeds,
@@ -374,7 +377,7 @@ def fit(
         config=dataclasses.asdict(config),
         versions=versions(),
         partial=runs.partial,
-        fingerprint=task.fingerprint(),
+        fingerprint=fingerprint,
         history=runs.histories,
         states=runs.states,
         **task.summarize(runs.picked),
