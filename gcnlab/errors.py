@@ -20,6 +20,11 @@ class DataError(GcnlabError):
     """Dataset files missing, corrupted or not the official ones."""
 
 
+class DistributedError(GcnlabError):
+    """The processes of a ``torchrun`` job could not start their group (a busy port, a
+    rendezvous that never completed)."""
+
+
 class TrainingDiverged(GcnlabError):
     """The loss became NaN or infinite."""
 

@@ -141,9 +141,9 @@ def test_to_moves_every_tensor() -> None:
 
 def test_errors() -> None:
     complete = to_undirected(torch.combinations(torch.arange(5)).t())  # K5: no non-edges
-    with pytest.raises(DataError, match="too few non-edges"):
-        split_edges(complete, 5, test_ratio=0.1)
-    with pytest.raises(DataError, match="cannot split 0 edges"):
+    with pytest.raises(DataError, match="only 0 node pairs that are not edges"):
+        split_edges(complete, 5, val_ratio=0.1, test_ratio=0.1)
+    with pytest.raises(DataError, match="the graph has 0 edges"):
         split_edges(torch.empty(2, 0, dtype=torch.long), 3)
     with pytest.raises(UsageError, match="sum to less than 1"):
         split_edges(complete, 5, val_ratio=0.5, test_ratio=0.5)

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 from torch_geometric.utils import negative_sampling
 
-from gcnlab.errors import DataError, UsageError
+from gcnlab.errors import DataError, InputError, UsageError
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,45 @@ def _positive_split(
     return full[:, train], full[:, val], full[:, index[num_train + num_val :]]
 
 
+def min_edges(val_ratio: float = 0.05, test_ratio: float = 0.10) -> int:
+    """The fewest undirected edges :func:`split_edges` can split: at least one validation and one
+    test edge (for each share above 0) and one training edge (20 at the default shares)."""
+    count = 1
+    while (
+        (val_ratio > 0 and int(val_ratio * count) < 1)
+        or (test_ratio > 0 and int(test_ratio * count) < 1)
+        or count - int(val_ratio * count) - int(test_ratio * count) < 1
+    ):
+        count += 1
+    return count
+
+
+def check_splittable(
+    num_edges: int, num_nodes: int, val_ratio: float = 0.05, test_ratio: float = 0.10
+) -> None:
+    """Refuse a graph of ``num_edges`` undirected edges (no self-loops, no repeats) that
+    :func:`split_edges` cannot split, or that has too few non-edges for the negatives.
+
+    Raises:
+        InputError: too few edges, or too few node pairs that are not edges.
+    """
+    need = min_edges(val_ratio, test_ratio)
+    if num_edges < need:
+        raise InputError(
+            f"the graph has {num_edges} edge{'s' * (num_edges != 1)} (self-loops and repeats "
+            f"aside); link prediction holds out {val_ratio:.0%} of them for validation and "
+            f"{test_ratio:.0%} for test, which needs at least {need} edges"
+        )
+    held_out = int(val_ratio * num_edges) + int(test_ratio * num_edges)
+    non_edges = num_nodes * (num_nodes - 1) // 2 - num_edges
+    if non_edges < held_out:
+        raise InputError(
+            f"the graph has {num_edges} edges among {num_nodes} nodes, so only {non_edges} "
+            f"node pairs that are not edges; link prediction needs {held_out} of them as "
+            "negatives (one per held-out edge)"
+        )
+
+
 def _non_edges(edge_index: Tensor, num_nodes: int, count: int) -> Tensor:
     """``count`` distinct pairs ``[2, count]`` (row 0 < row 1) that are not in ``edge_index``."""
     found = edge_index.new_empty((2, 0))
@@ -140,6 +179,10 @@ def split_edges(
 
     Returns:
         :class:`LinkSplit` on the CPU.
+
+    Raises:
+        InputError: too few edges to hold out validation and test edges, or too few non-edges
+            for their negatives (:func:`check_splittable`).
     """
     if not (0 <= val_ratio and 0 <= test_ratio and val_ratio + test_ratio < 1):
         raise UsageError(
@@ -147,6 +190,7 @@ def split_edges(
             f"got {val_ratio} and {test_ratio}"
         )
     full = _canonical(edge_index.cpu(), num_nodes)
+    check_splittable(full.size(1) // 2, num_nodes, val_ratio, test_ratio)
     with _own_random_state(seed):
         train_pos, val_pos, test_pos = _positive_split(full, val_ratio, test_ratio)
         num_val, num_test = val_pos.size(1), test_pos.size(1)

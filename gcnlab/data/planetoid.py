@@ -8,8 +8,8 @@ graph, labels and public split are PyG's exactly; the tests compare the two.
 
 Before a raw file is opened, it must be a regular file (a folder, FIFO or device in its place is
 named as such, and never downloaded over) no larger than :data:`MAX_RAW_BYTES`; its digest is
-computed while it is read, in chunks. Downloads end at an overall deadline
-(:data:`DEFAULT_DEADLINE`, ``$GCNLAB_DOWNLOAD_DEADLINE``), not only a per-read timeout.
+computed while it is read, in chunks. Downloads go through :mod:`gcnlab.data.download`: they end at
+an overall deadline (``$GCNLAB_DOWNLOAD_DEADLINE``), not only a per-read timeout.
 
 PyG's processed cache (``<root>/<Name>/processed/*.pt``) is never read: those files are pickles
 too, and ``torch.load`` on them could run code. The verified raw files are read every time instead
@@ -19,13 +19,9 @@ too, and ``torch.load`` on them could run code. The verified raw files are read 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import logging
-import math
 import os
 import stat
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +30,16 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.io.planetoid import edge_index_from_dict
 
+from gcnlab.data.download import (  # noqa: F401 (the deadline's names, re-exported)
+    DEFAULT_DEADLINE,
+    ENV_DEADLINE,
+    Deadline,
+    DownloadError,
+    download_deadline,
+    fetch_bytes,
+)
 from gcnlab.data.safe_pickle import load_pickle
-from gcnlab.errors import DataError, UsageError
+from gcnlab.errors import DataError
 from gcnlab.utils.files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -52,12 +56,7 @@ MAX_DOWNLOAD_BYTES = 64 * 2**20
 # The same bound for a raw file already on disk, checked from its size before it is opened: a file
 # larger than this is not an official one, and is refused without being read.
 MAX_RAW_BYTES = 64 * 2**20
-# Downloads: the whole download (all missing files) must end within this many seconds; a server
-# that trickles bytes slowly enough to satisfy every per-read timeout is still cut off.
-# $GCNLAB_DOWNLOAD_DEADLINE overrides it; the `deadline` argument of download() overrides both.
-DEFAULT_DEADLINE = 300.0
-ENV_DEADLINE = "GCNLAB_DOWNLOAD_DEADLINE"
-CHUNK = 2**16  # bytes per read, on disk and from the network
+CHUNK = 2**16  # bytes per read on disk
 
 # SHA-256 of the official files (kimiyoung/planetoid, data/ at commit af6abf46). Cora and CiteSeer
 # were computed from the files here. PubMed's files are not on our machines: its digests are the
@@ -158,34 +157,8 @@ def check_raw_entries(root: Path, name: str) -> None:
             _check_entry(path, _stat(path))
 
 
-def download_deadline(deadline: float | None = None) -> float:
-    """Seconds a whole download may take: ``deadline`` if given, else ``$GCNLAB_DOWNLOAD_DEADLINE``,
-    else :data:`DEFAULT_DEADLINE`.
-
-    Raises:
-        UsageError: not a positive, finite number of seconds.
-    """
-    source, value = "deadline", deadline
-    if value is None:
-        raw = os.environ.get(ENV_DEADLINE, "").strip()
-        if not raw:
-            return DEFAULT_DEADLINE
-        source = ENV_DEADLINE
-        try:
-            value = float(raw)
-        except ValueError:
-            raise UsageError(f"{ENV_DEADLINE} must be a number of seconds, got {raw!r}") from None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (math.isfinite(value) and value > 0)
-    ):
-        raise UsageError(f"{source} must be a positive number of seconds, got {value!r}")
-    return float(value)
-
-
 def download(root: Path, name: str, timeout: float = 30.0, deadline: float | None = None) -> None:
-    """Fetch the missing raw files.
+    """Fetch the missing raw files, through :mod:`gcnlab.data.download`.
 
     Each file is held in memory until its SHA-256 matches the official one, then written
     atomically, so an interrupted, truncated, tampered or too slow download never leaves a file
@@ -202,62 +175,17 @@ def download(root: Path, name: str, timeout: float = 30.0, deadline: float | Non
         DataError: a raw path holds a folder or FIFO (before any connection is made), or a file
         could not be fetched, in time, intact and official. UsageError: a bad deadline.
     """
-    limit = download_deadline(deadline)
+    until = Deadline.start(deadline)
     check_raw_entries(root, name)
-    end = time.monotonic() + limit
     folder = raw_dir(root, name)
     for fname in missing_files(root, name):
         url = f"{URL}/{fname}"
-        log.info("downloading %s", url)
-        data = _fetch(url, timeout, (end, limit), root, name)
+        try:
+            data = fetch_bytes(url, until, max_bytes=MAX_DOWNLOAD_BYTES, timeout=timeout)
+        except DownloadError as exc:
+            raise DataError(_missing_message(root, name, str(exc))) from exc
         _verify(hashlib.sha256(data).hexdigest(), name, fname.removeprefix(f"ind.{name}."), url)
         atomic_write_bytes(folder / fname, data)
-
-
-def _fetch(url: str, timeout: float, deadline: tuple[float, float], root: Path, name: str) -> bytes:
-    """The body at ``url``, read before ``deadline = (monotonic end, its length in seconds)``."""
-    end, limit = deadline
-    chunks: list[bytes] = []
-    received = 0
-
-    def late() -> DataError:
-        reason = (
-            f"download of {url} did not finish within the {limit:g} s deadline "
-            f"({received} bytes received); {ENV_DEADLINE}=SECONDS sets another"
-        )
-        return DataError(_missing_message(root, name, reason))
-
-    if time.monotonic() >= end:
-        raise late()
-    try:
-        # No single wait may outlast the deadline either.
-        wait = min(timeout, max(end - time.monotonic(), 0.001))
-        with urllib.request.urlopen(url, timeout=wait) as response:  # noqa: S310 (fixed https URL)
-            expected = response.headers.get("Content-Length")
-            # read1 returns what one socket read brings, so a trickle is seen at each byte;
-            # read(n) would wait for all n bytes, past any deadline.
-            read = getattr(response, "read1", response.read)
-            while chunk := read(CHUNK):
-                received += len(chunk)
-                if received > MAX_DOWNLOAD_BYTES:
-                    raise DataError(
-                        f"download of {url} exceeds {MAX_DOWNLOAD_BYTES} bytes; "
-                        "that is not the official file"
-                    )
-                chunks.append(chunk)
-                if time.monotonic() >= end:
-                    raise late()
-    # A connection that dies mid-stream raises OSError (reset, timeout) or IncompleteRead.
-    except (OSError, http.client.HTTPException) as exc:
-        if time.monotonic() >= end:
-            raise late() from exc
-        reason = f"download of {url} failed ({exc})"
-        raise DataError(_missing_message(root, name, reason)) from exc
-    if expected is not None and expected.strip().isdigit() and int(expected) != received:
-        raise DataError(
-            f"download of {url} was cut short ({received} of {expected} bytes); run again"
-        )
-    return b"".join(chunks)
 
 
 def _missing_message(root: Path, name: str, reason: str) -> str:

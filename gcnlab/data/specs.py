@@ -16,7 +16,9 @@ package only for its dataset table (URL, archive name, split name) and reads the
 of the archive itself: no pickle is involved at any point.
 
 Raw files live under the data root: ``<root>/pyg/<Class>/...`` (PyG's layout below that) and
-``<root>/ogb/<archive name>/``. Offline, put the files there before the run.
+``<root>/ogb/<archive name>/``. Offline, put the files there before the run. Missing files are
+fetched by :mod:`gcnlab.data.download` (PyG's URLs, gcnlab's deadline and size bound), never by
+PyG's own downloader.
 """
 
 from __future__ import annotations
@@ -25,42 +27,105 @@ import csv
 import gzip
 import importlib.util
 import logging
-import shutil
+import re
 import tempfile
-import urllib.request
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch_geometric.data import Data
 
 from gcnlab.data.builtin import read_dataset
+from gcnlab.data.download import Deadline, DownloadError, fetch_file
 from gcnlab.data.graph_parts import MASKS, GraphParts, from_data
 from gcnlab.errors import DataError, UsageError
 
 log = logging.getLogger(__name__)
 
-# torch_geometric.datasets classes whose raw files are read without unpickling; True: the class
-# takes a ``name`` (pyg:Class/name), False: it takes none (pyg:Class).
-PYG_CLASSES: dict[str, bool] = {
-    "Amazon": True,  # .npz, allow_pickle=False
-    "Coauthor": True,  # .npz
-    "CitationFull": True,  # .npz
-    "CoraFull": False,  # .npz
-    "WikiCS": False,  # JSON
-    "HeterophilousGraphDataset": True,  # .npz, allow_pickle=False
-    "Actor": False,  # text, .npz splits
-    "WebKB": True,  # text, .npz splits
-    "Reddit": False,  # .npz
-    "Flickr": False,  # .npz, JSON
+
+@dataclass(frozen=True)
+class PygSource:
+    """How gcnlab fetches one ``torch_geometric.datasets`` class's raw files itself, through
+    :mod:`gcnlab.data.download` (PyG's own ``download_url`` has no timeout and no size bound, and
+    does not verify TLS certificates)."""
+
+    names: tuple[str, ...]  # what pyg:Class/<name> may say, lower case; () when it takes none
+    url: Callable[[Any, str], str]  # (the dataset, a raw file name) -> the file's URL
+    archive: str | None = None  # the raw files come in this zip (at url(dataset, archive))
+
+
+def _beside(dataset: Any, fname: str) -> str:
+    return f"{dataset.url.rstrip('/')}/{fname}"
+
+
+def _geom_gcn(folder: Callable[[Any], str]) -> Callable[[Any, str], str]:
+    """Actor's and WebKB's files: the graph under ``new_data/<folder(dataset)>``, the splits
+    under ``splits``."""
+
+    def url(dataset: Any, fname: str) -> str:
+        where = "splits" if "_split_" in fname else f"new_data/{folder(dataset)}"
+        return f"{dataset.url}/{where}/{fname}"
+
+    return url
+
+
+def _google_drive(dataset: Any, fname: str) -> str:
+    ids = {
+        "adj_full.npz": dataset.adj_full_id,
+        "feats.npy": dataset.feats_id,
+        "class_map.json": dataset.class_map_id,
+        "role.json": dataset.role_id,
+    }
+    return f"https://drive.usercontent.google.com/download?id={ids[fname]}&confirm=t"
+
+
+_HETEROPHILOUS = ("roman_empire", "amazon_ratings", "minesweeper", "tolokers", "questions")
+
+# torch_geometric.datasets classes whose raw files are read without unpickling, and where their
+# files are (PyG's URLs, as its classes' download() methods build them).
+PYG_CLASSES: dict[str, PygSource] = {
+    "Amazon": PygSource(("computers", "photo"), _beside),  # .npz, allow_pickle=False
+    "Coauthor": PygSource(("cs", "physics"), _beside),  # .npz
+    "CitationFull": PygSource(  # .npz
+        ("cora", "cora_ml", "citeseer", "dblp", "pubmed"), lambda d, _: d.url.format(d.name)
+    ),
+    "CoraFull": PygSource((), lambda d, _: d.url.format(d.name)),  # .npz
+    "WikiCS": PygSource((), _beside),  # JSON
+    "HeterophilousGraphDataset": PygSource(  # .npz, allow_pickle=False; PyG reads - as _
+        (*_HETEROPHILOUS, *(n.replace("_", "-") for n in _HETEROPHILOUS if "_" in n)), _beside
+    ),
+    "Actor": PygSource((), _geom_gcn(lambda _: "film")),  # text, .npz splits
+    "WebKB": PygSource(  # text, .npz splits
+        ("cornell", "texas", "wisconsin"), _geom_gcn(lambda d: d.name)
+    ),
+    "Reddit": PygSource((), lambda d, _: d.url, archive="reddit.zip"),  # .npz
+    "Flickr": PygSource((), _google_drive),  # .npz, JSON
 }
+
+# A part of a spec (class, dataset name): a plain name, never a path.
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def load_spec(spec: str, root: Path) -> GraphParts:
-    """The graph a ``pyg:`` or ``ogb:`` spec names (module docstring), raw files under ``root``."""
+    """The graph a ``pyg:`` or ``ogb:`` spec names (module docstring), raw files under ``root``.
+
+    Raises:
+        UsageError: a part of the spec is not a plain name (``..``, a slash, an absolute path),
+            or names no dataset gcnlab reads.
+    """
     prefix, _, rest = spec.partition(":")
-    if prefix.lower() == "ogb":
+    ogb = prefix.lower() == "ogb"
+    parts = rest.split("/")
+    if len(parts) > (1 if ogb else 2) or not all(_PLAIN.fullmatch(p) for p in parts):
+        form = "ogb:<name>" if ogb else "pyg:<Class> or pyg:<Class>/<name>"
+        raise UsageError(
+            f"{spec}: write it as {form}, each part a plain name (letters, digits, _ and -)"
+        )
+    if ogb:
         return load_ogb(rest, root, spec)
     return load_pyg(rest, root, spec)
 
@@ -69,32 +134,64 @@ def load_pyg(rest: str, root: Path, spec: str) -> GraphParts:
     class_name, _, name = rest.partition("/")
     if class_name == "Planetoid":  # the verified reader, not PyG's
         return from_data(read_dataset(name, root), spec)
-    if class_name not in PYG_CLASSES:
+    source = PYG_CLASSES.get(class_name)
+    if source is None:
         raise UsageError(
             f"{spec}: gcnlab reads these PyG datasets (their raw files cannot "
             f"unpickle anything): {', '.join(['Planetoid', *PYG_CLASSES])}"
         )
-    if PYG_CLASSES[class_name] != bool(name):
-        form = f"pyg:{class_name}/<name>" if PYG_CLASSES[class_name] else f"pyg:{class_name}"
+    if bool(source.names) != bool(name):
+        form = f"pyg:{class_name}/<name>" if source.names else f"pyg:{class_name}"
         raise UsageError(f"{spec}: write it as {form}")
+    if name and name.lower() not in source.names:
+        raise UsageError(
+            f"{spec}: pyg:{class_name} has no dataset {name!r}; choose one of: "
+            f"{', '.join(source.names)}"
+        )
     import torch_geometric.datasets
 
     cls = getattr(torch_geometric.datasets, class_name)
     folder = root / "pyg" / class_name
+    deadline = Deadline.start()  # a bad $GCNLAB_DOWNLOAD_DEADLINE is refused before anything
+
+    def download(dataset: Any) -> None:  # PyG calls it when a raw file is missing
+        _download_pyg(dataset, source, deadline)
+
     with tempfile.TemporaryDirectory(prefix="gcnlab-pyg-") as scratch:
-        # Same class, but its processed files go to (and are read back from) ``scratch`` only.
-        fresh = type(cls.__name__, (cls,), {"processed_dir": property(lambda self: scratch)})
+        # Same class, but its processed files go to (and are read back from) ``scratch`` only,
+        # and its raw files are fetched by gcnlab's downloader.
+        namespace = {"processed_dir": property(lambda self: scratch), "download": download}
+        fresh = type(cls.__name__, (cls,), namespace)
         args = (str(folder), name) if name else (str(folder),)
+        hint = f"offline, put the raw files under {folder} (see docs/data.md)"
         try:
             dataset = fresh(*args)
-        except (OSError, ValueError, RuntimeError) as exc:
+        except DownloadError as exc:
+            raise DataError(f"{spec}: {exc}; {hint}") from exc
+        except (OSError, ValueError, RuntimeError, zipfile.BadZipFile) as exc:
             raise DataError(
                 f"{spec}: could not download or read the raw files under {folder} "
-                f"({type(exc).__name__}: {exc}); online, run again; offline, put "
-                f"the raw files there (see docs/data.md)"
+                f"({type(exc).__name__}: {exc}); online, run again; {hint}"
             ) from exc
         data = dataset[0]
     return from_data(_first_split(data), spec)
+
+
+def _download_pyg(dataset: Any, source: PygSource, deadline: Deadline) -> None:
+    """Fetch ``dataset``'s missing raw files into its ``raw_dir``, before ``deadline``."""
+    raw = Path(dataset.raw_dir)
+    if source.archive is not None:
+        archive = fetch_file(source.url(dataset, source.archive), raw / source.archive, deadline)
+        try:
+            with zipfile.ZipFile(archive) as zipped:  # extractall drops absolute and '..' parts
+                zipped.extractall(raw)
+        finally:
+            archive.unlink()
+        return
+    names = dataset.raw_file_names
+    for fname in [names] if isinstance(names, str) else names:
+        if not (raw / fname).exists():
+            fetch_file(source.url(dataset, fname), raw / fname, deadline)
 
 
 def _first_split(data: Data) -> Data:
@@ -124,7 +221,7 @@ def load_ogb(name: str, root: Path, spec: str) -> GraphParts:
         )
     folder = root / "ogb" / meta["download_name"]
     if not (folder / "raw" / "edge.csv.gz").is_file():
-        _download_ogb(meta["url"], root / "ogb", folder, spec)
+        _download_ogb(meta["url"], root / "ogb", folder, spec, Deadline.start())
     return read_ogb_folder(folder, meta["split"], spec)
 
 
@@ -139,21 +236,21 @@ def ogb_table() -> dict[str, dict[str, str]]:
     return {name: {row[0]: row[i + 1] for row in table[1:]} for i, name in enumerate(names)}
 
 
-def _download_ogb(url: str, into: Path, folder: Path, spec: str) -> None:
-    into.mkdir(parents=True, exist_ok=True)
-    log.info("downloading %s", url)
+def _download_ogb(url: str, into: Path, folder: Path, spec: str, deadline: Deadline) -> None:
+    """Fetch OGB's zip archive at ``url`` and unpack it under ``into`` (it holds ``folder``)."""
+    archive = into / f"{folder.name}.zip"
     try:
-        with tempfile.TemporaryFile() as tmp:
-            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (OGB's URL)
-                shutil.copyfileobj(response, tmp)
-            tmp.seek(0)
-            with zipfile.ZipFile(tmp) as archive:  # extractall drops absolute and '..' parts
-                archive.extractall(into)
-    except (OSError, zipfile.BadZipFile) as exc:
+        fetch_file(url, archive, deadline)
+        with zipfile.ZipFile(archive) as zipped:  # extractall drops absolute and '..' parts
+            zipped.extractall(into)
+    except (DataError, OSError, zipfile.BadZipFile) as exc:
+        reason = str(exc) if isinstance(exc, DownloadError) else f"{url}: {exc}"
         raise DataError(
-            f"{spec}: download of {url} failed ({exc}); offline, unpack the "
-            f"archive so that {folder / 'raw' / 'edge.csv.gz'} exists"
+            f"{spec}: {reason}; offline, unpack the archive so that "
+            f"{folder / 'raw' / 'edge.csv.gz'} exists"
         ) from exc
+    finally:
+        archive.unlink(missing_ok=True)
 
 
 def read_ogb_folder(folder: Path, split: str, spec: str) -> GraphParts:

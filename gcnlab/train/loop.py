@@ -45,7 +45,7 @@ from gcnlab.train.config import (  # noqa: F401 (the loop's names, kept importab
     run_checks,
 )
 from gcnlab.train.graph_input import with_absolute_paths
-from gcnlab.utils.distributed import rank_and_size
+from gcnlab.utils.distributed import check_same_data, rank_and_size
 from gcnlab.utils.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -369,6 +369,8 @@ def fit(
     config = with_absolute_paths(config)  # the record reloads from any folder
     device = resolve_device(config.device)
     task = task_type.prepare(config, device)
+    fingerprint = task.fingerprint()
+    check_same_data(fingerprint, task.data_source())  # under torchrun: every process alike
     if on_ready is not None:
         on_ready(task)
     seeds = [config.seed + r for r in range(config.runs)]
@@ -394,7 +396,7 @@ def fit(
         config=dataclasses.asdict(config),
         versions=versions(),
         partial=runs.partial,
-        fingerprint=task.fingerprint(),
+        fingerprint=fingerprint,
         processes=world,
         backend=dist.get_backend() if world > 1 else None,
         batch_plan=task.batch_plan(),
