@@ -328,3 +328,53 @@ def test_datasets_lists_digits_as_images(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if "│ digits " in line)
     assert "built in" in row and "images" in row
+
+
+def test_a_checkpoint_under_a_folder_with_capitals_evaluates(tmp_path: Path) -> None:
+    """Records hold absolute paths; a capital letter in one is not a different dataset."""
+    folder = tmp_path / "Runs"
+    folder.mkdir()
+    edges = folder / "E.csv"
+    edges.write_text("".join(f"{i},{(i + 1) % 20}\n" for i in range(20)))
+    labels = folder / "L.csv"
+    labels.write_text("".join(f"{i},{i % 2}\n" for i in range(20)))
+    run = folder / "r.pt"
+    trained = invoke(["train", str(edges), "--labels-file", str(labels), "--split",
+                      "0.4,0.3,0.3", "--epochs", "2", "--runs", "1", "--save", str(run)])
+    assert trained.exit_code == 0, trained.output
+    result = invoke(["evaluate", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "equal to the metrics the run reported" in result.output
+
+
+def test_embed_from_a_checkpoint_never_writes_over_its_graph(tmp_path: Path) -> None:
+    import numpy as np
+
+    graph = tmp_path / "g.npz"
+    np.savez(graph, adj_indptr=np.array([0, 1, 3, 4, 5, 6, 7]),
+             adj_indices=np.array([1, 0, 2, 1, 4, 5, 3]), adj_data=np.ones(7),
+             adj_shape=np.array([6, 6]), labels=np.array([0, 0, 0, 1, 1, 1]))
+    before = graph.read_bytes()
+    run = tmp_path / "r.pt"
+    trained = invoke(["train", str(graph), "--split", "0.5,0.25,0.25", "--epochs", "2", "--runs",
+                      "1", "--save", str(run)])
+    assert trained.exit_code == 0, trained.output
+    result = invoke(["embed", str(run), "--out", str(graph)])
+    assert result.exit_code == 2
+    assert "is the same file as the graph file" in result.output
+    assert graph.read_bytes() == before
+
+
+def test_changed_data_names_the_option_that_points_at_the_right_file(tmp_path: Path) -> None:
+    edges = tmp_path / "e.csv"
+    edges.write_text("".join(f"{i},{(i + 1) % 20}\n" for i in range(20)))
+    labels = tmp_path / "l.csv"
+    labels.write_text("".join(f"{i},{i % 2}\n" for i in range(20)))
+    run = tmp_path / "r.pt"
+    trained = invoke(["train", str(edges), "--labels-file", str(labels), "--split",
+                      "0.4,0.3,0.3", "--epochs", "2", "--runs", "1", "--save", str(run)])
+    assert trained.exit_code == 0, trained.output
+    edges.write_text(edges.read_text() + "0,10\n")  # another graph under the same name
+    result = invoke(["evaluate", str(run)])
+    assert result.exit_code == 1
+    assert "give the graph file it was trained on with --data FILE" in result.output

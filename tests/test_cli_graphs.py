@@ -231,11 +231,11 @@ def test_bad_input_is_one_line_exit_2_nothing_written(
 
 def test_graph_options_refused_for_named_datasets() -> None:
     result = invoke("train", "karate", "--directed")
-    assert result.exit_code == 2 and "--directed apply to graph files, not to karate" in (
+    assert result.exit_code == 2 and "--directed applies to graph files, not to karate" in (
         result.output
     )
     result = invoke("linkpred", "karate", "--featureless", "ones")
-    assert result.exit_code == 2 and "--featureless apply to graph files" in result.output
+    assert result.exit_code == 2 and "--featureless applies to graph files" in result.output
 
 
 def test_embed_from_training_and_from_checkpoint(karate_csv: dict, tmp_path: Path) -> None:
@@ -371,7 +371,7 @@ def test_header_option_overrides_the_guess(tmp_path: Path) -> None:
     assert recorded["config"]["header"] is True and recorded["split"]["sizes"] == [[8, 6, 6]]
     refused = invoke("train", "karate", "--no-header")
     assert refused.exit_code == 2
-    assert "--header apply to graph files, not to karate" in refused.output
+    assert "--header applies to graph files, not to karate" in refused.output
 
 
 def test_a_folder_named_like_a_graph_file_is_called_a_folder(tmp_path: Path) -> None:

@@ -49,9 +49,14 @@ def embed_command(
     g.set_threads(threads)
     if config.dataset.lower().endswith(".pt"):
         from gcnlab.io.checkpoint import load_checkpoint
+        from gcnlab.tasks.evaluate import checkpoint_config
 
-        Files(inputs={"the checkpoint": Path(config.dataset)}, outputs=written).check()
-        _write(load_checkpoint(config.dataset), out)
+        checkpoint = load_checkpoint(config.dataset)
+        # the graph the checkpoint trained on is read again: it is an input too
+        inputs = {"the checkpoint": Path(config.dataset),
+                  **graph_files(checkpoint_config(checkpoint))}
+        Files(inputs=inputs, outputs=written).check()
+        _write(checkpoint, out)
         return
     task_config = config.task_config()
     task_config.validate()

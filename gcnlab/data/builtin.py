@@ -78,7 +78,8 @@ def read_dataset(
     if graph_options.pop("directed", False):
         raise UsageError(f"{key} is an undirected graph; directed=True applies to graph files")
     if graph_options:
-        raise UsageError(f"{', '.join(graph_options)} apply to graph files, not to {key}")
+        verb = "applies" if len(graph_options) == 1 else "apply"
+        raise UsageError(f"{', '.join(graph_options)} {verb} to graph files, not to {key}")
     if key == "karate":
         data = karate.read_karate()
     else:

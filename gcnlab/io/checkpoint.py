@@ -435,8 +435,11 @@ def load_checkpoint(
     """
     path = Path(path)
     ckpt = validate_checkpoint(_read(path, map_location, max_bytes), path, tasks=tasks)
-    asked = (task or ckpt.task, (model or ckpt.model).lower(), (dataset or ckpt.dataset).lower())
-    if asked != (ckpt.task, ckpt.model, ckpt.dataset):
+    asked = (task or ckpt.task, model or ckpt.model, dataset or ckpt.dataset)
+    # names compare without case (`Cora` is `cora`); a file path is recorded as it was given
+    if (asked[0], asked[1].lower(), asked[2].lower()) != (
+        ckpt.task, ckpt.model.lower(), ckpt.dataset.lower()
+    ):
         raise DataError(
             f"{path.name} was made for {ckpt.model} on {ckpt.dataset} "
             f"({ckpt.task} task), not {asked[1]} on {asked[2]} ({asked[0]} task)"

@@ -85,7 +85,8 @@ class GraphInput:
                 return [
                     (
                         False,
-                        f"{', '.join(extra)} apply to graph files, not to "
+                        f"{', '.join(extra)} {'applies' if len(extra) == 1 else 'apply'} "
+                        "to graph files, not to "
                         f"{self.dataset.strip().lower()}",
                     )
                 ]

@@ -33,3 +33,13 @@ class GraphTask(Task):
 
     def data_source(self) -> str:
         return self.config.data_source()
+
+    @property
+    def data_hint(self) -> str:  # type: ignore[override]
+        """How to point at the data a saved run trained on: a graph file by ``--data``, a
+        dataset name or a spec by ``--root``."""
+        from gcnlab.data.sources import is_spec
+
+        if self.config.is_file and not is_spec(self.config.dataset):
+            return "give the graph file it was trained on with --data FILE"
+        return "point --root at the data it was trained on"
