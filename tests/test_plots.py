@@ -203,3 +203,12 @@ def test_tsne_colours_each_node_by_its_own_class(monkeypatch, tmp_path: Path) ->
     node_plots.node_figures(result, tmp_path)
     assert torch.equal(drawn["labels"], read_karate().y)
     assert drawn["features"].shape == (34, 16) and drawn["class_names"] is None
+
+
+def test_figures_name_a_graph_file_by_its_file_name() -> None:
+    """Records hold absolute paths; a title shows the file's name (a path would be cut off)."""
+    from gcnlab.plots.figure import shown_name
+
+    assert shown_name("/home/someone/a/very/long/folder/edges.csv") == "edges.csv"
+    assert shown_name("cora") == "cora"
+    assert shown_name("pyg:Amazon/Computers") == "pyg:Amazon/Computers"

@@ -11,7 +11,14 @@ from typing import Any
 import numpy as np
 from torch import Tensor
 
-from gcnlab.plots.figure import class_colour, class_name, fit_width, new_figure, save_png
+from gcnlab.plots.figure import (
+    class_colour,
+    class_name,
+    fit_width,
+    new_figure,
+    save_png,
+    shown_name,
+)
 
 UNMATCHED = "0.6"  # the colour of clusters left without a class by the matching
 
@@ -223,7 +230,7 @@ def cluster_figures(
             folder / f"{stem}_embedding.png",
             labels=labels,
             class_names=class_names,
-            title=f"{result.model} on {result.dataset}: {how}what k-means clustered "
+            title=f"{result.model} on {shown_name(result.dataset)}: {how}what k-means clustered "
             f"({dims}-d), run 1 (seed {result.seeds[0]})",
         )
     ]
@@ -233,7 +240,7 @@ def cluster_figures(
                 labels,
                 clusters,
                 folder / f"{stem}_contingency.png",
-                title=f"{result.model} on {result.dataset}, run 1: clusters × classes",
+                title=f"{result.model} on {shown_name(result.dataset)}, run 1: clusters × classes",
                 class_names=class_names,
             )
         )

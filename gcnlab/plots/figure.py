@@ -48,6 +48,14 @@ def class_colour(c: int) -> str:
     return UNLABELED if c < 0 else f"C{int(c) % 10}"
 
 
+def shown_name(dataset: str) -> str:
+    """A dataset as a figure's title names it: a graph file by its file name (records hold
+    absolute paths, too long for a title), a name or a spec as it is."""
+    if ":" in dataset or "/" not in dataset and "\\" not in dataset:
+        return dataset
+    return Path(dataset).name
+
+
 def fit_width(fig: Any, text: Any) -> None:
     """Wrap ``text`` (a suptitle or title, a matplotlib ``Text``) at spaces until it is no wider
     than ``fig``, so that a long title on a small figure is never cut off at the edges."""

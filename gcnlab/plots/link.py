@@ -11,7 +11,15 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gcnlab.plots.figure import as_runs, mark_epoch, mean_band, new_figure, runs_title, save_png
+from gcnlab.plots.figure import (
+    as_runs,
+    mark_epoch,
+    mean_band,
+    new_figure,
+    runs_title,
+    save_png,
+    shown_name,
+)
 
 
 def roc_pr_curves(pos: Tensor, neg: Tensor, path: str | os.PathLike[str], *, title: str) -> Path:
@@ -105,7 +113,7 @@ def link_figures(
     folder = Path(folder)
     first = dataclasses.replace(Checkpoint.from_result(result), states=result.states[:1])
     pos, neg = saved_test_scores(first, root=None if root is None else str(root))[0]
-    name, model = result.dataset, result.model
+    name, model = shown_name(result.dataset), result.model
     run = f"run 1 (seed {result.seeds[0]})"
     runs = as_runs(result.history)
     curves = link_training_curves(

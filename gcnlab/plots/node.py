@@ -19,6 +19,7 @@ from gcnlab.plots.figure import (
     new_figure,
     runs_title,
     save_png,
+    shown_name,
 )
 
 
@@ -137,7 +138,7 @@ def node_figures(
     checkpoint = Checkpoint.from_result(result)
     # the first run's model on the data it was trained on (checked by fingerprint)
     task, model = next(saved_runs(checkpoint, root=None if root is None else str(root)))
-    name = result.dataset
+    name = shown_name(result.dataset)
     runs = as_runs(result.history)
     curves = training_curves(
         runs,
