@@ -114,3 +114,31 @@ def runs_title(runs: list[Sequence[Any]], seeds: Sequence[int] | None = None) ->
         return "run 1" + (f" (seed {seeds[0]})" if seeds else "")
     span = f" (seeds {seeds[0]}-{seeds[len(runs) - 1]})" if seeds else ""
     return f"{len(runs)} runs{span}"
+
+
+# One panel of curves: its title, its y label, and per curve (value of a stats row, label, scale)
+Panel = tuple[str, str, Sequence[tuple[Callable[[Any], float], str, float]]]
+
+
+def curves_figure(
+    history: Sequence[Any],
+    path: str | os.PathLike[str],
+    panels: Sequence[Panel],
+    *,
+    title: str,
+    chosen_epoch: int | None = None,
+) -> Path:
+    """Side-by-side panels of per-epoch curves: one run's, or the mean over a list of runs with
+    a band of one standard deviation (:func:`mean_band`), the chosen epoch marked on each."""
+    runs = as_runs(history)
+    fig = new_figure(5 * len(panels), 4)
+    axes = fig.subplots(1, len(panels))
+    for ax, (name, ylabel, curves) in zip(axes, panels, strict=True):
+        for value, label, scale in curves:
+            mean_band(ax, runs, value, label, scale=scale)
+        ax.set(xlabel="epoch", ylabel=ylabel, title=name)
+        mark_epoch(ax, chosen_epoch)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return save_png(fig, path)

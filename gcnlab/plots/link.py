@@ -13,8 +13,7 @@ from torch import Tensor
 
 from gcnlab.plots.figure import (
     as_runs,
-    mark_epoch,
-    mean_band,
+    curves_figure,
     new_figure,
     runs_title,
     save_png,
@@ -75,20 +74,12 @@ def link_training_curves(
     """Training loss, and validation AUC and AP, per epoch: one run's (its
     :class:`~gcnlab.LinkEpochStats`), or the mean over a list of runs with a band of one
     standard deviation."""
-    runs = as_runs(history)
-    fig = new_figure(10, 4)
-    loss_ax, val_ax = fig.subplots(1, 2)
-    mean_band(loss_ax, runs, lambda s: s.loss, "training loss")
-    loss_ax.set(xlabel="epoch", ylabel="loss", title="training loss")
-    mean_band(val_ax, runs, lambda s: s.val_auc, "validation AUC", scale=100)
-    mean_band(val_ax, runs, lambda s: s.val_ap, "validation AP", scale=100)
-    val_ax.set(xlabel="epoch", ylabel="%", title="validation AUC and AP")
-    for ax in (loss_ax, val_ax):
-        mark_epoch(ax, chosen_epoch)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    return save_png(fig, path)
+    panels = [
+        ("training loss", "loss", [(lambda s: s.loss, "training loss", 1.0)]),
+        ("validation AUC and AP", "%", [(lambda s: s.val_auc, "validation AUC", 100.0),
+                                        (lambda s: s.val_ap, "validation AP", 100.0)]),
+    ]
+    return curves_figure(history, path, panels, title=title, chosen_epoch=chosen_epoch)
 
 
 def link_figures(

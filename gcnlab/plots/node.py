@@ -14,8 +14,7 @@ from gcnlab.plots.figure import (
     as_runs,
     class_colour,
     class_name,
-    mark_epoch,
-    mean_band,
+    curves_figure,
     new_figure,
     runs_title,
     save_png,
@@ -40,21 +39,13 @@ def training_curves(
         chosen_epoch: the epoch validation chose (the median over runs), marked with a dotted
             line. (default: none)
     """
-    runs = as_runs(history)
-    fig = new_figure(10, 4)
-    loss_ax, acc_ax = fig.subplots(1, 2)
-    mean_band(loss_ax, runs, lambda s: s.loss, "training loss (with dropout)")
-    mean_band(loss_ax, runs, lambda s: s.val_loss, "validation loss")
-    loss_ax.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
-    mean_band(acc_ax, runs, lambda s: s.train_acc, "training accuracy", scale=100)
-    mean_band(acc_ax, runs, lambda s: s.val_acc, "validation accuracy", scale=100)
-    acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    for ax in (loss_ax, acc_ax):
-        mark_epoch(ax, chosen_epoch)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    return save_png(fig, path)
+    panels = [
+        ("loss", "cross-entropy", [(lambda s: s.loss, "training loss (with dropout)", 1.0),
+                                   (lambda s: s.val_loss, "validation loss", 1.0)]),
+        ("accuracy", "accuracy (%)", [(lambda s: s.train_acc, "training accuracy", 100.0),
+                                      (lambda s: s.val_acc, "validation accuracy", 100.0)]),
+    ]
+    return curves_figure(history, path, panels, title=title, chosen_epoch=chosen_epoch)
 
 
 def tsne_plot(
