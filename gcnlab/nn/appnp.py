@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from gcnlab.nn.gcn_family import Adjacency, GCNFamilyConv, check_alpha, check_k, drop_edges
@@ -87,8 +88,8 @@ class APPNP(GCNFamilyConv):
         for _ in range(self.K):
             # Step 2: PyG's edge dropout, a new mask per step
             p = drop_edges(adj, self.dropout) if self.training and self.dropout > 0 else adj
-            # Step 3: X^(k) = (1 - alpha) P̂ X^(k-1) + alpha X^(0)
-            x = (1 - self.alpha) * self._propagate(p, x) + self.alpha * h  # [N, F]
+            # Step 3: X^(k) = (1 - alpha) P̂ X^(k-1) + alpha X^(0), as one lerp (one pass, not 3)
+            x = torch.lerp(self._propagate(p, x), h, self.alpha)  # [N, F]
         return x
 
     def __repr__(self) -> str:

@@ -120,13 +120,15 @@ class GCN2Conv(GCNFamilyConv):
         # x: [N, channels], x_0: [N0 >= N, channels], edge_index: [2, E] or [N, N]
         # Step 1: P̂ = D^-1/2 (A + I) D^-1/2, a CSR operator [N, N]
         adj = self._adjacency(x, edge_index, edge_weight)
-        # Step 2: the two terms (1 - alpha) P̂ X and alpha X0
-        h = (1 - self.alpha) * self._propagate(adj, x)  # [N, channels]
-        h_0 = self.alpha * x_0[: h.size(0)]  # [N, channels]
-        # Step 3: identity mapping, H ((1 - beta) I + beta W) = (1 - beta) H + beta H W
+        # Step 2: P̂ X: [N, channels]
+        h = self._propagate(adj, x)
+        x_0 = x_0[: h.size(0)]  # [N, channels]
+        # Step 3: the initial residual and the identity mapping,
+        # H ((1 - beta) I + beta W) = (1 - beta) H + beta H W
         if self.weight2 is None:
-            h = h + h_0
+            h = torch.lerp(h, x_0, self.alpha)  # (1 - alpha) P̂ X + alpha X0, in one pass
             return torch.addmm(h, h, self.weight1, beta=1.0 - self.beta, alpha=self.beta)
+        h, h_0 = (1 - self.alpha) * h, self.alpha * x_0
         out = torch.addmm(h, h, self.weight1, beta=1.0 - self.beta, alpha=self.beta)
         return out + torch.addmm(h_0, h_0, self.weight2, beta=1.0 - self.beta, alpha=self.beta)
 
