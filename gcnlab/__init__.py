@@ -17,6 +17,9 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "GCNConv": "gcnlab.nn.gcn_conv",
+    "SGConv": "gcnlab.nn.sg_conv",
+    "APPNP": "gcnlab.nn.appnp",
+    "GCN2Conv": "gcnlab.nn.gcn2_conv",
     "normalized_adjacency": "gcnlab.nn.norm",
     "NormalizedAdjacency": "gcnlab.nn.norm",
     "dropout": "gcnlab.nn.dropout",
@@ -147,6 +150,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         load_checkpoint,
         save_checkpoint,
     )
+    from gcnlab.nn.appnp import APPNP
     from gcnlab.nn.autoencoders import (
         GAE,
         VGAE,
@@ -158,6 +162,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from gcnlab.nn.digits_cnn import DigitsCNN, DigitsConvStack
     from gcnlab.nn.dropout import Dropout, dropout
     from gcnlab.nn.embedder import GCNEmbedder
+    from gcnlab.nn.gcn2_conv import GCN2Conv
     from gcnlab.nn.gcn_conv import GCNConv
     from gcnlab.nn.gcn_on_grid import gcn_as_grid_conv
     from gcnlab.nn.grid import GridGraph, grid_graph
@@ -180,6 +185,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         SingleParameterConv,
         propagation_conv,
     )
+    from gcnlab.nn.sg_conv import SGConv
     from gcnlab.nn.sparse import SparseMatrix, spmm
     from gcnlab.tasks.digits import DigitsResult, train_digits
     from gcnlab.tasks.digits_config import DigitsConfig

@@ -257,7 +257,11 @@ class GCNConv(MessagePassing):
 
 
 def _check_matrix(
-    adj: Tensor | SparseMatrix, edge_weight: Tensor | None, num_nodes: int, normalize: bool
+    adj: Tensor | SparseMatrix,
+    edge_weight: Tensor | None,
+    num_nodes: int,
+    normalize: bool,
+    layer: str = "GCNConv",
 ) -> None:
     """Refuse what a matrix adjacency cannot mean: edge weights beside it (its values are the
     weights), a plain SparseMatrix to normalize (nothing says whether it is normalized already,
@@ -269,7 +273,7 @@ def _check_matrix(
         )
     if normalize and isinstance(adj, SparseMatrix) and not isinstance(adj, NormalizedAdjacency):
         raise TypeError(
-            "GCNConv cannot tell whether a plain SparseMatrix is normalized: pass "
+            f"{layer} cannot tell whether a plain SparseMatrix is normalized: pass "
             "gcnlab.normalized_adjacency(edge_index, ...), wrap your own operator m as "
             "gcnlab.NormalizedAdjacency(m.mat, m.t, m.perm) to use it as it is, or pass the "
             "raw transposed adjacency as torch.sparse (m.mat) to have it normalized"
@@ -300,4 +304,3 @@ def _product(a: SparseMatrix, dense: Tensor, node_dim: int = -2) -> Tensor:
     moved = dense.movedim(node_dim, 0)  # [N, B, F]
     out = spmm(a, moved.reshape(moved.size(0), -1))  # [N, B * F]
     return out.view(a.shape[0], *moved.shape[1:]).movedim(0, node_dim)
-
