@@ -67,3 +67,18 @@ def test_a_config_recorded_before_the_model_field_is_the_gcn() -> None:
     config = config_as(NodeConfig, old, "old.pt", "0.1.0")
     assert config.model == "gcn" and config.is_paper_gcn
     config.validate()
+
+
+def test_appnp_stops_when_neither_accuracy_nor_loss_improves() -> None:
+    from gcnlab.tasks.node import AccuracyOrLoss, ClassifierStats
+
+    rule, history = AccuracyOrLoss(2), []
+    # (val_acc, val_loss) per epoch: both improve up to epoch 2, the loss alone at epoch 4
+    for epoch, (acc, loss) in enumerate(
+        [(0.5, 1.0), (0.6, 0.9), (0.6, 0.95), (0.5, 0.8), (0.6, 0.85), (0.6, 0.9)], start=1
+    ):
+        history.append(ClassifierStats(0, epoch, 0.0, 0.0, loss, acc, 0.0))
+        stop = rule.should_stop(history, history[0])
+        assert stop == (epoch == 6), epoch
+    rule.should_stop(history[:1], history[0])  # a new run starts afresh
+    assert rule._best[2] == 1

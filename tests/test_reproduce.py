@@ -312,6 +312,4 @@ def test_gcn_family_cora_reproduces_the_papers(planetoid_root: Path) -> None:
         ReproduceConfig(which="gcn-family", datasets=("cora",), root=str(planetoid_root), runs=10)
     )
     means = {r.model: r.mean for r in result.rows}
-    assert means["SGC"] >= 80.5 and means["GCNII"] >= 85.0, means
-    # APPNP measured 82.4 ± 0.9 over seeds 0-9: 0.9 under GCNII's tabulated 83.3
-    assert means["APPNP"] >= 82.0, means
+    assert means["SGC"] >= 80.5 and means["APPNP"] >= 82.8 and means["GCNII"] >= 85.0, means

@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -79,6 +80,24 @@ FAMILY: dict[str, Callable[[int, int, NodeConfig], FamilyModel]] = {
     ),
 }
 assert ("gcn", *FAMILY) == MODELS, "node_config.MODELS must name gcn and FAMILY"
+
+
+@dataclass
+class AccuracyOrLoss(StopRule):
+    """APPNP's early stopping (Klicpera et al. 2019, the official code's ``stopping_args``):
+    stop after ``patience`` epochs in which neither the validation accuracy rose above its best
+    so far nor the validation loss fell below its best so far; 0 disables it."""
+
+    patience: int
+    _best: tuple[float, float, int] = (-math.inf, math.inf, 0)  # accuracy, loss, their epoch
+
+    def should_stop(self, history: Sequence[EpochStats], best: EpochStats) -> bool:
+        s = history[-1]
+        acc, loss, epoch = self._best if len(history) > 1 else (-math.inf, math.inf, s.epoch)
+        if s.val_acc > acc or s.val_loss < loss:  # type: ignore[attr-defined]
+            acc, loss, epoch = max(acc, s.val_acc), min(loss, s.val_loss), s.epoch  # type: ignore[attr-defined]
+        self._best = (acc, loss, epoch)
+        return bool(self.patience) and s.epoch - epoch >= self.patience
 
 
 @dataclass
@@ -285,7 +304,9 @@ class NodeTask(GraphTask):
         return list(metrics["val_acc"])
 
     def stop_rule(self) -> StopRule:
-        if self.config.model in ("appnp", "gcnii"):  # their papers' patience
+        if self.config.model == "appnp":  # its code: patience on accuracy or loss
+            return AccuracyOrLoss(self.config.patience)
+        if self.config.model == "gcnii":  # its code: patience on the lowest validation loss
             return NoImprovement(self.config.patience)
         return ValidationLossWindow(self.config.patience)
 

@@ -46,8 +46,9 @@ SPECIFIC: dict[str, tuple[str, ...]] = {
 # 2017). sgc: Wu et al. 2019, Section 5 and the official code (Tiiiger/SGC: Adam at 0.2 for 100
 # epochs, no dropout, the test accuracy of the last epoch, K=2; weight decay tuned per dataset on
 # the validation set, the values in its SGC-tuning/*.txt). appnp: Klicpera et al. 2019,
-# Section 6 (64 hidden, dropout 0.5 on both layers and on the propagation's adjacency, L2 5e-3 on
-# the first layer, Adam at 0.01, patience 100, at most 10 000 epochs, K=10, alpha=0.1). gcnii:
+# Section 6 and the official code (gasteigerjo/ppnp: 64 hidden, dropout 0.5 on both layers and
+# on the propagation's adjacency, L2 5e-3 on the first layer, Adam at 0.01, at most 10 000
+# epochs, stopping after 100 without a better validation accuracy or loss; K=10, alpha=0.1). gcnii:
 # Chen et al. 2020, Section 6.1 and the official code (chennnM/GCNII, train.py and semi.sh:
 # Adam at 0.01, 1500 epochs, patience 100 on the validation loss, the epoch of the lowest
 # validation loss; L2 0.01 on the convolutions and 5e-4 on the dense layers; alpha 0.1).
@@ -120,8 +121,8 @@ class NodeConfig(GraphInput, RunConfig):
     patience: int = option(
         10,
         "Early stopping: stop when the validation loss is above the mean of this many epochs "
-        "before it (appnp, gcnii: after this many epochs without a better selected epoch; "
-        "0: off).",
+        "before it (appnp: after this many epochs with neither a better validation accuracy nor "
+        "loss; gcnii: without a lower validation loss; 0: off).",
         min=0,
     )
     bias: bool = option(False, "Add a bias to each layer (the paper has none).", flag="--bias")
