@@ -104,7 +104,7 @@ class NodeConfig(GraphInput, RunConfig):
     model: str = option(
         "gcn",
         "The model: the GCN paper's, SGC (Wu et al. 2019), APPNP (Klicpera et al. 2019) or "
-        "GCNII (Chen et al. 2020); the options a model does not set keep its paper's values.",
+        "GCNII (Chen et al. 2020); every option not given takes that model's paper's value.",
         choices=MODELS,
     )
     hidden: int = option(16, "Hidden units.", min=1, max=bounds.MAX_HIDDEN)
