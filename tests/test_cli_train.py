@@ -214,3 +214,13 @@ def test_family_model_trains_with_its_papers_settings(model: str, tmp_path: Path
     # the checkpoint rebuilds the model from its config
     evaluated = invoke(["evaluate", str(tmp_path / "run.pt")])
     assert evaluated.exit_code == 0 and "equal to the metrics the run reported" in evaluated.output
+
+
+def test_family_model_figures_are_named_for_the_model(tmp_path: Path) -> None:
+    args = ["train", "karate", "--model", "sgc", "--epochs", "5", "--runs", "1"]
+    result = invoke([*args, "--plots", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "karate_sgc_curves.png",
+        "karate_sgc_tsne.png",
+    ]
