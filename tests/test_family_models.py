@@ -82,3 +82,11 @@ def test_appnp_stops_when_neither_accuracy_nor_loss_improves() -> None:
         assert stop == (epoch == 6), epoch
     rule.should_stop(history[:1], history[0])  # a new run starts afresh
     assert rule._best[2] == 1
+
+
+def test_sgc_on_some_rows_is_those_rows_of_the_whole() -> None:
+    torch.manual_seed(0)
+    x, adj = _graph()
+    model = SGC(5, 3, K=2)
+    rows = torch.tensor([3, 1])
+    assert torch.allclose(model(x, adj, rows=rows), model(x, adj)[rows], atol=1e-6)

@@ -285,8 +285,11 @@ class NodeTask(GraphTask):
         # one full-batch gradient step on the labelled nodes
         train = self.index["train"]
         optimizer.zero_grad()
-        logits = model(self.x, self.adj)  # [N, C]
-        loss = F.cross_entropy(logits[train], self.y[train])
+        if isinstance(model, SGC):  # a linear model on fixed features: the training rows only
+            logits = model(self.x, self.adj, rows=train)  # [len(train), C]
+        else:
+            logits = model(self.x, self.adj)[train]  # [len(train), C]
+        loss = F.cross_entropy(logits, self.y[train])
         loss.backward()
         optimizer.step()
         return loss.detach()
