@@ -295,13 +295,17 @@ def test_gcn_family_rows_beside_the_gcn(planetoid_root: Path) -> None:
 
 
 def test_gcn_family_plans_each_papers_epochs(tmp_path: Path) -> None:
-    jobs, skipped = rp.plan(ReproduceConfig(which="gcn-family", datasets=("karate",)))
+    jobs, skipped = rp.plan(
+        ReproduceConfig(which="gcn-family", datasets=("karate", "citeseer"), root=str(tmp_path))
+    )
     assert [(j.model, j.epochs) for j in jobs] == [
         ("gcn", 200),
         ("sgc", 100),
         ("appnp", 10_000),
         ("gcnii", 1500),
     ]
+    # SGC's README trains CiteSeer for 150 epochs
+    assert rp._epochs("gcn-family", "sgc", "citeseer") == 150
 
 
 @pytest.mark.slow

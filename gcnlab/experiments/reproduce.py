@@ -190,15 +190,16 @@ def plan(config: ReproduceConfig) -> tuple[list[Job], list[tuple[str, str, str, 
                 if status.startswith("missing"):
                     skipped.append((protocol, model, name, why))
                 else:
-                    todo.append((protocol, name, model, config.epochs or _epochs(protocol, model)))
+                    epochs = config.epochs or _epochs(protocol, model, name)
+                    todo.append((protocol, name, model, epochs))
     jobs = [Job(i, len(todo), p, d, m, config.runs, e) for i, (p, d, m, e) in enumerate(todo)]
     return jobs, skipped
 
 
-def _epochs(protocol: str, model: str) -> int:
-    """A graph job's epochs: the GCN papers' 200, or a family model's paper's."""
+def _epochs(protocol: str, model: str, dataset: str) -> int:
+    """A graph job's epochs: the GCN papers' 200, or a family model's paper's on ``dataset``."""
     if protocol == "gcn-family":
-        return int(paper_settings(model).get("epochs", 200))  # type: ignore[call-overload]
+        return int(paper_settings(model, dataset).get("epochs", 200))  # type: ignore[call-overload]
     return 200
 
 
