@@ -129,7 +129,7 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert (
         "'gat' is not one of 'gcn', 'gcn-random', 'gae', 'vgae', 'grid', 'gcn-table3', "
-        "'gae-table1', 'all', 'gcn-depth', 'gcn-timing', 'receptive-field'"
+        "'gae-table1', 'gcn-family', 'all', 'gcn-depth', 'gcn-timing', 'receptive-field'"
     ) in result.stderr
     file = tmp_path / "file"
     file.write_text("x")

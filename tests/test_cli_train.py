@@ -172,3 +172,55 @@ def test_every_config_is_public_without_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "sgc", "--alpha", "0.2"], "--model sgc does not use --alpha"),
+        (["--model", "appnp", "--theta", "0.5", "--layers", "3"], "does not use --layers, --theta"),
+        (["--model", "gcn", "--k", "3"], "--model gcn does not use --k"),
+        (["--model", "appnp", "--alpha", "0"], "alpha must be in (0, 1], got 0.0"),
+        (["--model", "gcnii", "--alpha", "1.5"], "alpha must be in (0, 1], got 1.5"),
+        (["--model", "sgc", "--k", "0"], "Invalid value for '--k'"),
+        (["--model", "gcnii", "--layers", "0"], "Invalid value for '--layers'"),
+        (["--model", "gat"], "'gat' is not one of 'gcn', 'sgc', 'appnp', 'gcnii'"),
+        (["--model", "sgc", "--batch", "clusters"], "--model sgc does not use --batch"),
+    ],
+)
+def test_family_options_are_checked(args: list[str], message: str) -> None:
+    result = invoke(["train", "karate", "--epochs", "2", *args])
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("model", ["sgc", "appnp", "gcnii"])
+def test_family_model_trains_with_its_papers_settings(model: str, tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    extra = ["--layers", "3"] if model == "gcnii" else []
+    args = ["train", "karate", "--model", model, "--epochs", "5", "--runs", "1", *extra]
+    result = invoke([*args, "--json", str(out), "--save", str(tmp_path / "run.pt")])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    config = payload["config"]
+    assert payload["model"] == model and config["model"] == model and config["epochs"] == 5
+    expected = {
+        "sgc": {"lr": 0.2, "k": 2, "weight_decay": 1.3e-5, "select": "last", "alpha": None},
+        "appnp": {"lr": 0.01, "k": 10, "alpha": 0.1, "hidden": 64, "weight_decay": 5e-3},
+        "gcnii": {"layers": 3, "alpha": 0.1, "theta": 0.5, "conv_weight_decay": 0.01,
+                  "dropout": 0.6, "select": "val_loss"},
+    }[model]
+    assert {k: config[k] for k in expected} == expected
+    # the checkpoint rebuilds the model from its config
+    evaluated = invoke(["evaluate", str(tmp_path / "run.pt")])
+    assert evaluated.exit_code == 0 and "equal to the metrics the run reported" in evaluated.output
+
+
+def test_family_model_figures_are_named_for_the_model(tmp_path: Path) -> None:
+    args = ["train", "karate", "--model", "sgc", "--epochs", "5", "--runs", "1"]
+    result = invoke([*args, "--plots", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "karate_sgc_curves.png",
+        "karate_sgc_tsne.png",
+    ]

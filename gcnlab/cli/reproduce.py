@@ -1,5 +1,6 @@
-"""``gcnlab reproduce [gcn|gcn-random|gae|vgae|grid|all|gcn-table3|gae-table1|gcn-depth|
-gcn-timing|receptive-field]``: the papers' protocols, one table, against the papers' numbers."""
+"""``gcnlab reproduce [gcn|gcn-random|gae|vgae|grid|all|gcn-table3|gae-table1|gcn-family|
+gcn-depth|gcn-timing|receptive-field]``: the papers' protocols, one table, against the papers'
+numbers."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from gcnlab.experiments.reproduce_config import ReproduceConfig
 ALWAYS = {"which", "out", "seed", "device", "threads", "debug", "verbose"}
 TABLE_ROWS = ("runs", "epochs", "datasets", "root", "plots")
 USES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("gcn", "gcn-random", "gae", "vgae", "gcn-table3", "gae-table1", "all"),
-                    TABLE_ROWS),
+    **dict.fromkeys(
+        ("gcn", "gcn-random", "gae", "vgae", "gcn-table3", "gae-table1", "gcn-family", "all"),
+        TABLE_ROWS,
+    ),
     "grid": ("runs", "epochs", "plots"),  # scikit-learn's digits: no graph
     "gcn-depth": ("runs", "epochs", "datasets", "root", "folds"),
     "gcn-timing": ("epochs", "max_edges"),  # random graphs, timed

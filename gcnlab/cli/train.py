@@ -9,6 +9,7 @@ import typer
 
 from gcnlab.cli import graph_options as g
 from gcnlab.cli.app import command
+from gcnlab.cli.derive import given_on_command_line, option_name
 from gcnlab.cli.options import Json, Save
 from gcnlab.cli.outputs import Files, graph_files, mean_spread, report, runs_phrase
 from gcnlab.tasks.node_config import NodeConfig
@@ -31,7 +32,8 @@ def train_command(
     threads: g.Threads = g.DEFAULT_THREADS,
 ) -> None:
     """Train the two-layer GCN of Kipf & Welling (2017) and report test accuracy (or another
-    propagation model of its Table 3, or another depth: --propagation, --layers, --residual)."""
+    propagation model of its Table 3, or another depth: --propagation, --layers, --residual; or
+    SGC, APPNP, GCNII with their papers' settings: --model)."""
     from gcnlab.errors import UsageError
 
     if config.dataset.strip().lower() == "digits":
@@ -41,6 +43,12 @@ def train_command(
     from gcnlab.cli.distributed import train_in_job
     from gcnlab.tasks.node import train_node
 
+    given = given_on_command_line()
+    unused = config.unused(given)
+    if unused:
+        names = ", ".join(option_name(NodeConfig, name) for name in unused)
+        raise UsageError(f"--model {config.model} does not use {names}")
+    config = config.with_paper_settings(given)  # the model's paper, where no option was given
     config.validate()
     g.set_threads(threads)
 

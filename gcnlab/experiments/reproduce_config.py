@@ -18,7 +18,8 @@ from gcnlab.utils.runtime import DEVICES
 from gcnlab.utils.settings import option
 
 PROTOCOLS: tuple[str, ...] = ("gcn", "gcn-random", "gae", "vgae", "grid")  # headline rows: "all"
-MORE_ROWS: tuple[str, ...] = ("gcn-table3", "gae-table1")  # the rest of the papers' tables
+# the rest of the papers' tables, and the GCN family's papers
+MORE_ROWS: tuple[str, ...] = ("gcn-table3", "gae-table1", "gcn-family")
 CHOICES: tuple[str, ...] = (*PROTOCOLS, *MORE_ROWS, "all")
 # what `gcnlab reproduce` takes: the rows above, and the experiments that are figures with their
 # own tables (:meth:`ReproduceConfig.experiment_config`: depth, timing, receptive fields)
@@ -34,6 +35,7 @@ WHICH_HELP = (
     "over one random split per seed), gae or vgae (Kipf & Welling 2016, Table 1), grid (the "
     "digits CNN against its Conv2d twin), all (these five); gcn-table3 (the propagation models, "
     "2017 Table 3), gae-table1 (GAE*, VGAE*, SC, DeepWalk: 2016 Table 1 without features), "
+    "gcn-family (SGC, APPNP, GCNII beside GCN with their papers' settings, public splits), "
     "gcn-depth (2017 Appendix B: 1-10 layers), gcn-timing (2017 Section 6.3: time per epoch on "
     "random graphs, against PyG), receptive-field (grid and graph receptive fields)."
 )
@@ -48,7 +50,8 @@ class ReproduceConfig:
     which: str = option("all", WHICH_HELP, argument=True, choices=COMMAND_CHOICES)
     runs: int = option(10, "Seeds per row.", min=1, max=MAX_RUNS)  # seed, seed + 1, ...
     seed: int = option(0, SEED_HELP, min=0, max=bounds.MAX_SEED)  # first seed
-    # None: each protocol's own (200 for the papers, 100 for the digits); fewer only for a quick
+    # None: each protocol's own (200 for the papers, 100 for the digits, gcn-family: each
+    # model's paper's); fewer only for a quick
     # check, the numbers are then not the papers' protocol
     epochs: int | None = option(
         None,

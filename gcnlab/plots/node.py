@@ -112,7 +112,8 @@ def node_figures(
 ) -> list[Path]:
     """The training curves of every run (mean and spread) and the t-SNE of the first run's
     hidden layer (at its chosen epoch) on every node of the dataset, as
-    ``<dataset>_gcn_curves.png`` and ``<dataset>_gcn_tsne.png``.
+    ``<dataset>_gcn_curves.png`` and ``<dataset>_gcn_tsne.png`` (``sgc``, ``appnp``, ``gcnii``
+    for those models: their representation before the classifier).
 
     Args:
         result: a :class:`~gcnlab.NodeResult` with its ``states``.
@@ -131,20 +132,22 @@ def node_figures(
     task, model = next(saved_runs(checkpoint, root=None if root is None else str(root)))
     name = shown_name(result.dataset)
     runs = as_runs(result.history)
+    kind = str(result.config.get("model", "gcn"))  # a record from before `model`: the GCN
+    label = kind.upper()
     curves = training_curves(
         runs,
-        folder / f"{safe_name(name)}_gcn_curves.png",
-        title=f"GCN on {name}, {runs_title(runs, result.seeds)}",
+        folder / f"{safe_name(name)}_{kind}_curves.png",
+        title=f"{label} on {name}, {runs_title(runs, result.seeds)}",
         chosen_epoch=int(statistics.median(result.best_epoch)),
     )
     hidden = task.embed(model).cpu()  # [N, hidden] in the input's node order
     tsne = tsne_plot(
         hidden,
         task.data.y.cpu(),  # the input's order too (task.y is in training order: --reorder)
-        folder / f"{safe_name(name)}_gcn_tsne.png",
+        folder / f"{safe_name(name)}_{kind}_tsne.png",
         seed=result.seeds[0],
         class_names=task.data.get("class_names"),
-        title=f"t-SNE of the GCN's hidden layer ({hidden.size(1)} units), all {hidden.size(0)} "
+        title=f"t-SNE of the {label}'s hidden layer ({hidden.size(1)} units), all {hidden.size(0)} "
         f"{name} nodes\nrun 1, epoch {result.best_epoch[0]}; test accuracy "
         f"{100 * result.test_acc[0]:.1f}%",
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,11 +25,13 @@ from gcnlab.data.splits import SplitSpec, make_split
 from gcnlab.data.validate import validate_graph
 from gcnlab.errors import InputError, UsageError
 from gcnlab.nn.deep_gcn import PropagationGCN
+from gcnlab.nn.family_models import GCNII, SGC, APPNPNet, FamilyModel
 from gcnlab.nn.models import GCN
 from gcnlab.nn.propagation import propagation_operator
 from gcnlab.nn.sparse import as_features
 from gcnlab.tasks.node_config import (  # noqa: F401 (kept importable from here)
     BATCHES,
+    MODELS,
     PROPAGATIONS,
     SELECTS,
     NodeConfig,
@@ -38,6 +41,7 @@ from gcnlab.train.graph_input import IN_MEMORY, on_graph
 from gcnlab.train.graph_task import GraphTask
 from gcnlab.train.loop import (
     EpochStats,
+    NoImprovement,
     RunResult,
     Selection,
     StopRule,
@@ -58,6 +62,42 @@ SELECTIONS: dict[str, Selection] = {
 }
 # node_config states these names without torch, for the command line
 assert tuple(SELECTIONS) == SELECTS, "node_config.SELECTS must name SELECTIONS"
+
+# the GCN family's models from a config: (in_channels, num_classes, config) -> the model
+FAMILY: dict[str, Callable[[int, int, NodeConfig], FamilyModel]] = {
+    "sgc": lambda f, c, cfg: SGC(f, c, K=cfg.k),
+    "appnp": lambda f, c, cfg: APPNPNet(
+        f, cfg.hidden, c, K=cfg.k, alpha=cfg.alpha, dropout=cfg.dropout, bias=cfg.bias
+    ),
+    "gcnii": lambda f, c, cfg: GCNII(
+        f,
+        cfg.hidden,
+        c,
+        num_layers=cfg.layers,
+        alpha=cfg.alpha,
+        theta=cfg.theta,
+        dropout=cfg.dropout,
+    ),
+}
+assert ("gcn", *FAMILY) == MODELS, "node_config.MODELS must name gcn and FAMILY"
+
+
+@dataclass
+class AccuracyOrLoss(StopRule):
+    """APPNP's early stopping (Klicpera et al. 2019, the official code's ``stopping_args``):
+    stop after ``patience`` epochs in which neither the validation accuracy rose above its best
+    so far nor the validation loss fell below its best so far; 0 disables it."""
+
+    patience: int
+    _best: tuple[float, float, int] = (-math.inf, math.inf, 0)  # accuracy, loss, their epoch
+
+    def should_stop(self, history: Sequence[EpochStats], best: EpochStats) -> bool:
+        s = history[-1]
+        acc, loss, epoch = self._best if len(history) > 1 else (-math.inf, math.inf, s.epoch)
+        if s.val_acc > acc or s.val_loss < loss:  # type: ignore[attr-defined]
+            acc, loss, epoch = max(acc, s.val_acc), min(loss, s.val_loss), s.epoch  # type: ignore[attr-defined]
+        self._best = (acc, loss, epoch)
+        return bool(self.patience) and s.epoch - epoch >= self.patience
 
 
 @dataclass
@@ -191,8 +231,8 @@ class NodeTask(GraphTask):
     @property
     def model_name(self) -> str:
         c = self.config
-        if c.is_paper_gcn:
-            return "gcn"
+        if c.model != "gcn" or c.is_paper_gcn:
+            return c.model
         name = "gcn" if c.propagation == "renormalization" else c.propagation
         if c.layers != 2 or c.residual:
             name += f"-{c.layers}-layers" + ("-residual" if c.residual else "")
@@ -205,8 +245,10 @@ class NodeTask(GraphTask):
     def extras(self, runs: Any) -> dict[str, Any]:
         return {"split": {"spec": self.spec.to_dict(), "sizes": self.sizes[: len(runs.picked)]}}
 
-    def make_model(self) -> GCN | PropagationGCN:
+    def make_model(self) -> GCN | PropagationGCN | FamilyModel:
         c = self.config
+        if c.model in FAMILY:
+            return FAMILY[c.model](self.data.x.size(1), self.data.num_classes, c)
         if c.is_paper_gcn:
             return GCN(
                 self.data.x.size(1), c.hidden, self.data.num_classes, dropout=c.dropout, bias=c.bias
@@ -223,6 +265,9 @@ class NodeTask(GraphTask):
         )
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Optimizer:
+        if isinstance(model, (SGC, APPNPNet, GCNII)):  # each paper's weight decays
+            groups = model.param_groups(self.config.weight_decay, self.config.conv_weight_decay)
+            return torch.optim.Adam(groups, lr=self.config.lr)
         # L2 on the first layer only (the paper's choice); Adam's coupled weight_decay gives the
         # same gradient as adding weight_decay/2 * ||W||^2 to the loss, as the original code does.
         first = model.conv1 if isinstance(model, GCN) else model.convs[0]
@@ -240,8 +285,11 @@ class NodeTask(GraphTask):
         # one full-batch gradient step on the labelled nodes
         train = self.index["train"]
         optimizer.zero_grad()
-        logits = model(self.x, self.adj)  # [N, C]
-        loss = F.cross_entropy(logits[train], self.y[train])
+        if isinstance(model, SGC):  # a linear model on fixed features: the training rows only
+            logits = model(self.x, self.adj, rows=train)  # [len(train), C]
+        else:
+            logits = model(self.x, self.adj)[train]  # [len(train), C]
+        loss = F.cross_entropy(logits, self.y[train])
         loss.backward()
         optimizer.step()
         return loss.detach()
@@ -259,6 +307,10 @@ class NodeTask(GraphTask):
         return list(metrics["val_acc"])
 
     def stop_rule(self) -> StopRule:
+        if self.config.model == "appnp":  # its code: patience on accuracy or loss
+            return AccuracyOrLoss(self.config.patience)
+        if self.config.model == "gcnii":  # its code: patience on the lowest validation loss
+            return NoImprovement(self.config.patience)
         return ValidationLossWindow(self.config.patience)
 
     def summarize(self, picked: list[ClassifierStats]) -> dict[str, Any]:
