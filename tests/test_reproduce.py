@@ -309,11 +309,16 @@ def test_gcn_family_plans_each_papers_epochs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_gcn_family_cora_reproduces_the_papers(planetoid_root: Path) -> None:
-    """SGC 81.0 (Wu et al. 2019, Table 2), APPNP 83.3 and GCNII 85.5 (Chen et al. 2020,
-    Table 2) on Cora's public split, 10 seeds; the bars are issue #21's."""
-    result = reproduce(
-        ReproduceConfig(which="gcn-family", datasets=("cora",), root=str(planetoid_root), runs=10)
-    )
-    means = {r.model: r.mean for r in result.rows}
-    assert means["SGC"] >= 80.5 and means["APPNP"] >= 82.8 and means["GCNII"] >= 85.0, means
+@pytest.mark.parametrize(("model", "bar"), [("sgc", 80.5), ("appnp", 82.8)])
+def test_gcn_family_cora_reproduces_the_papers(
+    planetoid_root: Path, model: str, bar: float
+) -> None:
+    """SGC 81.0 (Wu et al. 2019, Table 2) and APPNP 83.3 (Chen et al. 2020, Table 2) on Cora's
+    public split, 10 seeds, with each paper's settings; the bars are issue #21's. GCNII's row
+    (85.5; about 35 minutes of one CPU thread for 10 seeds) is measured by
+    benchmarks/gcn_family_accuracy.py instead."""
+    from gcnlab.tasks.node import train_node
+    from gcnlab.tasks.node_config import NodeConfig
+
+    config = NodeConfig.for_model(model, dataset="cora", root=str(planetoid_root), runs=10)
+    assert 100 * train_node(config).test_acc_mean >= bar
