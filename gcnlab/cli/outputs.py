@@ -99,19 +99,6 @@ def graph_files(config: Any) -> dict[str, Path | None]:
     return {name: Path(path) for name, path in source_files(config).items()}
 
 
-def check_outputs(
-    json_path: Path | None,
-    save: Path | None,
-    plots: Path | None,
-    predictions: Path | None = None,
-) -> None:
-    """:meth:`Files.check` of a command that reads no file of its own: ``--json``, ``--save``
-    and ``--predictions`` are files, ``--plots`` a folder."""
-    Files(
-        outputs={"--json": json_path, "--save": save, "--predictions": predictions}, plots=plots
-    ).check()
-
-
 def mean_spread(mean: float, std: float, runs: int) -> str:
     """A fraction's mean and standard deviation over ``runs``, in percent: ``"81.5 ± 0.6"``;
     one run has no spread: ``"81.5"``."""

@@ -51,7 +51,7 @@ def reproduce_command(
     Every dataset under the data root is used; missing ones get a row that says so. The table
     is also written as Markdown and JSON into --out.
     """
-    from gcnlab.cli.outputs import check_outputs
+    from gcnlab.cli.outputs import Files
     from gcnlab.errors import UsageError
     from gcnlab.experiments.reproduce import cells, plan, reproduce, write_tables
 
@@ -78,7 +78,7 @@ def reproduce_command(
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file; give a folder")
     check_writable(out / "reproduce.json")
-    check_outputs(None, None, plots)
+    Files(plots=plots).check()
 
     jobs, _ = plan(config)
     with _progress(jobs) as (bar, on_job, on_epoch):
