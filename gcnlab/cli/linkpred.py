@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -71,7 +70,7 @@ def linkpred_command(
         outputs={"--json": json_path, "--save": save, "--predictions": predictions},
         plots=plots,
     )
-    on_ready = None if pairs is None else check_pairs(pairs)
+    on_ready = None if pairs is None else PairsCheck(pairs)
     result = train_in_job(config, missing, train_link, files, describe, on_ready)
     if result is None:  # another process of a torchrun job: rank 0 reports
         return
@@ -87,18 +86,21 @@ def linkpred_command(
         save=save,
         plots=plots,
         predictions=predictions,
-        pairs=pairs,
+        pairs=None if on_ready is None else on_ready.index,
     )
 
 
-def check_pairs(pairs: Path) -> Callable[[Any], None]:
+class PairsCheck:
     """The check, once the graph is loaded and before training, that every node of ``pairs``
-    is in the graph (:func:`gcnlab.tasks.predict.read_pairs` raises, naming the line)."""
+    is in the graph (:func:`gcnlab.tasks.predict.read_pairs` raises, naming the line). It keeps
+    the pairs it read (``index``, ``[2, P]``), so the scores after training read the file once."""
 
-    def check(task: Any) -> None:
+    def __init__(self, pairs: Path) -> None:
+        self.pairs = pairs
+        self.index: Any = None  # [2, P] node indices, once the check has run
+
+    def __call__(self, task: Any) -> None:
         from gcnlab.data.graph_parts import node_names
         from gcnlab.tasks.predict import read_pairs
 
-        read_pairs(pairs, node_names(task.data))
-
-    return check
+        self.index = read_pairs(self.pairs, node_names(task.data))

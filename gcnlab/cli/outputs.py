@@ -127,9 +127,9 @@ def result_payload(result: Any) -> dict:
     }
 
 
-def write_predictions(result: Any, path: Path, pairs: Path | None = None) -> Path:
+def write_predictions(result: Any, path: Path, pairs: Any = None) -> Path:
     """The CSV of ``--predictions``: class probabilities per node, or link probabilities of the
-    test pairs and of ``pairs``."""
+    test pairs and of ``pairs`` (a pairs file, or its node indices ``[2, P]`` read already)."""
     from gcnlab.io.predictions import write_node_predictions, write_pair_scores
     from gcnlab.tasks.link import LinkResult
     from gcnlab.tasks.predict import link_scores, node_predictions
@@ -151,7 +151,7 @@ def report(
     save: Path | None,
     plots: Path | None,
     predictions: Path | None = None,
-    pairs: Path | None = None,
+    pairs: Any = None,
     payload: Callable[[Any], Any] = result_payload,
     writers: Sequence[Writer] = (),
     table: Any = None,

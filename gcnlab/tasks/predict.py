@@ -143,13 +143,14 @@ def node_embeddings(
 @torch.no_grad()
 def link_scores(
     result: Any,
-    pairs: str | Path | None = None,
+    pairs: str | Path | Tensor | None = None,
     data: Data | None = None,
     *,
     device: torch.device | str = "cpu",
 ) -> PairScores:
     """Probabilities of the preferred run's test edges and test non-edges, and of the node
-    pairs in ``pairs`` (a two-column file of node ids, as an edge list; module docstring)."""
+    pairs in ``pairs`` (a two-column file of node ids, as an edge list, module docstring; or the
+    node indices ``[2, P]`` :func:`read_pairs` gave for this graph)."""
     checkpoint = saved(result)
     task: LinkTask = _task(checkpoint, data, torch.device(device))
     run = best_run(checkpoint)
@@ -159,7 +160,8 @@ def link_scores(
     ids = node_names(task.data)
     groups = [("test_edge", task.split.test[0]), ("test_non_edge", task.split.test[1])]
     if pairs is not None:
-        groups.append(("pair", read_pairs(Path(pairs), ids).to(z.device)))
+        index = pairs if isinstance(pairs, Tensor) else read_pairs(Path(pairs), ids)
+        groups.append(("pair", index.to(z.device)))
     kind: list[str] = []
     source: list[str] = []
     target: list[str] = []
